@@ -1,0 +1,154 @@
+"""``card check``: find what is wrong with records and READMEs, one problem per line.
+
+A README is checked as the Hub would show it: its front matter must load with
+huggingface_hub's ``ModelCard``, its data table must add up, its Markdown
+rendered to HTML must carry no active content (scripts, event handlers,
+``javascript:`` URLs), and its links must be well-formed http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+from huggingface_hub import ModelCard
+from markdown_it import MarkdownIt
+
+from .errors import CardImportError, HfTweetsError, Problem, RecordError
+from .importer import import_card
+from .record import load_record
+from .render import render
+from .text import url_problem
+
+# Tags a card may use: what Markdown produces plus the layout HTML of the card headers.
+ALLOWED_TAGS = frozenset(
+    "a abbr b blockquote br code del details div em h1 h2 h3 h4 h5 h6 hr i img kbd li ol p pre s span strong "
+    "sub summary sup table tbody td th thead tr ul".split()
+)
+_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "background", "poster", "xlink:href"})
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
+_EMPTY_WORDS = frozenset({"none", "null", "nan", "undefined"})
+
+# Parse everything (raw HTML on, every link kept) so the check sees what a lax renderer would.
+_MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
+_MD_HTML.validateLink = lambda url: True
+
+
+class _ActiveContent(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"<{tag}> is not allowed in a card; remove it or escape it")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...> is an event handler; remove it")
+            elif name in _URL_ATTRS:
+                self._url(tag, name, value)
+            elif name == "style":
+                if re.search(r"expression\s*\(|javascript:|@import", value, re.IGNORECASE):
+                    self.problems.append(f"<{tag} style=...> has active CSS; remove it")
+                for url in _CSS_URL.findall(value):
+                    self._url(tag, "style url()", url)
+
+    def _url(self, tag: str, name: str, url: str) -> None:
+        if url.startswith("#"):
+            return
+        problem = url_problem(url)
+        if problem:
+            self.problems.append(f"<{tag} {name}={url[:60]!r}>: {problem}")
+
+
+def check_readme_text(text: str, source: str) -> list[Problem]:
+    """Every problem in one README's text."""
+    try:
+        ModelCard(text)
+    except (ValueError, yaml.YAMLError) as error:
+        return [Problem("front matter", f"does not load with huggingface_hub ModelCard ({str(error).splitlines()[0]}); fix the YAML")]
+    problems = [Problem("html", p) for p in _active_html(text)]
+    problems += [Problem("link", p) for p in _bad_links(text)]
+    problems += [Problem("table", p) for p in _table_sums(text)]
+    try:
+        import_card(text, source)
+    except CardImportError as error:
+        problems.append(Problem("card", str(error).removeprefix(f"{source}: ")))
+    return problems
+
+
+def _active_html(text: str) -> list[str]:
+    parser = _ActiveContent()
+    parser.feed(_MD_HTML.render(text))
+    parser.close()
+    return list(dict.fromkeys(parser.problems))
+
+
+def _bad_links(text: str) -> list[str]:
+    problems = []
+    for token in _MD_HTML.parse(text):
+        for child in token.children or []:
+            if child.type not in ("link_open", "image"):
+                continue
+            url = child.attrs.get("href") or child.attrs.get("src") or ""
+            if not url:
+                problems.append("a link has no URL; remove the link or give it one")
+            elif not url.startswith("#") and url_problem(url):
+                problems.append(f"link {url[:60]!r}: {url_problem(url)}")
+    return problems
+
+
+def _table_sums(text: str) -> list[str]:
+    problems = []
+    rows: dict[str, list[str]] = {}
+    tokens = _MD_HTML.parse(text)
+    cells: list[str] | None = None
+    for token in tokens:
+        if token.type == "tr_open":
+            cells = []
+        elif token.type == "inline" and cells is not None:
+            cells.append(token.content.strip())
+        elif token.type == "tr_close" and cells:
+            rows.setdefault(cells[0], cells[1:])
+            cells = None
+    for label, values in rows.items():
+        if label and all(v.lower() in _EMPTY_WORDS or not v for v in values):
+            problems.append(f"row {label!r} has no values; leave the row out")
+    try:
+        down, rt, short, kept = ([int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept"))
+    except (KeyError, ValueError):
+        return problems  # the importer reports a missing or broken data table
+    for i, (d, r, s, k) in enumerate(zip(down, rt, short, kept)):
+        if k != d - r - s:
+            problems.append(f"column {i + 1}: Tweets kept is {k}, but downloaded - retweets - short = {d - r - s}")
+    return problems
+
+
+def check_path(path: Path) -> list[str]:
+    """Problems of a record (.yaml) or README (.md), each as 'path: where: what to do'."""
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            record = load_record(path)
+            return [f"{path}: rendered card: {p}" for p in check_readme_text(render(record), str(path))]
+        text = path.read_text(encoding="utf-8")
+    except RecordError as error:
+        return error.lines()
+    except UnicodeDecodeError:
+        return [f"{path}: is not UTF-8 text; save it as UTF-8"]
+    except (OSError, HfTweetsError) as error:
+        return [f"{path}: {getattr(error, 'strerror', None) or error}"]
+    return [f"{path}: {p}" for p in check_readme_text(text, str(path))]
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files to check: folders expand to their records and READMEs."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") or p.name.endswith(".md"))
+        else:
+            out.append(path)
+    return out

@@ -1,0 +1,88 @@
+"""Shared fixtures: every test runs in a temp folder with its own cards dir and HF home."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hf_tweets.cli import main
+from hf_tweets.record import CardRecord, validate_record
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED_CARDS = FIXTURES / "seed-cards"
+REPO_ROOT = Path(__file__).parent.parent
+
+SINGLE = {
+    "users": [
+        {
+            "handle": "pixel_poet",
+            "display_name": "Pixel Poet",
+            "avatar": "https://pbs.twimg.com/profile_images/1/pixel_400x400.jpg",
+            "counts": {"downloaded": 3200, "retweets": 400, "short": 300, "kept": 2500},
+        }
+    ],
+    "license": "mit",
+    "thumbnail": "https://huggingface.co/huggingtweets/pixel_poet/resolve/main/predictions.png",
+}
+THREE = {
+    "users": [
+        {"handle": "Zeta_Z", "display_name": "Zeta", "avatar": "https://pbs.twimg.com/z_400x400.jpg",
+         "counts": {"downloaded": 10, "retweets": 1, "short": 2, "kept": 7}},
+        {"handle": "alpha", "display_name": "Alpha & Omega", "avatar": "https://pbs.twimg.com/a_400x400.jpg",
+         "counts": {"downloaded": 20, "retweets": 5, "short": 5, "kept": 10}},
+        {"handle": "mid_1", "display_name": "Mid 🌙", "counts": {"downloaded": 30, "retweets": 0, "short": 0, "kept": 30}},
+    ],
+}
+TRAINING = {
+    "hyperparameters": {"learning_rate": 1.372e-4, "epochs": 4, "lr_scheduler": "cosine", "fp16": False},
+    "train_loss": 3.21, "eval_loss": 3.5, "oldest_tweet": "2020-01-02", "newest_tweet": "2021-06-30",
+}
+WANDB = {
+    "report": "https://wandb.ai/wandb/huggingtweets/reports/HuggingTweets--VmlldzoxMTY5MjI",
+    "preprocess_run": "https://wandb.ai/wandb/huggingtweets/runs/abc123",
+    "train_run": "https://wandb.ai/wandb/huggingtweets/runs/def456",
+}
+
+
+def make_record(base: dict | None = None, **changes) -> CardRecord:
+    """A validated record from one of the tables above, with top-level changes."""
+    data = copy.deepcopy(base or SINGLE) | changes
+    return validate_record(data, "test")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Run in a temp folder: cards/, HF home and templates never touch the developer's."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for name in ("HF_TWEETS_CARDS_DIR", "HF_TWEETS_TEMPLATES_DIR", "HF_TWEETS_DEBUG", "HF_TOKEN", "X_BEARER_TOKEN", "WANDB_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def seed_cards(tmp_path) -> Path:
+    """A copy of the three legacy huggingtweets cards."""
+    folder = tmp_path / "seed"
+    shutil.copytree(SEED_CARDS, folder)
+    return folder
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
