@@ -30,6 +30,7 @@ ALLOWED_TAGS = frozenset(
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "background", "poster", "xlink:href"})
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 _EMPTY_WORDS = frozenset({"none", "null", "nan", "undefined"})
+_NUMERIC_ROWS = frozenset({"Tweets downloaded", "Retweets", "Short tweets", "Tweets kept", "Train loss", "Eval loss", "Eval perplexity"})
 
 # Parse everything (raw HTML on, every link kept) so the check sees what a lax renderer would.
 _MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -97,7 +98,7 @@ def _bad_links(text: str) -> list[str]:
             if not url:
                 problems.append("a link has no URL; remove the link or give it one")
             elif not url.startswith("#") and url_problem(url):
-                problems.append(f"link {url[:60]!r}: {url_problem(url)}")
+                problems.append(f"{url[:60]!r}: {url_problem(url)}")
     return problems
 
 
@@ -115,7 +116,7 @@ def _table_sums(text: str) -> list[str]:
             rows.setdefault(cells[0], cells[1:])
             cells = None
     for label, values in rows.items():
-        if label and all(v.lower() in _EMPTY_WORDS or not v for v in values):
+        if label in _NUMERIC_ROWS and all(v.lower() in _EMPTY_WORDS or not v for v in values):
             problems.append(f"row {label!r} has no values; leave the row out")
     try:
         down, rt, short, kept = ([int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept"))

@@ -142,7 +142,7 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     data = _repo(body, source) | _card_metadata(meta)
     data["users"] = _users(body, data["name"], legacy, source)
     data["wandb"] = {key: href for label, key in _WANDB_LINKS.items() for text_, href in body.links if text_ == label}
-    data["training"] = _training(body)
+    data["training"] = _training(body, source)
     try:
         return validate_record(data, source)
     except RecordError as error:
@@ -241,7 +241,14 @@ def _counts(rows: dict[str, list[str]], column: int, source: str) -> dict[str, i
     return counts
 
 
-def _training(body: _Body) -> dict[str, Any]:
+def _number(text: str, what: str, source: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CardImportError(source, f"{what} {text!r} is not a number") from None
+
+
+def _training(body: _Body, source: str) -> dict[str, Any]:
     training: dict[str, Any] = {}
     params = _table(body, "Hyperparameter")
     if params:
@@ -249,7 +256,7 @@ def _training(body: _Body) -> dict[str, Any]:
     metrics = _table(body, "Metric")
     for row in metrics[1:] if metrics else []:
         if len(row) >= 2 and row[0] in _METRIC_ROWS:
-            training[_METRIC_ROWS[row[0]]] = float(row[1])
+            training[_METRIC_ROWS[row[0]]] = _number(row[1], f"the {row[0]!r} metric", source)
     for paragraph in body.paragraphs:
         match = _DATES.search(paragraph)
         if match and paragraph.startswith(("The tweets were posted", "The oldest tweet", "The newest tweet")):

@@ -1,17 +1,13 @@
 """Render a card record into the model card (README.md): a pure function of record + templates.
 
-The front matter comes from huggingface_hub's ``ModelCardData``; the body from
-Jinja templates compiled once per template folder. Every ``{{ expression }}``
-in a template must pass through one escaping filter (``html``, ``md``, ``url``,
-``py``) or be a number: the renderer refuses raw strings, so no template can
-put a stranger's display name into the card unescaped.
+The front matter comes from huggingface_hub's ``ModelCardData``; the body
+from the Jinja templates (see templating.py), which see the record plus a
+view of it whose texts are already escaped for where they go.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,58 +17,16 @@ from huggingface_hub import ModelCardData
 
 from . import settings
 from .errors import TemplateError
-from .record import CardRecord
-from .text import format_scalar, html_text, md_text, py_str
+from .record import CardRecord, User
+from .templating import FILTERS, Safe, bundled_templates_dir, card_template
 
-CARD_TEMPLATE = "card.md.j2"
 TAGS = ["huggingtweets", "hf-tweets", "text-generation"]
 X_URL = "https://x.com/"
 HUB_URL = "https://huggingface.co/"
-
+_GPT2_FAMILY = {"gpt2": "GPT-2", "gpt2-medium": "GPT-2 Medium", "gpt2-large": "GPT-2 Large", "gpt2-xl": "GPT-2 XL",
+                "distilgpt2": "DistilGPT2"}
 _CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class Safe(str):
-    """Text already escaped for the place the template puts it."""
-
-
-def bundled_templates_dir() -> Path:
-    """The templates shipped with the package (wheel), or the repo's ``templates/`` (source checkout)."""
-    packaged = Path(__file__).with_name("templates")
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
-
-
-def _finalize(value: Any) -> Any:
-    if value is None or isinstance(value, (Safe, int, float)):
-        return "" if value is None else value
-    raise TemplateError(
-        f"template outputs the unescaped value {str(value)[:40]!r}; pipe it through |html, |md, |url or |py"
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def environment(templates_dir: Path) -> jinja2.Environment:
-    """A Jinja environment for one template folder, with the escaping filters; cached."""
-    if not (templates_dir / CARD_TEMPLATE).is_file():
-        raise TemplateError(f"{templates_dir}: no {CARD_TEMPLATE} there; point --templates-dir at a folder that has one")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
-        autoescape=False,  # the output is Markdown: escaping is per context, by the filters
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_finalize,
-        auto_reload=True,  # a changed template file is picked up by the next render
-    )
-    env.filters.update(
-        html=lambda v: Safe(html_text(str(v))),
-        md=lambda v: Safe(md_text(str(v))),
-        url=lambda v: Safe(html_text(str(v))),  # URLs are validated on load: no quotes, spaces, parentheses
-        py=lambda v: Safe(py_str(str(v))),  # repr: a valid Python literal, quotes as the legacy cards
-        scalar=lambda v: Safe(md_text(format_scalar(v))),
-    )
-    return env
+_html, _md, _url = FILTERS["html"], FILTERS["md"], FILTERS["url"]
 
 
 def card_data(record: CardRecord) -> ModelCardData:
@@ -89,77 +43,121 @@ def card_data(record: CardRecord) -> ModelCardData:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def _yaml_entry(key: str, frozen: Any) -> str:
-    return dump_yaml({key: _thaw(frozen)})
+_STR, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map"
 
 
-def dump_yaml(data: Any) -> str:
+def dump_yaml(data: dict[str, Any]) -> str:
     """YAML as huggingface_hub writes it (unicode kept), with libyaml's speed when it can."""
-    text = yaml.dump(data, Dumper=_CDumper, sort_keys=False, allow_unicode=True, width=4096)
+    if len(data) == 1 and type(value := next(iter(data.values()))) is str:
+        # The node SafeRepresenter would build for {key: "text"}, serialised without its Python overhead.
+        node = yaml.MappingNode(_MAP, [(yaml.ScalarNode(_STR, next(iter(data))), yaml.ScalarNode(_STR, value))])
+        text = yaml.serialize(node, Dumper=_CDumper, allow_unicode=True, width=4096)
+    else:
+        text = yaml.dump(data, Dumper=_CDumper, sort_keys=False, allow_unicode=True, width=4096)
     if "\\U" in text:  # libyaml escapes characters beyond the BMP (emoji); the Python emitter keeps them
         text = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=4096)
     return text
 
 
+def _metadata(data: ModelCardData) -> dict[str, Any]:
+    # to_dict() deep-copies every value before it drops the unset ones; we only read them, so skip
+    # the copy, unless eval results are set, which to_dict() turns into a model-index.
+    if getattr(data, "eval_results", None) is not None:
+        return data.to_dict()
+    return {key: value for key, value in vars(data).items() if value is not None}
+
+
+_ENTRIES: dict[tuple[str, str], str] = {}  # (key, value or its repr) -> YAML; bounded below
+
+
 def front_matter(data: ModelCardData) -> str:
-    """YAML for the metadata, dumped one top-level key at a time so repeated entries are cached."""
-    return "".join(_yaml_entry(k, _freeze(v)) for k, v in data.to_dict().items())
+    """YAML for the metadata, dumped one top-level key at a time so that repeated entries are cached."""
+    parts = []
+    for key, value in _metadata(data).items():
+        cache_key = (key, value if type(value) is str else repr(value))
+        text = _ENTRIES.get(cache_key)
+        if text is None:
+            if len(_ENTRIES) >= 8192:
+                _ENTRIES.clear()
+            text = _ENTRIES[cache_key] = dump_yaml({key: value})
+        parts.append(text)
+    return "".join(parts)
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, dict):
-        return ("\0dict", tuple((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("\0list", tuple(_freeze(v) for v in value))
-    return value
+@dataclass(frozen=True, slots=True)
+class UserView:
+    """One user as the templates place it, every text escaped for where it goes."""
 
+    handle: Safe  # letters, digits and '_' only: the same in HTML, a URL and a title attribute
+    handle_md: Safe
+    name_html: Safe
+    name_md: Safe
+    profile_url: Safe
+    avatar_url: Safe | None
+    downloaded: int
+    retweets: int
+    short: int
+    kept: int
+    last: bool
+    list_sep: Safe  # what follows this user when a sentence lists the users: ", ", " and " or ""
 
-def _thaw(value: Any) -> Any:
-    if isinstance(value, tuple) and value and value[0] == "\0dict":
-        return {k: _thaw(v) for k, v in value[1]}
-    if isinstance(value, tuple) and value and value[0] == "\0list":
-        return [_thaw(v) for v in value[1]]
-    return value
+    @classmethod
+    def of(cls, user: User, index: int, count: int) -> UserView:
+        c = user.counts
+        sep = ", " if index < count - 2 else (" and " if index == count - 2 else "")
+        return cls(Safe(user.handle), _md(user.handle), _html(user.display_name), _md(user.display_name),
+                   _url(X_URL + user.handle), _url(user.avatar) if user.avatar else None,
+                   c.downloaded, c.retweets, c.short, c.kept, index == count - 1, Safe(sep))
 
 
 def base_model_label(base_model: str) -> str:
     """How the card names the base model: GPT-2 for the GPT-2 family, else its id."""
-    name = base_model.rsplit("/", 1)[-1]
-    return {"gpt2": "GPT-2", "gpt2-medium": "GPT-2 Medium", "gpt2-large": "GPT-2 Large", "gpt2-xl": "GPT-2 XL", "distilgpt2": "DistilGPT2"}.get(name, base_model)
+    return _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
+
+
+def _metrics(record: CardRecord) -> list[tuple[str, Safe]]:
+    training = record.training
+    rows = []
+    if training and training.train_loss is not None:
+        rows.append(("Train loss", Safe(repr(training.train_loss))))
+    if training and training.eval_loss is not None:
+        rows.append(("Eval loss", Safe(repr(training.eval_loss))))
+        rows.append(("Eval perplexity", Safe(f"{training.eval_perplexity:.2f}")))
+    return rows
 
 
 def context(record: CardRecord) -> dict[str, Any]:
-    """What the templates see: the record plus the few things derived from it."""
-    training = record.training
+    """What the templates see: the record, and views of it escaped for the card."""
+    training, count = record.training, len(record.users)
+    label = base_model_label(record.base_model)
     return {
         "record": record,
         "repo_id": record.repo_id,
-        "users": record.users,
-        "multi": len(record.users) > 1,
+        "users": [UserView.of(u, i, count) for i, u in enumerate(record.users)],
+        "multi": count > 1,
         "wandb": record.wandb,
-        "training": training,
-        "hyperparameters": list(training.hyperparameters.items()) if training else [],
-        "base_model_label": base_model_label(record.base_model),
+        "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()] if training else [],
+        "metrics": _metrics(record),
+        "oldest_tweet": Safe(training.oldest_tweet.isoformat()) if training and training.oldest_tweet else None,
+        "newest_tweet": Safe(training.newest_tweet.isoformat()) if training and training.newest_tweet else None,
+        "base_model_label": label,
+        "base_model_gpt2": label in _GPT2_FAMILY.values(),
         "base_model_url": HUB_URL + record.base_model,
-        "x_url": X_URL,
     }
-
-
-_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def render_body(record: CardRecord, templates_dir: Path | None = None) -> str:
     """The Markdown below the front matter."""
-    env = environment(templates_dir or settings.templates_dir_override() or bundled_templates_dir())
+    template = card_template(templates_dir or settings.templates_dir_override() or bundled_templates_dir())
     try:
-        body = env.get_template(CARD_TEMPLATE).render(context(record))
+        body = template.render(context(record))
     except jinja2.TemplateError as error:
         raise TemplateError(f"template error: {error}; fix the template") from None
-    return _BLANK_RUNS.sub("\n\n", body).strip("\n") + "\n"
+    while "\n\n\n" in body:  # sections left out leave blank runs; str.replace beats a regex here
+        body = body.replace("\n\n\n", "\n\n")
+    return body.strip("\n") + "\n"
 
 
 def render(record: CardRecord, templates_dir: Path | None = None) -> str:
-    """The whole README.md for a record: front matter and body, UTF-8 NFC text."""
-    text = f"---\n{front_matter(card_data(record))}---\n\n{render_body(record, templates_dir)}"
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    """The whole README.md for a record: front matter and body, NFC text (records and templates are NFC)."""
+    return f"---\n{front_matter(card_data(record))}---\n\n{render_body(record, templates_dir)}"

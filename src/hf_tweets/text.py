@@ -8,7 +8,6 @@ relies on them being exact inverses of what a Markdown/HTML parser decodes.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import unicodedata
@@ -19,15 +18,15 @@ from urllib.parse import urlsplit
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 _SPACES = re.compile(r"\s+")
 
-# ASCII punctuation that means something inline in (GitHub-flavoured) Markdown.
-# & < > are written as entities instead, so no HTML can start from a name.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~$])")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_ENTITY_RE = re.compile(r"[&<>]")
+# ASCII punctuation that means something inline in (GitHub-flavoured) Markdown gets a
+# backslash; & < > become entities, so no HTML can start from a name.
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]!|~$"} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
-# Characters a URL may not carry into a card: they would end an HTML attribute,
-# a CSS url('...') or a Markdown link destination.
-_URL_FORBIDDEN = re.compile(r"[\s\"'<>\\`()\x00-\x1f\x7f]")
+# What a URL may hold in a card: RFC 3986 characters, less ' ( ) [ ] which would end a CSS
+# url('...') or a Markdown link, and which Markdown renderers percent-encode anyway.
+_URL_BAD_CHAR = re.compile(r"[^A-Za-z0-9;/?:@&=+$,\-_.!~*#%]")
+_URL_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def clean_line(value: str) -> str:
@@ -42,23 +41,22 @@ def url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "URL must start with http:// or https:// and name a host"
-    bad = _URL_FORBIDDEN.search(url)
+    bad = _URL_BAD_CHAR.search(url)
     if bad:
-        return f"URL has a {bad.group()!r} character; percent-encode it (e.g. %20 for a space)"
-    if not url.isascii():
-        return "URL has non-ASCII characters; percent-encode them"
+        return f"URL has a {bad.group()!r} character; percent-encode it (e.g. %20 for a space, %28 for '(')"
+    if _URL_BAD_PERCENT.search(url):
+        return "URL has a '%' not followed by two hex digits; write a literal % as %25"
     return None
 
 
 def html_text(value: str) -> str:
-    """Escape for HTML text or a quoted attribute."""
-    return html.escape(value, quote=True)
+    """Escape for HTML text or a quoted attribute (as html.escape, in one pass)."""
+    return value.translate(_HTML_ESCAPES)
 
 
 def md_text(value: str) -> str:
     """Escape for inline Markdown (prose or a table cell): literal text, no markup, no HTML."""
-    value = _MD_SPECIAL.sub(r"\\\1", value)
-    return _MD_ENTITY_RE.sub(lambda m: _MD_ENTITIES[m.group()], value)
+    return value.translate(_MD_ESCAPES)
 
 
 def py_str(value: str) -> str:
@@ -68,9 +66,12 @@ def py_str(value: str) -> str:
 
 def format_scalar(value: object) -> str:
     """Show a hyper-parameter value so that ``parse_scalar`` gives it back exactly."""
-    if isinstance(value, str):  # records hold these cleaned (see record.py)
-        return json.dumps(value, ensure_ascii=False) if _json_scalar(value) else value
-    return json.dumps(value)  # bool -> true/false, int, float (shortest repr)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)  # the shortest text that reads back as the same number (what JSON writes)
+    # Records hold strings cleaned (see record.py); quote only those that would read back as another type.
+    return json.dumps(value, ensure_ascii=False) if _json_scalar(value) else value
 
 
 def parse_scalar(text: str) -> object:

@@ -1,0 +1,95 @@
+"""Property tests over arbitrary records: import(render(r)) == r and render(import(render(r))) == render(r)."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hf_tweets.check import check_readme_text
+from hf_tweets.importer import import_card
+from hf_tweets.record import CardRecord, dump_record, validate_record
+from hf_tweets.render import render
+from hf_tweets.text import clean_line
+
+# Any text at all, from every Unicode category but lone surrogates (which UTF-8 cannot hold).
+any_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60)
+names = any_text.filter(lambda s: clean_line(s) != "")
+handles = st.from_regex(r"[A-Za-z0-9_]{1,15}", fullmatch=True)
+urls = st.builds(lambda host, path: f"https://{host}.example/{path}",
+                 st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True),
+                 st.from_regex(r"([A-Za-z0-9;/?:@&=+$,_.!~*#-]|%[0-9A-Fa-f]{2}){0,30}", fullmatch=True))
+scalars = st.one_of(st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False), names)
+
+
+@st.composite
+def counts(draw):
+    downloaded = draw(st.integers(0, 3250))
+    retweets = draw(st.integers(0, downloaded))
+    short = draw(st.integers(0, downloaded - retweets))
+    return {"downloaded": downloaded, "retweets": retweets, "short": short, "kept": downloaded - retweets - short}
+
+
+def user(handle):
+    return st.fixed_dictionaries({"handle": st.just(handle), "display_name": names, "counts": counts()},
+                                 optional={"avatar": urls})
+
+
+@st.composite
+def records(draw) -> CardRecord:
+    user_handles = draw(st.lists(handles, min_size=1, max_size=3, unique_by=str.lower))
+    data = {"users": [draw(user(h)) for h in user_handles]}
+    optional = {
+        "namespace": st.sampled_from(["huggingtweets", "someone", "org-name"]),
+        "name": st.from_regex(r"[a-z0-9][a-z0-9_]{0,20}", fullmatch=True),
+        "language": st.sampled_from(["en", "fr", "pt-BR", "yue"]),
+        "license": st.sampled_from(["mit", "apache-2.0", "other"]),
+        "base_model": st.sampled_from(["openai-community/gpt2", "distilbert/distilgpt2", "EleutherAI/pythia-70m", "gpt2"]),
+        "widget_prompt": names,
+        "thumbnail": urls,
+        "wandb": st.fixed_dictionaries({}, optional={"report": urls, "preprocess_run": urls, "train_run": urls}),
+        "training": st.fixed_dictionaries({}, optional={
+            "hyperparameters": st.dictionaries(st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True), scalars, max_size=4),
+            "train_loss": st.floats(0, 1e6),
+            "eval_loss": st.floats(0, 50),
+            "oldest_tweet": st.dates(),
+            "newest_tweet": st.dates(),
+        }).filter(lambda t: not ("oldest_tweet" in t and "newest_tweet" in t and t["oldest_tweet"] > t["newest_tweet"])),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            data[key] = draw(strategy)
+    return validate_record(data, "hypothesis")
+
+
+SETTINGS = settings(max_examples=int(os.environ.get("HF_TWEETS_PROPERTY_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(records())
+def test_import_of_render_is_identity(record):
+    text = render(record)
+    assert import_card(text) == record
+    assert render(import_card(text)) == text
+
+
+@SETTINGS
+@given(records())
+def test_rendered_cards_pass_check(record):
+    assert check_readme_text(render(record), "README.md") == []
+
+
+@SETTINGS
+@given(records())
+def test_records_survive_yaml(record):
+    assert validate_record(yaml.safe_load(dump_record(record)), "again") == record
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["thumbnail", "language", "key with: colon"]), st.text(st.characters(exclude_categories=("Cs",))))
+def test_fast_yaml_entries_match_the_yaml_library(key, value):
+    from hf_tweets.render import dump_yaml
+
+    assert dump_yaml({key: value}) == yaml.dump({key: value}, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=4096)
