@@ -82,7 +82,7 @@ def rate(fn, records, keep: int = 50) -> tuple[float, list[str]]:
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", "", text)
 
 
 def main() -> int:

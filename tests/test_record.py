@@ -181,3 +181,9 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 def test_dump_has_no_empty_sections():
     text = dump_record(make_record())
     assert "wandb" not in text and "training" not in text and "publish" not in text and "null" not in text
+
+
+def test_hand_written_exponents_are_numbers(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(SINGLE) + "training:\n  hyperparameters: {learning_rate: 1e-4, weight_decay: 1.5E+2, note: '1e-4'}\n")
+    assert load_record(path).training.hyperparameters == {"learning_rate": 1e-4, "weight_decay": 150.0, "note": "1e-4"}

@@ -25,6 +25,7 @@ from .text import clean_line, parse_scalar
 
 _MD = MarkdownIt("commonmark").enable("table")
 _MODEL_ARG = re.compile(r"""model\s*=\s*(['"])([^'"]+)\1""")
+_ROUND = re.compile(r"border-radius:\s*50%")
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _DATES = re.compile(r"posted (?:between (\S+) and (\S+)|on (\S+))\.")
 _LEGACY_BOT_SUFFIX = re.compile(r"\s*🤖\s*AI Bot\s*$", re.IGNORECASE)
@@ -57,7 +58,7 @@ class _HeaderParser(HTMLParser):
         self._flush()
         attributes = dict(attrs)
         style = attributes.get("style") or ""
-        if "border-radius: 50%" in style.replace(":50%", ": 50%"):
+        if _ROUND.search(style):  # an avatar: a round div
             match = _URL_IN_CSS.search(style)
             self.avatars.append((attributes.get("title"), match.group(1) if match else None))
 

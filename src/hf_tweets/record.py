@@ -27,7 +27,17 @@ DEFAULT_PROMPT = "My dream is"
 MAX_USERS = 3
 HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML, where 1e-4 is a float (YAML 1.2) rather than PyYAML's YAML 1.1 string."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def _url(value: str) -> str:

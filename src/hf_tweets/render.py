@@ -26,6 +26,7 @@ HUB_URL = "https://huggingface.co/"
 _GPT2_FAMILY = {"gpt2": "GPT-2", "gpt2-medium": "GPT-2 Medium", "gpt2-large": "GPT-2 Large", "gpt2-xl": "GPT-2 XL",
                 "distilgpt2": "DistilGPT2"}
 _CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _html, _md, _url = FILTERS["html"], FILTERS["md"], FILTERS["url"]
 
 
@@ -54,8 +55,10 @@ def dump_yaml(data: dict[str, Any]) -> str:
         text = yaml.serialize(node, Dumper=_CDumper, allow_unicode=True, width=4096)
     else:
         text = yaml.dump(data, Dumper=_CDumper, sort_keys=False, allow_unicode=True, width=4096)
-    if "\\U" in text:  # libyaml escapes characters beyond the BMP (emoji); the Python emitter keeps them
-        text = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=4096)
+    if "\\U" in text:  # libyaml escapes characters beyond the BMP (emoji); the Python emitter keeps them,
+        readable = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=4096)
+        if yaml.load(readable, Loader=_CLoader) == data:  # but garbles some line breaks (NEL), so check
+            text = readable
     return text
 
 
@@ -84,7 +87,7 @@ def front_matter(data: ModelCardData) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much
 class UserView:
     """One user as the templates place it, every text escaped for where it goes."""
 
