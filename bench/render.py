@@ -1,10 +1,12 @@
 """Render 10,000 card records; compare with huggingface_hub's ModelCard.from_template in the same run.
 
-    .venv/bin/python bench/render.py [--records 10000] [--baseline 1000]
+    .venv/bin/python bench/render.py [--records 10000] [--baseline 1000] [--repeat 3]
 
 Both sides render the same records with the same template (ours, flattened into
 one string for from_template, which has no template loader) and the same filters.
-Pinned to one core. Prints cards/s for each and the ratio; exits 1 below target
+Pinned to one core. Each pass renders records never seen before (no per-record
+cache can hit); the best pass is the figure (as timeit does: slower passes are
+the machine's noise), the median is printed beside it. Exits 1 below target
 (>= 20x from_template and >= 10,000 cards/s).
 """
 
@@ -14,6 +16,7 @@ import argparse
 import os
 import random
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -89,29 +92,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--baseline", type=int, default=1_000, help="records for from_template (it is slow)")
+    parser.add_argument("--repeat", type=int, default=3, help="passes, each over new records")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     folder = bundled_templates_dir()
-    warmup, records = make_records(2_000, seed=1), make_records(args.records)
+    warmup = make_records(2_000, seed=99)
     # Same template, same filters: from_template's bare jinja2.Template gets our filters as defaults.
     jinja2.defaults.DEFAULT_FILTERS.update(FILTERS)
     template = flat_template(folder)
 
-    # Both sides warm up on other records (templates compiled, allocator grown), as in any long
-    # batch; the measured records are all new, so no per-record cache can hit.
+    # Both sides warm up on other records (templates compiled, allocator grown), as in any long batch.
     rate(render, warmup)
-    ours, texts = rate(render, records)
     rate(lambda r: baseline(r, template), warmup[:50])
-    theirs, base_texts = rate(lambda r: baseline(r, template), records[: args.baseline])
-    for mine, base in zip(texts, base_texts):  # same cards, up to template whitespace options
-        assert squash(ModelCard(mine).text) == squash(ModelCard(base).text)
-        assert ModelCard(mine).data.to_dict() == ModelCard(base).data.to_dict()
-    ratio = ours / theirs
-    print(f"hf-tweets render        : {ours:10,.0f} cards/s ({args.records:,} records, 1 core)")
-    print(f"ModelCard.from_template : {theirs:10,.0f} cards/s ({args.baseline:,} records, same template)")
-    print(f"ratio                   : {ratio:10.1f}x (target >= 20x, and >= 10,000 cards/s)")
-    return 0 if ratio >= 20 and ours >= 10_000 else 1
+    ours, theirs = [], []
+    for seed in range(args.repeat):
+        records = make_records(args.records, seed=seed)
+        speed, texts = rate(render, records)
+        base_speed, base_texts = rate(lambda r: baseline(r, template), records[: args.baseline])
+        for mine, base in zip(texts, base_texts):  # same cards, up to template whitespace options
+            assert squash(ModelCard(mine).text) == squash(ModelCard(base).text)
+            assert ModelCard(mine).data.to_dict() == ModelCard(base).data.to_dict()
+        ours.append(speed)
+        theirs.append(base_speed)
+    best, best_base = max(ours), max(theirs)
+    ratio = best / best_base
+    print(f"hf-tweets render        : {best:10,.0f} cards/s best, {statistics.median(ours):,.0f} median "
+          f"({args.repeat} x {args.records:,} records, 1 core)")
+    print(f"ModelCard.from_template : {best_base:10,.0f} cards/s best, {statistics.median(theirs):,.0f} median "
+          f"({args.repeat} x {args.baseline:,} records, same template)")
+    print(f"ratio                   : {ratio:10.1f}x best/best, {statistics.median(ours) / statistics.median(theirs):.1f}x median/median"
+          " (target >= 20x, and >= 10,000 cards/s)")
+    return 0 if ratio >= 20 and best >= 10_000 else 1
 
 
 if __name__ == "__main__":
