@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from hf_tweets.cli import main
+# huggingface_hub reads its endpoint, cache folder and flags once, at import: point them at a
+# loopback Hub and a throwaway home before anything imports it. Nothing here reaches the real Hub.
+_SESSION_HOME = tempfile.mkdtemp(prefix="hf-tweets-tests-")
+os.environ["HF_HOME"] = os.path.join(_SESSION_HOME, "hf-home")
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+from hub import LoopbackHub  # noqa: E402
+
+HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
+os.environ["HF_ENDPOINT"] = HUB.url
+
+from hf_tweets.cli import main  # noqa: E402
 from hf_tweets.record import CardRecord, validate_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,11 +69,18 @@ def make_record(base: dict | None = None, **changes) -> CardRecord:
 def isolated(tmp_path, monkeypatch):
     """Run in a temp folder: cards/, HF home and templates never touch the developer's."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_TWEETS_RETRY_BASE", "0.01")
     for name in ("HF_TWEETS_CARDS_DIR", "HF_TWEETS_TEMPLATES_DIR", "HF_TWEETS_DEBUG", "HF_TOKEN", "X_BEARER_TOKEN", "WANDB_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    """The loopback Hub, emptied, with HF_TOKEN set to its write token."""
+    HUB.reset()
+    monkeypatch.setenv("HF_TOKEN", HUB.token)
+    return HUB
 
 
 @pytest.fixture

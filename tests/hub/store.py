@@ -1,0 +1,129 @@
+"""The loopback Hub's storage: repos as lists of commits over a content-addressed blob folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".h5", ".msgpack", ".png", ".jpg", ".jpeg", ".gif", ".zip")
+LFS_MIN_SIZE = 10 * 1024 * 1024
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The id git (and the Hub) gives a regular file."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def is_lfs(path: str, size: int) -> bool:
+    """Whether the Hub stores this file with LFS (its default .gitattributes, or size)."""
+    return size > 0 and (path.lower().endswith(LFS_SUFFIXES) or size >= LFS_MIN_SIZE)
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+@dataclass
+class Entry:
+    """A file at a commit: its sha256 (the blob's name in the store), size, git id, LFS or not."""
+
+    sha256: str
+    size: int
+    git_sha: str
+    lfs: bool
+
+
+@dataclass
+class Commit:
+    sha: str
+    parent: str | None
+    title: str
+    date: str
+    files: dict[str, Entry]
+
+
+@dataclass
+class Repo:
+    repo_id: str
+    private: bool = False
+    commits: list[Commit] = field(default_factory=list)  # main, oldest first
+    prs: list[Commit] = field(default_factory=list)  # pull request N is prs[N - 1]
+
+    @property
+    def head(self) -> Commit:
+        return self.commits[-1]
+
+
+class Store:
+    """Repos in memory, blobs on disk, and the whole state saved to ``root/state.json`` after each write."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.blobs = self.root / "blobs"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.repos: dict[str, Repo] = {}
+        self._load()
+
+    def _load(self) -> None:
+        state = self.root / "state.json"
+        if not state.exists():
+            return
+        for data in json.loads(state.read_text()):
+            commits, prs = ([Commit(**{**c, "files": {p: Entry(**e) for p, e in c["files"].items()}}) for c in data[k]]
+                            for k in ("commits", "prs"))
+            self.repos[data["repo_id"]] = Repo(data["repo_id"], data["private"], commits, prs)
+
+    def save(self) -> None:
+        state = self.root / "state.json"
+        tmp = state.with_suffix(".tmp")
+        tmp.write_text(json.dumps([asdict(r) for r in self.repos.values()]))
+        os.replace(tmp, state)
+
+    def put_blob(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.blobs / digest
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return digest
+
+    def has_blob(self, sha256: str) -> bool:
+        return (self.blobs / sha256).exists()
+
+    def read_blob(self, sha256: str) -> bytes:
+        return (self.blobs / sha256).read_bytes()
+
+    def create(self, repo_id: str, private: bool) -> Repo:
+        gitattributes = b"".join(b"*%s filter=lfs diff=lfs merge=lfs -text\n" % s.encode() for s in LFS_SUFFIXES)
+        digest = self.put_blob(gitattributes)
+        entry = Entry(digest, len(gitattributes), git_blob_sha(gitattributes), False)
+        repo = Repo(repo_id, private, [Commit(self._sha(repo_id, "initial"), None, "initial commit", now_iso(), {".gitattributes": entry})])
+        self.repos[repo_id] = repo
+        self.save()
+        return repo
+
+    def commit(self, repo: Repo, parent: Commit, title: str, files: dict[str, Entry], pr: bool = False) -> Commit:
+        commit = Commit(self._sha(repo.repo_id, title, parent.sha, str(time.time_ns())), parent.sha, title, now_iso(), files)
+        (repo.prs if pr else repo.commits).append(commit)
+        self.save()
+        return commit
+
+    def resolve(self, repo: Repo, revision: str) -> Commit | None:
+        """A commit by branch name (main), PR ref (refs/pr/N) or sha."""
+        if revision == "main":
+            return repo.head
+        if revision.startswith("refs/pr/") and revision[8:].isdigit():
+            number = int(revision[8:])
+            return repo.prs[number - 1] if 0 < number <= len(repo.prs) else None
+        return next((c for c in repo.commits + repo.prs if c.sha == revision), None)
+
+    @staticmethod
+    def _sha(*parts: str) -> str:
+        return hashlib.sha1("\0".join(parts).encode()).hexdigest()
