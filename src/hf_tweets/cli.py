@@ -13,6 +13,7 @@ import click
 
 from . import __version__, card as cards, settings
 from .errors import HfTweetsError, redact
+from .record import find_record
 
 CARDS_DIR_HELP = f"Folder of card records [default: ${settings.CARDS_DIR_ENV} or ./cards]."
 
@@ -65,6 +66,51 @@ def check_command(paths: tuple[Path, ...]) -> None:
     if problems:
         raise SystemExit(1)
     click.echo(f"{checked} file{'s' if checked != 1 else ''} checked, no problems", err=True)
+
+
+@cli.command("publish")
+@click.argument("name")
+@click.option("--model-dir", required=True, type=click.Path(path_type=Path), help="The trained model folder.")
+@click.option("--namespace", help="Publish under this user or org instead of the record's (default huggingtweets).")
+@click.option("--private", is_flag=True, help="Create the repo private (when it does not exist yet).")
+@click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to main.")
+@click.option("--dry-run", is_flag=True, help="Print what would change, and the README diff; touch nothing.")
+@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+def publish_command(name: str, model_dir: Path, namespace: str | None, private: bool, create_pr: bool,
+                    dry_run: bool, cards_dir: Path | None) -> None:
+    """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
+    from .publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
+
+    result = publish(find_record(name, settings.cards_dir(cards_dir)), model_dir, namespace, private, create_pr, dry_run)
+    click.echo(describe(result))
+
+
+def describe(result) -> str:
+    """The few lines ``publish`` prints."""
+    plan = result.plan
+    if result.status == "dry-run":
+        where = f"against {plan.parent[:7]}" if plan.parent else "the repo would be created"
+        lines = [f"plan for {plan.repo_id} ({where}): {plan.summary()}"]
+        for mark, paths in (("+", plan.added), ("~", plan.changed), ("-", plan.deleted)):
+            for path in paths:
+                size = plan.files[path].size if path in plan.files else plan.remote[path].size
+                lines.append(f"  {mark} {path} ({_size(size)})")
+        return "\n".join(lines + result.readme_diff + ["dry run: nothing was sent"])
+    if result.status == "unchanged":
+        return f"{plan.repo_id} is up to date at {result.commit[:7]}: nothing to publish"
+    if result.status == "pull-request":
+        return f"opened a pull request on {plan.repo_id} ({plan.summary()}): {result.url}"
+    return f"published {plan.repo_id}: commit {result.commit[:7]} ({plan.summary()}) {result.url}"
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "? B"
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return ""
 
 
 def main(argv: list[str] | None = None) -> None:

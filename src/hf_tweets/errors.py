@@ -63,3 +63,15 @@ def redact(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, "***")
     return text
+
+
+class PublishError(HfTweetsError):
+    """Publishing failed; the message says whether anything was committed and what to do."""
+
+    def __init__(self, repo_id: str, message: str):
+        self.repo_id = repo_id
+        super().__init__(f"{repo_id}: {message}")
+
+
+class ConcurrentUpdateError(PublishError):
+    """The repo moved between the plan and the commit; nothing was overwritten."""

@@ -18,6 +18,10 @@ DEBUG_ENV = "HF_TWEETS_DEBUG"
 #: The X (Twitter) API bearer token.
 X_BEARER_TOKEN_ENV = "X_BEARER_TOKEN"
 
+#: Network retries: first back-off in seconds (doubles each try), and how many tries.
+RETRY_BASE_ENV = "HF_TWEETS_RETRY_BASE"
+RETRIES_ENV = "HF_TWEETS_RETRIES"
+
 # Variables whose values are secrets: never printed, logged or written.
 SECRET_ENVS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", X_BEARER_TOKEN_ENV, "WANDB_API_KEY")
 
@@ -48,3 +52,8 @@ def secret_values() -> list[str]:
     except Exception:  # a broken token file must not hide the real error
         pass
     return sorted((v for v in values if len(v) >= 8), key=len, reverse=True)
+
+
+def retry_policy() -> tuple[float, int]:
+    """(first back-off in seconds, number of tries) for calls to the Hub."""
+    return float(os.environ.get(RETRY_BASE_ENV) or 1.0), max(1, int(os.environ.get(RETRIES_ENV) or 5))
