@@ -68,6 +68,68 @@ def check_command(paths: tuple[Path, ...]) -> None:
     click.echo(f"{checked} file{'s' if checked != 1 else ''} checked, no problems", err=True)
 
 
+DATA_DIR_HELP = f"Folder of raw posts and training text [default: ${settings.DATA_DIR_ENV} or ./data]."
+
+
+@cli.command("fetch")
+@click.argument("handles", nargs=-1)
+@click.option("--archive", type=click.Path(path_type=Path), help="Read your X archive (.zip, its folder, or tweets.js) instead of the API.")
+@click.option("--from", "from_file", type=click.Path(path_type=Path), help="Read posts from a .jsonl or .csv file (needs --handle).")
+@click.option("--handle", help="Whose posts --from holds (or to check the archive's owner).")
+@click.option("--limit", default=3200, show_default=True, help="At most this many posts per user from the API.")
+@click.option("--no-replies", is_flag=True, help="Leave out replies.")
+@click.option("--wait", is_flag=True, help="On a rate limit, wait for the reset (with a countdown) instead of stopping.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, data_dir) -> None:
+    """Download posts: from the X API (token in $X_BEARER_TOKEN), your X archive, or a file of texts."""
+    from . import sources
+
+    folder = settings.data_dir(data_dir)
+    if archive or from_file:
+        if handles or (archive and from_file):
+            raise click.UsageError("give HANDLE..., --archive PATH or --from FILE --handle NAME, one of them")
+        results = [sources.fetch_archive(archive, folder, not no_replies, handle) if archive
+                   else sources.fetch_file(from_file, folder, handle)]
+    elif handles:
+        results = [sources.fetch_api(h, folder, limit, not no_replies, wait, on_wait=_countdown) for h in handles]
+    else:
+        raise click.UsageError("give one or more HANDLEs, --archive PATH, or --from FILE --handle NAME")
+    for profile, new, total in results:
+        click.echo(f"@{profile.handle}: {new} new posts, {total} stored in {folder}")
+
+
+def _countdown(seconds: int) -> None:
+    import time
+
+    for left in range(seconds, 0, -1):
+        click.echo(f"\rrate limited: waiting {left:4d} s for the X API to reset ", nl=False, err=True)
+        time.sleep(1)
+    click.echo("", err=True)
+
+
+@cli.command("prepare")
+@click.argument("name")
+@click.option("--users", help="Comma-separated handles (default: the record's users, or NAME split at '-').")
+@click.option("--keep-newlines", is_flag=True, help="Keep line breaks inside posts.")
+@click.option("--eval-fraction", default=0.1, show_default=True, help="Share of posts held out for evaluation.")
+@click.option("--seed", default=42, show_default=True, help="Seed of the split and the shuffles.")
+@click.option("--min-chars", default=6000, show_default=True, help="Refuse less kept text than this.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, data_dir, cards_dir) -> None:
+    """Clean stored posts into train.txt/eval.txt and fill cards/NAME.yaml with users and counts."""
+    from .prepare import prepare
+
+    result = prepare(name, settings.data_dir(data_dir), settings.cards_dir(cards_dir),
+                     users.split(",") if users else None, keep_newlines=keep_newlines,
+                     eval_fraction=eval_fraction, seed=seed, min_chars=min_chars)
+    if result.warning:
+        click.echo(f"warning: {result.warning}", err=True)
+    for u in result.users:
+        click.echo(f"@{u.handle}: {u.downloaded} downloaded, {u.retweets} retweets, {u.short} short, {len(u.kept)} kept")
+    click.echo(f"wrote {result.folder}/train.txt ({result.train_chars:,} characters) and eval.txt ({result.eval_posts} posts)")
+
+
 @cli.command("publish")
 @click.argument("name")
 @click.option("--model-dir", required=True, type=click.Path(path_type=Path), help="The trained model folder.")

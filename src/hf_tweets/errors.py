@@ -75,3 +75,11 @@ class PublishError(HfTweetsError):
 
 class ConcurrentUpdateError(PublishError):
     """The repo moved between the plan and the commit; nothing was overwritten."""
+
+
+class SourceError(HfTweetsError):
+    """Posts could not be fetched or read; says what to do."""
+
+
+class PrepareError(HfTweetsError):
+    """Posts could not be turned into training text; says what to do."""

@@ -13,6 +13,8 @@ from pathlib import Path
 CARDS_DIR_ENV = "HF_TWEETS_CARDS_DIR"
 #: A folder of Jinja templates to use instead of the bundled ones.
 TEMPLATES_DIR_ENV = "HF_TWEETS_TEMPLATES_DIR"
+#: Where raw posts and prepared training text live; ``--data-dir`` overrides it.
+DATA_DIR_ENV = "HF_TWEETS_DATA_DIR"
 #: Set to 1 to get a traceback instead of a one-line error.
 DEBUG_ENV = "HF_TWEETS_DEBUG"
 #: The X (Twitter) API bearer token.
@@ -29,6 +31,16 @@ SECRET_ENVS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", X_BEARER_TOKEN_ENV, "WANDB_
 def cards_dir(override: str | os.PathLike | None = None) -> Path:
     """The folder of card records: the override, else $HF_TWEETS_CARDS_DIR, else ./cards."""
     return Path(override or os.environ.get(CARDS_DIR_ENV) or "cards")
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """The data folder: the override, else $HF_TWEETS_DATA_DIR, else ./data."""
+    return Path(override or os.environ.get(DATA_DIR_ENV) or "data")
+
+
+def x_bearer_token() -> str | None:
+    """The X API bearer token from $X_BEARER_TOKEN (never printed)."""
+    return os.environ.get(X_BEARER_TOKEN_ENV) or None
 
 
 def templates_dir_override() -> Path | None:

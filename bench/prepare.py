@@ -1,0 +1,100 @@
+"""Posts per second and peak memory of fetch --archive + prepare, next to the bare JSON parse of the same archive.
+
+    .venv/bin/python bench/prepare.py [--posts 100000]
+
+Two cases, each in its own process (the archives are built by another one
+first) so peak RSS is its own: a 100,000-post archive (one user, four parts),
+and 3 users x 3,200 posts (a cyborg). The baseline is the floor any reader
+pays: json.loads of the same tweet parts. Timing covers fetch --archive (read,
+store as JSONL) and prepare (clean, count, split, write, fill the record).
+Target: the 100,000-post archive in under 5 s and under 500 MB peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "tests")]
+
+
+HANDLES = {"archive": ["pixel_poet"], "baseline": ["pixel_poet"], "cyborg": ["alpha", "mid_1", "zeta_z"]}
+
+
+def build(case: str, posts: int, folder: Path) -> None:
+    """Write the archives (in a process of their own, so building them does not count in the peak)."""
+    from archive_factory import made_up_tweets, write_archive
+
+    for handle in HANDLES[case]:
+        write_archive(folder / f"{handle}.zip", made_up_tweets(posts), handle=handle, parts=max(1, posts // 25_000))
+
+
+def child(case: str, folder: Path) -> dict:
+    from hf_tweets.prepare import prepare
+    from hf_tweets.sources import fetch_archive
+
+    archives = [folder / f"{h}.zip" for h in HANDLES[case]]
+    start = time.perf_counter()
+    posts = 0
+    if case == "baseline":  # the floor: parse the tweet parts, nothing else
+        import re
+        import zipfile
+
+        for path in archives:
+            with zipfile.ZipFile(path) as z:
+                for name in z.namelist():
+                    if re.search(r"tweets(-part\d+)?\.js$", name):
+                        posts += len(json.loads(z.read(name).decode().split("=", 1)[1]))
+    else:
+        for path in archives:
+            posts += fetch_archive(path, folder / "data", True)[1]
+        prepare("-".join(HANDLES[case]), folder / "data", folder / "cards", min_chars=0)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "posts": posts, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run(case: str, posts: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        for step in ("build", case):
+            out = subprocess.run([sys.executable, __file__, "--child", step, "--case", case, "--posts", str(posts),
+                                  "--folder", folder], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--child")
+    parser.add_argument("--case")
+    parser.add_argument("--folder", type=Path)
+    args = parser.parse_args()
+    if args.child == "build":
+        build(args.case, args.posts, args.folder)
+        return 0
+    if args.child:
+        print(json.dumps(child(args.child, args.folder)))
+        return 0
+    results = {
+        "archive, 1 user": run("archive", args.posts),
+        "json.loads only": run("baseline", args.posts),
+        "3 users x 3,200": run("cyborg", 3_200),
+    }
+    for label, r in results.items():
+        print(f"{label:18}: {r['posts']:7,} posts in {r['seconds']:5.2f} s = {r['posts'] / r['seconds']:9,.0f} posts/s,"
+              f" peak RSS {r['peak_mb']:4.0f} MB")
+    archive, floor = results["archive, 1 user"], results["json.loads only"]
+    print(f"ratio to the parse floor: {archive['seconds'] / floor['seconds']:.1f}x the time")
+    ok = archive["seconds"] < 5 and archive["peak_mb"] < 500
+    print(f"target (100,000-post archive < 5 s and < 500 MB peak RSS): {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""``hf-tweets prepare``: clean the stored posts into training and evaluation text, and fill the card record.
+
+Cleaning follows huggingtweets (see shared/docs/huggingtweets-recipe.md):
+unescape &amp; &lt; &gt;, remove URLs with their neighbouring space, collapse
+spaces, join lines (unless --keep-newlines), drop retweets, drop "short"
+posts (fewer than 3 words free of http, @ and #). It also repairs mojibake,
+normalises to NFC and drops exact repeats (counted with the short posts, so
+kept = downloaded - retweets - short holds). Writes, atomically:
+
+    data/<name>/train.txt   posts joined by <|endoftext|>, users balanced
+    data/<name>/eval.txt    the held-out posts (default 10%, by post, from a seed)
+    data/<name>/stats.json  counts, date range, seed, settings
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import ftfy
+
+from .errors import PrepareError
+from .fsutil import atomic_write_text
+from .posts import Post, load_posts, load_profile
+from .record import CardRecord, load_record, record_path, save_record, validate_record
+
+EOS = "<|endoftext|>"
+MIN_CHARS = 6_000  # the recipe refuses less kept text than this
+WARN_CHARS = 40_000  # and warns under this
+_URL = re.compile(r"\s?https?://\S+\s?")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_LINES = re.compile(r"\s*\n\s*")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+
+
+def clean(text: str, keep_newlines: bool = False) -> str:
+    """One post's text as the model will see it."""
+    text = unicodedata.normalize("NFC", ftfy.fix_encoding(text))
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    text = _URL.sub(" ", text)
+    text = _LINES.sub("\n" if keep_newlines else " ", text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def is_short(text: str) -> bool:
+    """The recipe's "boring" post: fewer than 3 words that contain none of http, @, #."""
+    words = 0
+    for word in text.split():
+        if "http" not in word and "@" not in word and "#" not in word:
+            words += 1
+            if words == 3:
+                return False
+    return True
+
+
+@dataclass
+class UserData:
+    handle: str
+    display_name: str
+    avatar: str | None
+    downloaded: int = 0
+    retweets: int = 0
+    short: int = 0
+    duplicates: int = 0  # counted within short too
+    kept: list[str] = field(default_factory=list)
+    oldest: str = ""
+    newest: str = ""
+
+    def counts(self) -> dict[str, int]:
+        return {"downloaded": self.downloaded, "retweets": self.retweets, "short": self.short, "kept": len(self.kept)}
+
+
+def sort_posts(handle: str, posts: list[Post], keep_newlines: bool) -> UserData:
+    """Count and clean one user's posts."""
+    data = UserData(handle, handle, None, downloaded=len(posts))
+    seen: set[str] = set()
+    dates = sorted(p.created_at for p in posts if p.created_at)
+    data.oldest, data.newest = (dates[0][:10], dates[-1][:10]) if dates else ("", "")
+    for post in posts:
+        if post.kind == "retweet":
+            data.retweets += 1
+            continue
+        text = clean(post.text, keep_newlines)
+        if is_short(text) or text in seen:
+            data.short += 1
+            data.duplicates += text in seen and not is_short(text)
+            continue
+        seen.add(text)
+        data.kept.append(text)
+    return data
+
+
+def split(texts: list[str], eval_fraction: float, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Hold out ``eval_fraction`` of the posts (at least one when there are two or more)."""
+    order = texts[:]
+    rng.shuffle(order)
+    n_eval = min(len(order) - 1, max(1, round(len(order) * eval_fraction))) if len(order) > 1 and eval_fraction > 0 else 0
+    return order[n_eval:], order[:n_eval]
+
+
+def balance(per_user: list[list[str]], rng: random.Random) -> list[str]:
+    """All users' training posts, the smaller users repeated so each brings about as many characters."""
+    sizes = [sum(map(len, posts)) or 1 for posts in per_user]
+    target = max(sizes)
+    out: list[str] = []
+    for posts, size in zip(per_user, sizes):
+        whole, rest = divmod(target, size)
+        out += posts * whole
+        extra, chars = posts[:], 0
+        rng.shuffle(extra)
+        for post in extra:  # top up with a random part of one more copy
+            if chars >= rest:
+                break
+            out.append(post)
+            chars += len(post)
+    rng.shuffle(out)
+    return out
+
+
+@dataclass
+class Prepared:
+    name: str
+    folder: Path
+    users: list[UserData]
+    train_chars: int
+    eval_posts: int
+    warning: str | None
+
+
+def prepare(name: str, data_dir: Path, cards_dir: Path, handles: list[str] | None = None, *, keep_newlines: bool = False,
+            eval_fraction: float = 0.1, seed: int = 42, min_chars: int = MIN_CHARS) -> Prepared:
+    """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml."""
+    card = record_path(cards_dir, name)
+    record = load_record(card) if card.exists() else None
+    handles = handles or ([u.handle for u in record.users] if record else name.split("-"))
+    if len(handles) > 3:
+        raise PrepareError(f"{name}: {len(handles)} users; a model is trained on 1 to 3")
+    users = []
+    for handle in handles:
+        profile = load_profile(data_dir, handle)
+        data = sort_posts(profile.handle, load_posts(data_dir, handle), keep_newlines)
+        data.display_name, data.avatar = profile.display_name, profile.avatar
+        users.append(data)
+    kept_chars = sum(len(t) + len(EOS) for u in users for t in u.kept)
+    if kept_chars < min_chars:
+        raise PrepareError(
+            f"{name}: only {kept_chars:,} characters of kept posts ({sum(len(u.kept) for u in users)} posts); at least"
+            f" {min_chars:,} are needed to fine-tune. Fetch more posts, or lower the floor with --min-chars"
+        )
+    warning = (f"{name}: {kept_chars:,} characters of kept posts is little (under {WARN_CHARS:,});"
+               " the model will mostly repeat them") if kept_chars < WARN_CHARS else None
+    rng = random.Random(seed)
+    splits = [split(u.kept, eval_fraction, rng) for u in users]
+    train = balance([t for t, _ in splits], rng)
+    evaluation = [post for _, e in splits for post in e]
+    folder = data_dir / name
+    atomic_write_text(folder / "train.txt", EOS.join(train))
+    atomic_write_text(folder / "eval.txt", EOS.join(evaluation))
+    stats = {"name": name, "seed": seed, "eval_fraction": eval_fraction, "keep_newlines": keep_newlines,
+             "train_posts": len(train), "train_chars": sum(map(len, train)), "eval_posts": len(evaluation),
+             "users": [{k: v for k, v in asdict(u).items() if k != "kept"} | {"kept": len(u.kept)} for u in users]}
+    atomic_write_text(folder / "stats.json", json.dumps(stats, ensure_ascii=False, indent=1) + "\n")
+    save_record(_updated_record(record, name, users), card)
+    return Prepared(name, folder, users, stats["train_chars"], len(evaluation), warning)
+
+
+def _updated_record(record: CardRecord | None, name: str, users: list[UserData]) -> CardRecord:
+    data = record.model_dump(exclude_none=True) if record else {}
+    data["name"] = name
+    data["users"] = [{"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
+                     | ({"avatar": u.avatar} if u.avatar else {}) for u in users]
+    dates = [d for u in users for d in (u.oldest, u.newest) if d]
+    if dates:
+        data.setdefault("training", {}).update({"oldest_tweet": min(dates), "newest_tweet": max(dates)})
+    return validate_record(data, record_path(Path("cards"), name))

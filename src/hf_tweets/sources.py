@@ -1,0 +1,55 @@
+"""Where posts come from: the X API, an X archive, or a file of texts. Each ends in the raw store (posts.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .archive import read_archive
+from .errors import SourceError
+from .posts import Profile, load_posts, read_text_file, save_posts, save_profile
+from .record import HANDLE_RE
+
+
+def fetch_api(handle: str, data_dir: Path, limit: int, include_replies: bool, wait: bool, on_wait=None):
+    """Posts of ``handle`` from the X API; see xapi.py."""
+    from . import xapi
+
+    return xapi.fetch(handle.removeprefix("@"), data_dir, limit, include_replies, wait, **({"on_wait": on_wait} if on_wait else {}))
+
+
+def fetch_archive(path: Path, data_dir: Path, include_replies: bool, handle: str | None = None):
+    """Posts from an X archive; the handle comes from its account.js (or --handle for a bare tweets.js)."""
+    profile, posts, _ = read_archive(path, include_replies)
+    if profile is None:
+        if not handle:
+            raise SourceError(f"{path}: has no data/account.js to say whose posts these are; add --handle NAME")
+        profile = Profile(_handle(handle), handle, None, "archive")
+    elif handle and handle.lower() != profile.handle.lower():
+        raise SourceError(f"{path}: is @{profile.handle}'s archive, not @{handle}'s; drop --handle or pick the right archive")
+    return _store(profile, posts, data_dir, f"{path} has no posts")
+
+
+def fetch_file(path: Path, data_dir: Path, handle: str | None):
+    """Posts from a .jsonl/.csv file of texts, for ``--handle``."""
+    if not handle:
+        raise SourceError("--from needs --handle NAME: whose posts are these?")
+    posts = read_text_file(path)
+    return _store(Profile(_handle(handle), handle, None, "file"), posts, data_dir, f"{path} has no posts")
+
+
+def _handle(handle: str) -> str:
+    handle = handle.removeprefix("@")
+    if not HANDLE_RE.fullmatch(handle):
+        raise SourceError(f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores")
+    return handle
+
+
+def _store(profile: Profile, posts, data_dir: Path, empty: str):
+    if not posts:
+        raise SourceError(f"{empty} (an empty timeline); nothing to train on")
+    new, total = save_posts(data_dir, profile.handle, posts)
+    save_profile(data_dir, profile)
+    return profile, new, total
+
+
+__all__ = ["fetch_api", "fetch_archive", "fetch_file", "load_posts"]

@@ -1,0 +1,134 @@
+"""Fetch a user's posts from the X API v2 with tweepy's Client and Paginator.
+
+The bearer token comes from $X_BEARER_TOKEN and is never printed. A user is
+looked up first (display name, 400x400 avatar, protected flag: protected
+accounts are refused), then the timeline is paged newest first, 100 a page, up
+to the API's 3,200. What was fetched is saved after every page, and the
+pagination token with it, so a run cut short by the network resumes where it
+stopped; a later run fetches only posts newer than the newest stored.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+import tweepy
+
+from . import settings
+from .errors import SourceError
+from .fsutil import atomic_write_text
+from .posts import Post, Profile, iso_utc, load_posts, raw_path, save_posts, save_profile
+from .record import HANDLE_RE
+
+API_LIMIT = 3200
+PAGE = 100
+TOKEN_HELP = f"set {settings.X_BEARER_TOKEN_ENV} to the bearer token of your X developer app"
+
+
+def client() -> tweepy.Client:
+    token = settings.x_bearer_token()
+    if not token:
+        raise SourceError(f"no X API token; {TOKEN_HELP}")
+    return tweepy.Client(bearer_token=token)
+
+
+def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
+    """(user id, profile) for a handle; SourceError for unknown, suspended and protected accounts."""
+    if not HANDLE_RE.fullmatch(handle):
+        raise SourceError(f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores (without @)")
+    response = _request(lambda: api.get_user(username=handle, user_fields=["name", "profile_image_url", "protected"]), handle)
+    if response.data is None:
+        detail = " ".join(str(e.get("detail", "")) for e in response.errors or [])
+        if "suspended" in detail.lower():
+            raise SourceError(f"@{handle} is suspended; X does not serve its posts")
+        raise SourceError(f"@{handle} does not exist on X; check the spelling")
+    user = response.data
+    if user.protected:
+        raise SourceError(f"@{handle} is a protected account; hf-tweets never trains on protected posts")
+    avatar = (user.profile_image_url or "").replace("_normal.", "_400x400.") or None
+    return str(user.id), Profile(user.username, user.name, avatar, "x-api")
+
+
+def fetch(handle: str, data_dir: Path, limit: int = API_LIMIT, include_replies: bool = True, wait: bool = False,
+          on_page: Callable[[int], None] = lambda n: None, on_wait: Callable[[int], None] = time.sleep) -> tuple[Profile, int, int]:
+    """Fetch new posts of ``handle`` into the data folder. Return (profile, new posts, total stored)."""
+    api = client()
+    user_id, profile = lookup(api, handle)
+    state_file = raw_path(data_dir, profile.handle).with_suffix(".state.json")
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    stored = load_posts(data_dir, profile.handle) if raw_path(data_dir, profile.handle).exists() else []
+    params = {"max_results": PAGE, "tweet_fields": ["created_at", "referenced_tweets", "in_reply_to_user_id"]}
+    if not include_replies:
+        params["exclude"] = ["replies"]
+    if state.get("next_token"):  # resume an interrupted run where it stopped
+        params["pagination_token"] = state["next_token"]
+    elif stored:
+        params["since_id"] = max(stored, key=lambda p: int(p.id) if p.id.isdigit() else 0).id
+    pages = tweepy.Paginator(api.get_users_tweets, user_id, limit=max(1, -(-min(limit, API_LIMIT) // PAGE)), **params)
+    new, fetched, iterator = 0, 0, iter(pages)
+    while fetched < limit:
+        response = _next_page(iterator, profile.handle, wait, on_wait, new)
+        if response is None or not response.data:
+            break
+        posts = [_post(t) for t in response.data][: limit - fetched]
+        fetched += len(posts)
+        new += save_posts(data_dir, profile.handle, posts)[0]  # saved page by page: a failure keeps them
+        save_profile(data_dir, profile)
+        next_token = (response.meta or {}).get("next_token")
+        atomic_write_text(state_file, json.dumps({"next_token": next_token} if next_token and fetched < limit else {}))
+        on_page(fetched)
+    if not stored and fetched == 0:
+        raise SourceError(f"@{profile.handle} has no posts to fetch (an empty timeline)")
+    if state_file.exists():
+        state_file.unlink()
+    return profile, new, len(load_posts(data_dir, profile.handle))
+
+
+def _next_page(iterator, handle: str, wait: bool, on_wait, new: int):
+    while True:
+        try:
+            return next(iterator)
+        except StopIteration:
+            return None
+        except tweepy.TooManyRequests as error:
+            reset = int(error.response.headers.get("x-rate-limit-reset", 0) or 0)
+            seconds = max(1, reset - int(time.time()))
+            if not wait:
+                at = datetime.fromtimestamp(reset, timezone.utc).strftime("%H:%M:%S UTC") if reset else "later"
+                raise SourceError(f"X API rate limit reached after {new} new posts of @{handle} (kept); it resets at {at},"
+                                  " run fetch again then, or add --wait") from None
+            on_wait(seconds)
+        except (tweepy.errors.TweepyException, requests.RequestException) as error:
+            raise _explain(error, handle, f"after {new} new posts (kept; run fetch again to resume)") from None
+
+
+def _request(call, handle: str):
+    try:
+        return call()
+    except (tweepy.errors.TweepyException, requests.RequestException) as error:
+        raise _explain(error, handle, "") from None
+
+
+def _explain(error: Exception, handle: str, progress: str) -> SourceError:
+    suffix = f" {progress}" if progress else ""
+    if isinstance(error, tweepy.Unauthorized):
+        return SourceError(f"the X API refused the token (401){suffix}; {TOKEN_HELP}")
+    if isinstance(error, tweepy.Forbidden):
+        return SourceError(f"the X API token may not read @{handle}'s posts (403){suffix}; check the app's access level")
+    if isinstance(error, tweepy.NotFound):
+        return SourceError(f"@{handle} does not exist on X{suffix}; check the spelling")
+    if isinstance(error, tweepy.TwitterServerError):
+        return SourceError(f"the X API failed ({error.response.status_code}){suffix}; try again later")
+    return SourceError(f"could not reach the X API ({type(error).__name__}){suffix}; check the network and run fetch again")
+
+
+def _post(tweet) -> Post:
+    kinds = {ref.type for ref in tweet.referenced_tweets or []}
+    kind = "retweet" if "retweeted" in kinds else ("reply" if "replied_to" in kinds or tweet.in_reply_to_user_id else "post")
+    created = iso_utc(tweet.created_at) if tweet.created_at else ""
+    return Post(str(tweet.id), created, tweet.text, kind)
