@@ -46,7 +46,8 @@ def records(draw) -> CardRecord:
         "name": st.from_regex(r"[a-z0-9][a-z0-9_]{0,20}", fullmatch=True),
         "language": st.sampled_from(["en", "fr", "pt-BR", "yue"]),
         "license": st.sampled_from(["mit", "apache-2.0", "other"]),
-        "base_model": st.sampled_from(["openai-community/gpt2", "distilbert/distilgpt2", "EleutherAI/pythia-70m", "gpt2"]),
+        "base_model": st.sampled_from(["openai-community/gpt2", "distilbert/distilgpt2", "EleutherAI/pythia-70m", "gpt2", None]),
+        "samples": st.lists(names, max_size=4),
         "widget_prompt": names,
         "thumbnail": urls,
         "wandb": st.fixed_dictionaries({}, optional={"report": urls, "preprocess_run": urls, "train_run": urls}),
@@ -56,6 +57,9 @@ def records(draw) -> CardRecord:
             "eval_loss": st.floats(0, 50),
             "oldest_tweet": st.dates(),
             "newest_tweet": st.dates(),
+            "tokens_seen": st.integers(0, 10**12),
+            "train_seconds": st.floats(0, 1e7),
+            "versions": st.dictionaries(st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True), names, max_size=3),
         }).filter(lambda t: not ("oldest_tweet" in t and "newest_tweet" in t and t["oldest_tweet"] > t["newest_tweet"])),
     }
     for key, strategy in optional.items():

@@ -31,7 +31,7 @@ _DATES = re.compile(r"posted (?:between (\S+) and (\S+)|on (\S+))\.")
 _LEGACY_BOT_SUFFIX = re.compile(r"\s*🤖\s*AI Bot\s*$", re.IGNORECASE)
 _COUNT_ROWS = {"Tweets downloaded": "downloaded", "Retweets": "retweets", "Short tweets": "short", "Tweets kept": "kept"}
 _WANDB_LINKS = {"W&B report": "report", "Explore the data": "preprocess_run", "W&B training run": "train_run"}
-_METRIC_ROWS = {"Train loss": "train_loss", "Eval loss": "eval_loss"}
+_METRIC_ROWS = {"Train loss": "train_loss", "Eval loss": "eval_loss", "Tokens seen": "tokens_seen", "Training time": "train_seconds"}
 
 
 @dataclass
@@ -141,9 +141,13 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     legacy = "hf-tweets" not in (meta.get("tags") or [])
     body = _parse_body(meta.pop("_body"))
     data = _repo(body, source) | _card_metadata(meta)
+    if not legacy and "base_model" not in meta:  # our cards leave it out for models trained from scratch
+        data["base_model"] = None
     data["users"] = _users(body, data["name"], legacy, source)
     data["wandb"] = {key: href for label, key in _WANDB_LINKS.items() for text_, href in body.links if text_ == label}
     data["training"] = _training(body, source)
+    samples = _table(body, "Sample")
+    data["samples"] = [row[0] for row in samples[1:] if row] if samples else []
     try:
         return validate_record(data, source)
     except RecordError as error:
@@ -257,7 +261,11 @@ def _training(body: _Body, source: str) -> dict[str, Any]:
     metrics = _table(body, "Metric")
     for row in metrics[1:] if metrics else []:
         if len(row) >= 2 and row[0] in _METRIC_ROWS:
-            training[_METRIC_ROWS[row[0]]] = _number(row[1], f"the {row[0]!r} metric", source)
+            value = _number(row[1].removesuffix(" s"), f"the {row[0]!r} metric", source)
+            training[_METRIC_ROWS[row[0]]] = int(value) if row[0] == "Tokens seen" else value
+    software = _table(body, "Software")
+    if software:
+        training["versions"] = {row[0]: row[1] for row in software[1:] if len(row) >= 2}
     for paragraph in body.paragraphs:
         match = _DATES.search(paragraph)
         if match and paragraph.startswith(("The tweets were posted", "The oldest tweet", "The newest tweet")):

@@ -123,6 +123,22 @@ class Training(_Model):
     eval_loss: float | None = None
     oldest_tweet: date | None = None
     newest_tweet: date | None = None
+    tokens_seen: int | None = Field(default=None, ge=0)
+    train_seconds: float | None = Field(default=None, ge=0)
+    versions: dict[str, Line] = Field(default_factory=dict)  # library -> version, e.g. transformers: 5.23.0
+
+    @field_validator("train_seconds")
+    @classmethod
+    def _seconds(cls, value: float | None) -> float | None:
+        return None if value is None else round(value, 1)  # as the card shows it
+
+    @field_validator("versions")
+    @classmethod
+    def _libraries(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", key):
+                raise ValueError(f"library name {key!r} must be 1-64 letters, digits, '_', '.' or '-'")
+        return value
 
     @field_validator("hyperparameters")
     @classmethod
@@ -169,12 +185,13 @@ class CardRecord(_Model):
     name: str | None = None
     language: str = "en"
     license: str | None = None
-    base_model: str = DEFAULT_BASE_MODEL
+    base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch (--base-model tiny)
     widget_prompt: Line = DEFAULT_PROMPT
     thumbnail: Url | None = None
     users: list[User] = Field(min_length=1)
     wandb: WandbLinks | None = None
     training: Training | None = None
+    samples: list[Line] = Field(default_factory=list, max_length=10)  # example generations shown on the card
     publish: PublishState | None = None
 
     @field_validator("users")
@@ -203,8 +220,9 @@ class CardRecord(_Model):
 
     @field_validator("base_model")
     @classmethod
-    def _base_model(cls, value: str) -> str:
-        _check_repo_id(value)
+    def _base_model(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_repo_id(value)
         return value
 
     @field_validator("wandb", "training", mode="after")
@@ -308,7 +326,19 @@ def load_record(path: str | Path) -> CardRecord:
 
 def record_to_dict(record: CardRecord) -> dict[str, Any]:
     """The record as plain data, in field order, without empty optional parts."""
-    return record.model_dump(mode="python", exclude_none=True)
+    data = _prune(record.model_dump(mode="python", exclude_none=True))
+    if record.base_model is None:  # null means "trained from scratch"; absent means the default GPT-2
+        data = {k: data.get(k) for k in CardRecord.model_fields if k in data or k == "base_model"}
+    return data
+
+
+def _prune(value: Any) -> Any:
+    """Drop empty lists and mappings, which say nothing."""
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if not (isinstance(v, (list, dict)) and not v)}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
 
 
 def dump_record(record: CardRecord, key_order: Any = None) -> str:

@@ -113,9 +113,9 @@ class UserView:
                    c.downloaded, c.retweets, c.short, c.kept, index == count - 1, Safe(sep))
 
 
-def base_model_label(base_model: str) -> str:
-    """How the card names the base model: GPT-2 for the GPT-2 family, else its id."""
-    return _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
+def base_model_label(base_model: str | None) -> str:
+    """How the card names the base model: GPT-2 for the GPT-2 family, else its id ("" when there is none)."""
+    return "" if base_model is None else _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
 
 
 def _metrics(record: CardRecord) -> list[tuple[str, Safe]]:
@@ -126,6 +126,10 @@ def _metrics(record: CardRecord) -> list[tuple[str, Safe]]:
     if training and training.eval_loss is not None:
         rows.append(("Eval loss", Safe(repr(training.eval_loss))))
         rows.append(("Eval perplexity", Safe(f"{training.eval_perplexity:.2f}")))
+    if training and training.tokens_seen is not None:
+        rows.append(("Tokens seen", Safe(str(training.tokens_seen))))
+    if training and training.train_seconds is not None:
+        rows.append(("Training time", Safe(f"{training.train_seconds!r} s")))
     return rows
 
 
@@ -141,11 +145,13 @@ def context(record: CardRecord) -> dict[str, Any]:
         "wandb": record.wandb,
         "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()] if training else [],
         "metrics": _metrics(record),
+        "versions": [(_md(k), _md(v)) for k, v in training.versions.items()] if training else [],
+        "samples": [_md(sample) for sample in record.samples],
         "oldest_tweet": Safe(training.oldest_tweet.isoformat()) if training and training.oldest_tweet else None,
         "newest_tweet": Safe(training.newest_tweet.isoformat()) if training and training.newest_tweet else None,
         "base_model_label": label,
         "base_model_gpt2": label in _GPT2_FAMILY.values(),
-        "base_model_url": HUB_URL + record.base_model,
+        "base_model_url": HUB_URL + (record.base_model or ""),
     }
 
 
