@@ -6,6 +6,7 @@ code 1 (a traceback only with HF_TWEETS_DEBUG=1), with secrets scrubbed.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -128,6 +129,84 @@ def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, 
     for u in result.users:
         click.echo(f"@{u.handle}: {u.downloaded} downloaded, {u.retweets} retweets, {u.short} short, {len(u.kept)} kept")
     click.echo(f"wrote {result.folder}/train.txt ({result.train_chars:,} characters) and eval.txt ({result.eval_posts} posts)")
+
+
+@cli.command("train")
+@click.argument("name")
+@click.option("--base-model", default="openai-community/gpt2", show_default=True,
+              help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here, no network needed).")
+@click.option("--epochs", default=4.0, show_default=True)
+@click.option("--learning-rate", default=1.372e-4, show_default=True)
+@click.option("--batch-size", default=16, show_default=True, help="Blocks per step; lower it if memory runs out.")
+@click.option("--block-size", default=0, show_default=True, help="Tokens per block (0: sized for the posts).")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default="auto", show_default=True,
+              help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.")
+@click.option("--resume", is_flag=True, help="Go on from the last checkpoint of an interrupted run.")
+@click.option("--out", type=click.Path(path_type=Path), help="Model folder [default: out/NAME].")
+@click.option("--wandb", "wandb_mode", type=click.Choice(["online", "offline", "off", "auto"]), default="auto",
+              show_default=True, help="Track the run in Weights & Biases (auto: online when logged in).")
+@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+def train_command(name, base_model, epochs, learning_rate, batch_size, block_size, seed, precision, resume, out,
+                  wandb_mode, data_dir, cards_dir) -> None:
+    """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
+    from .pipeline import train_stage
+    from .train import TrainConfig
+
+    config = TrainConfig(base_model=base_model, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                         block_size=block_size, seed=seed, precision=precision)
+    result = train_stage(name, settings.data_dir(data_dir), settings.cards_dir(cards_dir), out or Path("out") / name,
+                         config, resume=resume, wandb_mode=wandb_mode)
+    click.echo(f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
+               f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}")
+
+
+@cli.command("generate")
+@click.argument("model")
+@click.argument("prompt", default="My dream is")
+@click.option("-n", "count", default=5, show_default=True, help="How many texts.")
+@click.option("--seed", type=int, help="Seed, for the same texts again.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def generate_command(model, prompt, count, seed, as_json) -> None:
+    """Write posts with a trained model (a folder, out/NAME, or a Hub repo id) and its saved settings."""
+    import json as json_module
+
+    from .generate import generate
+
+    for text in generate(model, prompt, count, seed):
+        click.echo(json_module.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
+
+
+@cli.command("run")
+@click.argument("handles", nargs=-1)
+@click.option("--archive", type=click.Path(path_type=Path), help="Start from your X archive instead of the API.")
+@click.option("--base-model", default="openai-community/gpt2", show_default=True,
+              help="A causal LM id or folder, or 'tiny' (built here: works offline).")
+@click.option("--epochs", default=4.0, show_default=True)
+@click.option("--batch-size", default=16, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+@click.option("--min-chars", default=6000, show_default=True, help="Refuse less kept text than this.")
+@click.option("--no-replies", is_flag=True, help="Leave out replies.")
+@click.option("--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end.")
+@click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
+@click.option("--wandb", "wandb_mode", type=click.Choice(["online", "offline", "off", "auto"]), default="auto", show_default=True)
+@click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("out"), show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+def run_command(handles, archive, base_model, epochs, batch_size, seed, min_chars, no_replies, do_publish, force,
+                wandb_mode, out_root, data_dir, cards_dir) -> None:
+    """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish)."""
+    from .pipeline import run
+    from .train import TrainConfig
+
+    if bool(handles) == bool(archive):
+        raise click.UsageError("give HANDLE... or --archive PATH")
+    config = TrainConfig(base_model=base_model, epochs=epochs, batch_size=batch_size, seed=seed)
+    summary = run(list(handles), archive, settings.data_dir(data_dir), settings.cards_dir(cards_dir), out_root, config,
+                  publish=do_publish, force=force, wandb_mode=wandb_mode, min_chars=min_chars,
+                  include_replies=not no_replies, say=lambda line: click.echo(line, err=True))
+    click.echo("\n".join(summary.lines()))
 
 
 @cli.command("publish")

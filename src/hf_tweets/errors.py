@@ -83,3 +83,7 @@ class SourceError(HfTweetsError):
 
 class PrepareError(HfTweetsError):
     """Posts could not be turned into training text; says what to do."""
+
+
+class TrainError(HfTweetsError):
+    """Training could not start or finish; says what to do."""

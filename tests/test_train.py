@@ -1,0 +1,171 @@
+"""train, generate, run: the tiny base model end to end, W&B offline, resume, and the clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+
+import pytest
+from safetensors.torch import load_file
+
+from conftest import REPO_ROOT
+from hf_tweets.check import check_readme_text
+from hf_tweets.record import load_record
+from hf_tweets.render import render
+from wandb_records import summary
+
+EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+FAST = ["--base-model", "tiny", "--epochs", "2", "--wandb", "off"]
+
+
+@pytest.fixture
+def prepared(run, tmp_path):
+    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
+    assert run("prepare", "pixel_poet")[0] == 0
+    return tmp_path
+
+
+def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
+    code, out, err = run("train", "pixel_poet", *FAST)
+    assert code == 0, err
+    assert out.startswith("trained pixel_poet: eval loss ") and "model in out/pixel_poet" in out
+    model = prepared / "out" / "pixel_poet"
+    assert {p.name for p in model.iterdir()} >= {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"}
+    config = json.loads((model / "config.json").read_text())
+    assert config["prefix"] == "<|endoftext|>" and config["hf_tweets"]["keep_newlines"] is False
+    generation = json.loads((model / "generation_config.json").read_text())
+    assert (generation["do_sample"], generation["top_p"], generation["temperature"]) == (True, 0.95, 1.0)
+    record = load_record(prepared / "cards" / "pixel_poet.yaml")
+    t = record.training
+    assert record.base_model is None  # trained from scratch: the card must not claim GPT-2
+    assert t.hyperparameters["learning_rate"] == 1.372e-4 and t.hyperparameters["lr_scheduler"] == "cosine"
+    assert t.train_loss > 0 and t.eval_loss > 0 and t.tokens_seen > 1000 and t.train_seconds >= 0
+    assert set(t.versions) == {"hf-tweets", "transformers", "torch"}
+    card = render(record)
+    assert check_readme_text(card, "README.md") == []
+    assert "trained from scratch" in card and "base_model" not in card.split("---")[1]
+
+    code, out, _ = run("generate", "pixel_poet", "My dream is", "-n", "3", "--seed", "1", "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 3
+    assert all(item["text"].startswith("My dream is") and "\n" not in item["text"] for item in lines)
+
+
+def test_same_seed_same_model(run, prepared):
+    assert run("train", "pixel_poet", *FAST, "--out", "a")[0] == 0
+    shutil.rmtree(prepared / "data" / "pixel_poet" / "checkpoints")
+    assert run("train", "pixel_poet", *FAST, "--out", "b")[0] == 0
+    first, second = load_file(prepared / "a" / "model.safetensors"), load_file(prepared / "b" / "model.safetensors")
+    assert first.keys() == second.keys() and all((first[k] == second[k]).all() for k in first)
+
+
+def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, monkeypatch):
+    import hf_tweets.train as train_module
+
+    real = train_module._callbacks
+
+    def interrupting():
+        progress = real()
+        step_end = progress.on_step_end
+
+        def on_step_end(args, state, control, **kwargs):
+            if state.global_step == 3 and not progress.interrupted:
+                os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would
+            return step_end(args, state, control, **kwargs)
+
+        progress.on_step_end = on_step_end
+        return progress
+
+    monkeypatch.setattr(train_module, "_callbacks", interrupting)
+    code, _, err = run("train", "pixel_poet", *FAST)
+    assert code == 1 and "interrupted at step 3; the checkpoint is in data/pixel_poet/checkpoints" in err
+    assert (prepared / "data" / "pixel_poet" / "checkpoints" / "checkpoint-3").is_dir()
+    monkeypatch.setattr(train_module, "_callbacks", real)
+    code, out, err = run("train", "pixel_poet", *FAST, "--resume")
+    assert code == 0, err
+    assert (prepared / "out" / "pixel_poet" / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        (lambda p: None, ["nobody"], "data/nobody has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare nobody first"),
+        (lambda p: None, ["pixel_poet", "--resume"], "nothing to resume: no checkpoint in data/pixel_poet/checkpoints"),
+        (lambda p: (p / "data" / "pixel_poet" / "train.txt").write_text("only one post"), ["pixel_poet"], "are too few to train on"),
+        (lambda p: None, ["pixel_poet", "--base-model", "huggingtweets/not-there"], "base model 'huggingtweets/not-there' cannot be loaded"),
+    ],
+    ids=["not prepared", "nothing to resume", "too little data", "unknown base model"],
+)
+def test_train_errors(run, prepared, hub, setup, args, message):
+    setup(prepared)
+    code, out, err = run("train", *args, "--epochs", "1", "--wandb", "off")
+    assert code == 1 and message in err and err.count("\n") == 1
+
+
+def test_out_of_memory_names_the_fix(run, prepared, monkeypatch):
+    import torch
+    import transformers
+
+    def oom(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(transformers.Trainer, "train", oom)
+    code, _, err = run("train", "pixel_poet", *FAST)
+    assert code == 1 and "out of memory at batch size 16" in err and "try --batch-size 4" in err
+
+
+def test_wandb_offline_writes_both_runs_without_secrets(run, prepared, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_test_never_in_wandb_0000000")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    code, _, err = run("train", "pixel_poet", "--base-model", "tiny", "--epochs", "1", "--wandb", "offline")
+    assert code == 0, err
+    runs = {p.name.rsplit("-", 1)[1]: p for p in (prepared / "data" / "pixel_poet" / "wandb").glob("offline-run-*")}
+    ids = json.loads((prepared / "data" / "pixel_poet" / "wandb-runs.json").read_text())
+    pre, train = summary(next(runs[ids["preprocess_run"]].glob("*.wandb"))), summary(next(runs[ids["train_run"]].glob("*.wandb")))
+    assert pre["artifacts"] == [("pixel_poet-raw-dataset", "raw-dataset", ["pixel_poet.jsonl"]),
+                                ("pixel_poet-train-dataset", "train-dataset", ["eval.txt", "stats.json", "train.txt"])]
+    assert train["config"]["handles"] == ["pixel_poet"] and train["config"]["learning_rate"] == 1.372e-4
+    assert "versions" in train["config"] and {"train/loss", "eval/loss"} <= train["metrics"]
+    for path in (prepared / "data" / "pixel_poet" / "wandb").rglob("*"):
+        if path.is_file():
+            assert b"hf_test_never_in_wandb" not in path.read_bytes(), path
+
+
+def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
+    code, out, err = run("run", "--archive", str(EXAMPLE), *FAST, "--publish")
+    assert code == 0, err
+    assert "@pixel_poet: 600 downloaded, 67 retweets, 27 short, 506 kept" in out
+    assert f"on the Hub: {hub.url}/huggingtweets/pixel_poet" in out
+    assert [line for line in err.splitlines() if line[:1].isdigit()] == ["1/5 fetch", "2/5 prepare", "3/5 train", "4/5 card", "5/5 publish"]
+    readme = (tmp_path / "out" / "pixel_poet" / "README.md").read_text()
+    assert "## Sample generations" in readme and check_readme_text(readme, "README.md") == []
+    repo = hub.repo("huggingtweets/pixel_poet")
+    assert "model.safetensors" in repo.head.files and len(repo.commits) == 2
+    code, out, _ = run("run", "--archive", str(EXAMPLE), *FAST, "--publish")
+    assert code == 0 and "train skipped: inputs unchanged" in out
+    assert len(hub.repo("huggingtweets/pixel_poet").commits) == 2  # nothing changed, nothing committed
+
+
+def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path):
+    assert run("run", "--archive", str(EXAMPLE), *FAST, "--publish")[0] == 0
+    card = tmp_path / "cards" / "pixel_poet.yaml"
+    record = load_record(card)
+    record.training = record.training.model_dump() | {"eval_loss": 0.01}  # pretend the published one was excellent
+    from hf_tweets.record import save_record
+
+    save_record(record, card)
+    code, _, err = run("run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish")
+    assert code == 1 and "worse than the published one's 0.0100" in err and "--force" in err
+
+
+def test_publish_logs_the_finetuned_model_in_the_train_run(run, hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    code, _, err = run("run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "offline", "--publish")
+    assert code == 0, err
+    ids = json.loads((tmp_path / "data" / "pixel_poet" / "wandb-runs.json").read_text())
+    files = list((tmp_path / "data" / "pixel_poet" / "wandb").glob(f"offline-run-*-{ids['train_run']}/*.wandb"))
+    artifacts = [a for f in files for a in summary(f)["artifacts"]]
+    head = hub.repo("huggingtweets/pixel_poet").head
+    assert ("pixel_poet-model", "finetuned-model", sorted(head.files.keys() - {".gitattributes"})) in artifacts
