@@ -102,29 +102,41 @@ def _bad_links(text: str) -> list[str]:
     return problems
 
 
+def _tables(text: str) -> list[list[list[str]]]:
+    """Every table as rows of cell sources."""
+    tables: list[list[list[str]]] = []
+    inside = False
+    for token in _MD_HTML.parse(text):
+        if token.type in ("table_open", "table_close"):
+            inside = token.type == "table_open"
+            if inside:
+                tables.append([])
+        elif inside and token.type == "tr_open":
+            tables[-1].append([])
+        elif inside and token.type == "inline":
+            tables[-1][-1].append(token.content.strip())
+    return tables
+
+
 def _table_sums(text: str) -> list[str]:
+    """The data table adds up, and no count or metric cell says None."""
     problems = []
-    rows: dict[str, list[str]] = {}
-    tokens = _MD_HTML.parse(text)
-    cells: list[str] | None = None
-    for token in tokens:
-        if token.type == "tr_open":
-            cells = []
-        elif token.type == "inline" and cells is not None:
-            cells.append(token.content.strip())
-        elif token.type == "tr_close" and cells:
-            rows.setdefault(cells[0], cells[1:])
-            cells = None
-    for label, values in rows.items():
-        if label in _NUMERIC_ROWS and all(v.lower() in _EMPTY_WORDS or not v for v in values):
-            problems.append(f"row {label!r} has no values; leave the row out")
-    try:
-        down, rt, short, kept = ([int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept"))
-    except (KeyError, ValueError):
-        return problems  # the importer reports a missing or broken data table
-    for i, (d, r, s, k) in enumerate(zip(down, rt, short, kept)):
-        if k != d - r - s:
-            problems.append(f"column {i + 1}: Tweets kept is {k}, but downloaded - retweets - short = {d - r - s}")
+    for table in _tables(text):
+        if not table or table[0][0] not in ("Data", "Metric"):
+            continue
+        rows = {row[0]: row[1:] for row in table[1:]}
+        for label, values in rows.items():
+            if label in _NUMERIC_ROWS and all(v.lower() in _EMPTY_WORDS or not v for v in values):
+                problems.append(f"row {label!r} has no values; leave the row out")
+        if table[0][0] != "Data":
+            continue
+        try:
+            down, rt, short, kept = ([int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept"))
+        except (KeyError, ValueError):
+            continue  # the importer reports a missing or broken data table
+        for i, (d, r, s_, k) in enumerate(zip(down, rt, short, kept)):
+            if k != d - r - s_:
+                problems.append(f"column {i + 1}: Tweets kept is {k}, but downloaded - retweets - short = {d - r - s_}")
     return problems
 
 

@@ -254,6 +254,35 @@ def _size(size: int | None) -> str:
     return ""
 
 
+@cli.command("republish")
+@click.option("--from-hub", "from_hub", metavar="NAMESPACE", help="Re-render every model card of a Hub namespace instead of the records.")
+@click.option("--save-records", is_flag=True, help="With --from-hub: keep the imported records in the cards folder.")
+@click.option("--only", multiple=True, metavar="NAME", help="Only these repos (names; repeatable).")
+@click.option("--limit", type=int, help="At most this many repos.")
+@click.option("--dry-run", is_flag=True, help="Print a diff per card and a summary; push nothing.")
+@click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing.")
+@click.option("--force", is_flag=True, help="Also overwrite cards edited on the Hub by hand.")
+@click.option("--jobs", default=4, show_default=True, help="Repos handled at a time.")
+@click.option("--max-commits-per-hour", default=120.0, show_default=True, help="Pace commits under the Hub's hourly quota (0: no pacing).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per repo instead of the table.")
+@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+def republish_command(from_hub, save_records, only, limit, dry_run, create_pr, force, jobs, max_commits_per_hour, as_json,
+                      cards_dir, data_dir) -> None:
+    """Re-render every card and push only those that changed (one commit each); resumable."""
+    from .republish import report_json, republish
+    from .republish_view import Progress, table
+
+    with Progress(enabled=not as_json) as progress:
+        report = republish(settings.cards_dir(cards_dir), settings.data_dir(data_dir), from_hub=from_hub, only=only,
+                           limit=limit, dry_run=dry_run, force=force, create_pr=create_pr, jobs=jobs,
+                           max_commits_per_hour=max_commits_per_hour, save_records=save_records,
+                           on_item=progress.advance, on_start=progress.start)
+    click.echo(report_json(report) if as_json else table(report, dry_run))
+    if report.failed:
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn any error into one line on stderr and exit code 1."""
     try:

@@ -15,6 +15,7 @@ with LoopbackHub(args.root, args.port) as hub:
     print(f"use: HF_ENDPOINT={hub.url} HF_HUB_DISABLE_XET=1 HF_TOKEN={hub.token} hf-tweets publish ...", flush=True)
     try:
         while True:
-            time.sleep(3600)
+            time.sleep(1)
+            hub.store.flush()  # keep state.json current for the next run
     except KeyboardInterrupt:
         pass

@@ -18,6 +18,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,9 +54,10 @@ class HubError(Exception):
 class LoopbackHub:
     """The server: ``with LoopbackHub(root) as hub: ... hub.url, hub.token``."""
 
-    def __init__(self, root: str | Path, port: int = 0, page_size: int = 50):
+    def __init__(self, root: str | Path, port: int = 0, page_size: int = 50, latency: float = 0.0):
         self.store = Store(Path(root))
         self.page_size = page_size
+        self.latency = latency  # seconds added to every answer, to model the round trip to a remote Hub
         self.users: dict[str, tuple[str, set[str]]] = {}  # token -> (user, orgs)
         self.token = self.add_user("tester", orgs={ORG})
         self.faults: list[Fault] = []
@@ -102,6 +104,7 @@ class LoopbackHub:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.store.flush()
 
     def __enter__(self) -> LoopbackHub:
         return self.start()
@@ -146,6 +149,7 @@ def _handler(hub: LoopbackHub):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stalls
     hub: LoopbackHub
 
     def log_message(self, *args) -> None:  # quiet; the request log is hub.requests
@@ -173,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         self.hub.requests.append((method, self.path))
+        if self.hub.latency:
+            time.sleep(self.hub.latency)
         try:
             if self._fault(method):
                 return

@@ -79,11 +79,21 @@ class Store:
                             for k in ("commits", "prs"))
             self.repos[data["repo_id"]] = Repo(data["repo_id"], data["private"], commits, prs)
 
-    def save(self) -> None:
+    def save(self, force: bool = False) -> None:
+        """Write state.json, at most once a second (rewriting it per commit is quadratic for big hubs)."""
+        now = time.monotonic()
+        if not force and now - getattr(self, "_saved_at", -10.0) < 1.0:
+            self._dirty = True
+            return
         state = self.root / "state.json"
         tmp = state.with_suffix(".tmp")
         tmp.write_text(json.dumps([asdict(r) for r in self.repos.values()]))
         os.replace(tmp, state)
+        self._saved_at, self._dirty = now, False
+
+    def flush(self) -> None:
+        if getattr(self, "_dirty", False):
+            self.save(force=True)
 
     def put_blob(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()

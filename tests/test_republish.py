@@ -1,0 +1,201 @@
+"""republish: only what changed is pushed, hand edits are respected, and a rerun goes on where it stopped."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+
+import pytest
+from huggingface_hub import HfApi
+
+from conftest import REPO_ROOT, SEED_CARDS, SINGLE
+from hf_tweets.record import PublishState, load_record, save_record, validate_record
+from hf_tweets.render import render
+from hf_tweets.republish import Pacer
+from hf_tweets.templating import reload_templates
+
+
+def seed_repos(hub, cards, n):
+    """n repos as an earlier `hf-tweets publish` left them: card on the Hub, record with its publish state."""
+    api = HfApi()
+    for i in range(n):
+        data = copy.deepcopy(SINGLE)
+        data["users"][0]["handle"] = f"bot{i}"
+        data["users"][0]["display_name"] = f"Bot number {i}"
+        record = validate_record(data, "seed")
+        readme = render(record)
+        api.create_repo(record.repo_id)
+        info = api.upload_file(path_or_fileobj=readme.encode(), path_in_repo="README.md", repo_id=record.repo_id)
+        record.publish = PublishState(commit=info.oid, readme_sha256=hashlib.sha256(readme.encode()).hexdigest())
+        save_record(record, cards / f"bot{i}.yaml")
+    return [f"huggingtweets/bot{i}" for i in range(n)]
+
+
+@pytest.fixture
+def cards(tmp_path):
+    return tmp_path / "cards"
+
+
+def republish(run, *args):
+    """The command, unpaced (its default paces commits 30 s apart, under the Hub's hourly quota)."""
+    return run("republish", "--max-commits-per-hour", "0", *args)
+
+
+def commits(hub, repo_ids):
+    return [len(hub.repo(r).commits) for r in repo_ids]
+
+
+def readme(hub, repo_id):
+    return hub.store.read_blob(hub.repo(repo_id).head.files["README.md"].sha256).decode()
+
+
+def test_nothing_changed_costs_one_listing(run, hub, cards):
+    repos = seed_repos(hub, cards, 12)
+    before, requests = commits(hub, repos), len(hub.requests)
+    code, out, _ = republish(run)
+    assert code == 0 and out.startswith("12 repos in ") and "12 unchanged" in out
+    assert commits(hub, repos) == before
+    assert hub.requests[requests:] == [("GET", "/api/models?author=huggingtweets")]
+
+
+@pytest.fixture
+def changed_template(hub, cards, tmp_path, monkeypatch):
+    """Six repos seeded with the bundled templates, then a template change."""
+    repos = seed_repos(hub, cards, 6)
+    folder = tmp_path / "templates"
+    shutil.copytree(REPO_ROOT / "templates", folder)
+    (folder / "partials" / "about.md.j2").write_text("## About\n\nMaintained by the collection team.\n", encoding="utf-8")
+    monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(folder))
+    reload_templates()
+    yield repos
+    reload_templates()
+
+
+def test_template_change_is_one_small_commit_per_repo(run, hub, cards, changed_template):
+    repos = changed_template
+    before, requests = commits(hub, repos), len(hub.requests)
+    code, out, _ = republish(run, "--jobs", "3")
+    assert code == 0 and "6 changed" in out
+    assert commits(hub, repos) == [c + 1 for c in before]
+    assert all("collection team" in readme(hub, r) for r in repos)
+    assert (len(hub.requests) - requests - 1) / 6 <= 3  # listing aside: validate-yaml + commit per repo
+    assert load_record(cards / "bot0.yaml").publish.commit == hub.repo(repos[0]).head.sha
+    code, out, _ = republish(run)
+    assert "6 unchanged" in out and commits(hub, repos) == [c + 1 for c in before]
+
+
+def test_hand_edited_cards_are_skipped_unless_forced(run, hub, cards, changed_template):
+    repos = changed_template
+    api = HfApi()
+    for repo in repos[:2]:
+        api.upload_file(path_or_fileobj=b"---\nlanguage: en\n---\n# Edited by hand\n", path_in_repo="README.md", repo_id=repo)
+    code, out, _ = republish(run)
+    assert code == 0 and "4 changed" in out and "2 skipped" in out
+    assert f"skipped    {repos[0]}: README.md was edited on the Hub since hf-tweets published it (--force overwrites)" in out
+    assert readme(hub, repos[0]).endswith("# Edited by hand\n")
+    code, out, _ = republish(run, "--force")
+    assert "2 changed" in out and "4 unchanged" in out and "collection team" in readme(hub, repos[0])
+
+
+def test_dry_run_shows_diffs_and_pushes_nothing(run, hub, cards, changed_template):
+    before = commits(hub, changed_template)
+    code, out, _ = republish(run, "--dry-run", "--only", "bot1")
+    assert code == 0 and out.startswith("dry run: 1 repos in ") and "1 would change" in out
+    assert "+Maintained by the collection team." in out and "--- huggingtweets/bot1/README.md" in out
+    assert commits(hub, changed_template) == before
+
+
+def test_create_pr_leaves_main_alone(run, hub, cards, changed_template):
+    heads = [hub.repo(r).head.sha for r in changed_template]
+    code, out, _ = republish(run, "--create-pr", "--limit", "2")
+    assert code == 0 and "2 changed" in out and "/discussions/1" in out
+    assert [hub.repo(r).head.sha for r in changed_template] == heads
+    assert [len(hub.repo(r).prs) for r in changed_template] == [1, 1, 0, 0, 0, 0]
+
+
+def test_a_rerun_after_failures_goes_on_and_never_commits_twice(run, hub, cards, changed_template):
+    hub.fail("POST", r"/huggingtweets/bot[34]/commit/", 503, times=2 * 5)
+    code, out, _ = republish(run, "--jobs", "1")
+    assert code == 1 and "4 changed" in out and "2 failed" in out
+    assert "the commit failed 5 times (last: HTTP 503)" in out
+    counts = commits(hub, changed_template)
+    code, out, _ = republish(run)
+    assert code == 0 and "2 changed, 4 unchanged" in out
+    assert commits(hub, changed_template) == [c + (1 if i in (3, 4) else 0) for i, c in enumerate(counts)]
+    journal = (cards.parent / "data" / "republish" / "journal.jsonl").read_text().splitlines()
+    assert len(journal) == 6 and all(json.loads(line)["status"] == "changed" for line in journal)
+
+
+def test_a_crash_after_the_commit_is_not_committed_again(run, hub, cards, changed_template, monkeypatch):
+    import hf_tweets.republish as module
+
+    real = module.save_record
+
+    def crash_on_bot1(record, path):
+        if path.name == "bot1.yaml":
+            raise OSError(28, "No space left on device")
+        return real(record, path)
+
+    monkeypatch.setattr(module, "save_record", crash_on_bot1)
+    code, out, _ = republish(run, "--only", "bot1")
+    assert code == 1 and "No space left on device" in out
+    after_first = commits(hub, changed_template)
+    monkeypatch.setattr(module, "save_record", real)
+    code, out, _ = republish(run, "--only", "bot1")
+    assert code == 0 and "changed    huggingtweets/bot1: done in an earlier run" in out
+    assert commits(hub, changed_template) == after_first  # the journal knew: nothing sent again
+    assert load_record(cards / "bot1.yaml").publish.commit == hub.repo("huggingtweets/bot1").head.sha
+
+
+def test_one_repo_failing_never_stops_the_batch(run, hub, cards, changed_template):
+    HfApi().delete_repo(changed_template[2])
+    (cards / "broken.yaml").write_text("users: []\n")
+    hub.fail("POST", r"/huggingtweets/bot4/commit/", 403, body={"error": "no rights"})
+    code, out, _ = republish(run, "--json")
+    lines = {json.loads(line)["repo_id"]: json.loads(line) for line in out.splitlines()}
+    assert code == 1
+    assert lines["huggingtweets/bot2"]["status"] == "failed" and "not on the Hub" in lines["huggingtweets/bot2"]["reason"]
+    assert lines["huggingtweets/bot4"]["status"] == "failed" and "(403)" in lines["huggingtweets/bot4"]["reason"]
+    assert lines["broken"]["status"] == "unreadable"
+    assert sum(v["status"] == "changed" for v in lines.values()) == 4
+
+
+def test_rate_limit_waits_for_retry_after(run, hub, cards, changed_template, monkeypatch):
+    import hf_tweets.hub
+
+    waits = []
+    monkeypatch.setattr(hf_tweets.hub.time, "sleep", waits.append)
+    hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "30"})
+    code, out, _ = republish(run, "--jobs", "1")
+    assert code == 0 and "6 changed" in out and waits == [30.0]
+
+
+def test_from_hub_imports_legacy_cards_and_saves_records(run, hub, tmp_path):
+    api = HfApi()
+    for seed in sorted(SEED_CARDS.iterdir()):
+        repo = "huggingtweets/" + seed.name.removesuffix(".README.md")
+        api.create_repo(repo)
+        api.upload_file(path_or_fileobj=seed.read_bytes(), path_in_repo="README.md", repo_id=repo)
+    api.create_repo("huggingtweets/no-card")
+    code, out, _ = republish(run, "--from-hub", "huggingtweets", "--save-records")
+    assert code == 0 and "3 changed" in out and "1 unreadable" in out
+    assert "hf-tweets" in readme(hub, "huggingtweets/mike_massive")  # now our template
+    record = load_record(tmp_path / "cards" / "mike_massive.yaml")
+    assert record.users[0].display_name == "mike insane" and record.publish.commit == hub.repo("huggingtweets/mike_massive").head.sha
+    code, out, _ = republish(run, "--from-hub", "huggingtweets")
+    assert "3 unchanged" in out
+
+
+def test_pacer_spaces_commits():
+    now, slept = [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(3600, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        pacer.wait()
+    assert slept == [1.0, 1.0]
