@@ -14,15 +14,19 @@ from .render import render
 
 
 def render_records(
-    args: list[str], cards_dir: Path, output: Path | None, templates_dir: Path | None = None
+    args: list[str], cards_dir: Path, output: Path | None, templates_dir: Path | None = None, as_html: bool = False
 ) -> list[tuple[Path | None, str]]:
     """Render each record; write to ``output`` (a file, or a folder of <name>/README.md), or return the text."""
     records = [load_record(find_record(arg, cards_dir)) for arg in args]  # all valid before anything is written
     texts = [(r.name, render(r, templates_dir)) for r in records]
+    if as_html:
+        from .preview import card_page
+
+        texts = [(name, card_page(text, name)) for name, text in texts]
     if output is None:
         return [(None, text) for _, text in texts]
     if len(texts) > 1 or output.is_dir():
-        targets = [output / name / "README.md" for name, _ in texts]
+        targets = [output / name / ("index.html" if as_html else "README.md") for name, _ in texts]
     else:
         targets = [output]
     for target, (_, text) in zip(targets, texts):

@@ -35,9 +35,11 @@ def card() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout (a folder for several records).")
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
 @click.option("--templates-dir", type=click.Path(path_type=Path, file_okay=False), help="Use these templates instead of the bundled ones.")
-def render_command(records: tuple[str, ...], output: Path | None, cards_dir: Path | None, templates_dir: Path | None) -> None:
+@click.option("--html", "as_html", is_flag=True, help="Write the page the Hub would show (as hf-tweets preview does) instead of Markdown.")
+def render_command(records: tuple[str, ...], output: Path | None, cards_dir: Path | None, templates_dir: Path | None,
+                   as_html: bool) -> None:
     """Render records (paths or names in the cards folder) into README.md model cards."""
-    results = cards.render_records(list(records), settings.cards_dir(cards_dir), output, templates_dir)
+    results = cards.render_records(list(records), settings.cards_dir(cards_dir), output, templates_dir, as_html)
     for path, text in results:
         if path is None:
             click.echo(text, nl=False)
@@ -207,6 +209,19 @@ def run_command(handles, archive, base_model, epochs, batch_size, seed, min_char
                   publish=do_publish, force=force, wandb_mode=wandb_mode, min_chars=min_chars,
                   include_replies=not no_replies, say=lambda line: click.echo(line, err=True))
     click.echo("\n".join(summary.lines()))
+
+
+@cli.command("preview")
+@click.argument("names", nargs=-1)
+@click.option("--port", default=0, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the index in the web browser.")
+@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+def preview_command(names, port, open_browser, cards_dir) -> None:
+    """Serve the cards as the Hub would show them, on 127.0.0.1; a reload shows edits."""
+    from .preview import serve
+
+    serve(list(names), settings.cards_dir(cards_dir), port, open_browser,
+          ready=lambda url: click.echo(f"previewing cards at {url} (Ctrl-C to stop)", err=True))
 
 
 @cli.command("publish")

@@ -1,0 +1,160 @@
+"""``hf-tweets preview``: look at cards the way the Hub shows them, before they go out.
+
+A card page is the README rendered as the Hub does: the front matter as a
+metadata panel, GitHub-flavoured Markdown to HTML, the card's inline HTML kept
+but sanitised with an allow-list (nh3, as the Hub sanitises). The server on
+127.0.0.1 reads records and templates on every request, so a reload shows an
+edit. ``hf-tweets card render --html`` writes the same page to a file.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import webbrowser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+import nh3
+from huggingface_hub import ModelCard
+from markdown_it import MarkdownIt
+
+from . import settings
+from .errors import HfTweetsError
+from .record import CardRecord, load_record
+from .render import render
+from .templating import bundled_templates_dir, reload_templates
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+TAGS = {"a", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+        "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead",
+        "tr", "ul"}
+ATTRIBUTES = {"*": {"title", "class", "style", "align"}, "a": {"href"}, "img": {"src", "alt", "width", "height"}}
+CSS = {"display", "margin-left", "margin-right", "margin-top", "width", "height", "border-radius", "background-size",
+       "background-image", "background-color", "text-align", "font-size", "font-weight", "line-height", "overflow-wrap"}
+STYLE = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#111827;background:#fff}
+main{display:flex;gap:2rem;max-width:1100px;margin:1.5rem auto;padding:0 1rem}.card{flex:1;min-width:0}
+aside{width:280px;font-size:14px}aside dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem .8rem}
+aside dt{color:#6b7280}aside dd{margin:0;overflow-wrap:anywhere}.chip{display:inline-block;background:#f3f4f6;border-radius:6px;padding:0 .4rem;margin:0 .2rem .2rem 0}
+table{border-collapse:collapse}td,th{border:1px solid #e5e7eb;padding:.3rem .6rem}pre{background:#f9fafb;padding:.8rem;overflow:auto}
+.flex{display:flex}.inline-flex{display:inline-flex}.flex-col{flex-direction:column}header{padding:.8rem 1rem;border-bottom:1px solid #e5e7eb}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:1rem;max-width:1100px;margin:1rem auto;padding:0 1rem}
+.tile{border:1px solid #e5e7eb;border-radius:10px;padding:.8rem;text-decoration:none;color:inherit}.tile img{width:100%;border-radius:6px}"""
+
+
+def sanitise(fragment: str) -> str:
+    """Keep the layout HTML a card may use; drop scripts, handlers and foreign URL schemes."""
+    return nh3.clean(fragment, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     filter_style_properties=CSS, link_rel="noopener noreferrer nofollow")
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+
+
+def _metadata_panel(data: dict) -> str:
+    rows = []
+    for key, value in data.items():
+        if key == "tags":
+            shown = "".join(f'<span class="chip">{html.escape(str(t))}</span>' for t in value)
+        elif key == "widget":
+            shown = html.escape("; ".join(str(w.get("text", "")) for w in value if isinstance(w, dict)))
+        else:
+            shown = html.escape(str(value))
+        rows.append(f"<dt>{html.escape(key)}</dt><dd>{shown}</dd>")
+    return f'<aside><h3>Metadata</h3><dl>{"".join(rows)}</dl></aside>'
+
+
+def card_page(readme: str, title: str) -> str:
+    """A README as the Hub shows it, as one HTML page."""
+    card = ModelCard(readme)
+    body = sanitise(_MD.render(card.text))
+    return _page(title, f'<header><a href="/">cards</a> / {html.escape(title)}</header>'
+                        f'<main><article class="card">{body}</article>{_metadata_panel(card.data.to_dict())}</main>')
+
+
+def index_page(records: list[tuple[str, CardRecord | None, str]]) -> str:
+    """Every card: thumbnail, names, counts, last published."""
+    tiles = []
+    for name, record, error in records:
+        if record is None:
+            tiles.append(f'<div class="tile"><b>{html.escape(name)}</b><p>unreadable: {html.escape(error)}</p></div>')
+            continue
+        thumb = f'<img src="{html.escape(record.thumbnail)}" alt="">' if record.thumbnail else ""
+        names = " &amp; ".join(html.escape(u.display_name) for u in record.users)
+        handles = " ".join(f"@{u.handle}" for u in record.users)
+        kept = sum(u.counts.kept for u in record.users)
+        published = record.publish.commit[:7] if record.publish and record.publish.commit else "not published"
+        tiles.append(f'<a class="tile" href="/card/{html.escape(name)}">{thumb}<b>{names}</b><div>{handles}</div>'
+                     f'<div>{kept} tweets kept</div><div>published: {published}</div></a>')
+    return _page("hf-tweets cards", f'<header>hf-tweets cards ({len(records)})</header><div class="grid">{"".join(tiles)}</div>')
+
+
+class _TemplateWatch:
+    """Reload compiled templates when any template file changed since the last page."""
+
+    def __init__(self):
+        self.seen: tuple | None = None
+        self.lock = threading.Lock()
+
+    def check(self) -> None:
+        folder = settings.templates_dir_override() or bundled_templates_dir()
+        signature = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*.j2")))
+        with self.lock:
+            if self.seen is not None and signature != self.seen:
+                reload_templates()
+            self.seen = signature
+
+
+def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool = False, ready=None) -> None:
+    """Serve the index and the card pages on 127.0.0.1 until interrupted."""
+    watch = _TemplateWatch()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            watch.check()
+            path = unquote(self.path.split("?")[0])
+            try:
+                if path == "/":
+                    status, page = 200, index_page(_records(cards_dir, names))
+                elif path.startswith("/card/"):
+                    name = path.removeprefix("/card/")
+                    record = load_record(cards_dir / f"{name}.yaml")
+                    status, page = 200, card_page(render(record), record.repo_id)
+                else:
+                    status, page = 404, _page("not found", "<p>not found</p>")
+            except HfTweetsError as error:
+                status, page = 404, _page("error", f"<p>{html.escape(str(error))}</p>")
+            body = page.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    if ready:
+        ready(url)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def _records(cards_dir: Path, names: list[str]) -> list[tuple[str, CardRecord | None, str]]:
+    paths = [cards_dir / f"{n}.yaml" for n in names] if names else sorted(cards_dir.glob("*.yaml"))
+    out = []
+    for path in paths:
+        try:
+            out.append((path.stem, load_record(path), ""))
+        except HfTweetsError as error:
+            out.append((path.stem, None, str(error).split(": ", 1)[-1]))
+    return out

@@ -1,0 +1,146 @@
+"""preview: cards as the Hub shows them, sanitised, re-rendered on reload; checked in a real headless Chromium."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import threading
+import urllib.request
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import REPO_ROOT, SINGLE, THREE, make_record
+from hf_tweets.preview import card_page, sanitise, serve
+from hf_tweets.record import save_record
+from hf_tweets.render import render
+
+HOSTILE = ('Evil <img src=x onerror="document.body.setAttribute(\'data-pwned\', 1)">'
+           '<script>document.body.setAttribute("data-pwned", 2)</script>')
+
+
+@pytest.mark.parametrize(
+    "fragment, kept, gone",
+    [
+        ('<div style="width: 92px; border-radius: 50%; background-image: url(\'https://pbs.twimg.com/a.jpg\')" title="@a"></div>',
+         ["border-radius:50%", "background-image:url", 'title="@a"'], []),
+        ('<img src="https://a.example/x.png" onerror="alert(1)">', ['src="https://a.example/x.png"'], ["onerror"]),
+        ("<script>alert(1)</script><b>ok</b>", ["<b>ok</b>"], ["<script", "alert(1)"]),
+        ('<a href="javascript:alert(1)">x</a>', ["x"], ["javascript:"]),
+        ('<iframe src="https://evil.example"></iframe>', [], ["iframe"]),
+        ('<div style="position: fixed; top: 0">x</div>', ["x"], ["position"]),
+    ],
+)
+def test_sanitise_keeps_layout_and_drops_active_content(fragment, kept, gone):
+    clean = sanitise(fragment).replace(" ", "")
+    assert all(k.replace(" ", "") in clean for k in kept) and not any(g in clean for g in gone)
+
+
+def test_card_page_has_the_metadata_panel_and_tables():
+    page = card_page(render(make_record(THREE)), "huggingtweets/alpha-mid_1-zeta_z")
+    assert "<h3>Metadata</h3>" in page and '<span class="chip">huggingtweets</span>' in page
+    assert "<table>" in page and "<td>Tweets kept</td>" in page
+
+
+def test_card_render_html_writes_the_page(run, tmp_path):
+    save_record(make_record(), tmp_path / "cards" / "pixel_poet.yaml")
+    code, _, _ = run("card", "render", "pixel_poet", "--html", "-o", "page.html")
+    assert code == 0 and "<h3>Metadata</h3>" in (tmp_path / "page.html").read_text()
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """The preview server on a free port, over a cards folder with a one-user and a three-user card."""
+    cards = tmp_path / "cards"
+    hostile = copy.deepcopy(THREE)
+    hostile["users"][1]["display_name"] = HOSTILE
+    save_record(make_record(), cards / "pixel_poet.yaml")
+    save_record(make_record(hostile), cards / "alpha-mid_1-zeta_z.yaml")
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO_ROOT / "templates", templates)
+    monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(templates))
+    started = threading.Event()
+    found = {}
+    threading.Thread(target=serve, args=([], cards), kwargs={"ready": lambda url: (found.update(url=url), started.set())},
+                     daemon=True).start()
+    started.wait(10)
+    return found["url"], cards, templates
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_index_and_reload_show_edits(server):
+    url, cards, templates = server
+    index = get(url)
+    assert 'href="/card/pixel_poet"' in index and "Pixel Poet" in index and "2500 tweets kept" in index
+    assert "not published" in index
+    assert "Pixel Poet" in get(url + "card/pixel_poet")
+    record = make_record(SINGLE | {"users": [SINGLE["users"][0] | {"display_name": "Renamed Poet"}]})
+    save_record(record, cards / "pixel_poet.yaml")
+    assert "Renamed Poet" in get(url + "card/pixel_poet")  # a record edit shows on reload
+    about = templates / "partials" / "about.md.j2"
+    about.write_text("## About\n\nPreviewed by the collection team.\n", encoding="utf-8")
+    os.utime(about, ns=(about.stat().st_mtime_ns + 10**9,) * 2)
+    assert "Previewed by the collection team." in get(url + "card/pixel_poet")  # so does a template edit
+
+
+class _Dom(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.avatars = 0
+        self.cells: list[str] = []
+        self.body_attrs: dict = {}
+        self.texts: list[str] = []
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "body":
+            self.body_attrs = attrs
+        if tag == "div" and "border-radius:50%" in (attrs.get("style") or "").replace(" ", ""):
+            self.avatars += 1
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        self.texts.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("name, avatars, header_cells", [
+    ("pixel_poet", 1, ["Data", "Pixel Poet"]),
+    ("alpha-mid_1-zeta_z", 3, ["Data", "Zeta", HOSTILE, "Mid 🌙"]),
+])
+def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells):
+    assert CHROMIUM, "Chromium is missing: .ci/run installs the Debian packages chromium and chromium-driver"
+    url, _, _ = server
+    profile = tmp_path / f"chromium-{name}"
+    common = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=3000"]
+    dom = subprocess.run([*common, "--dump-dom", url + f"card/{name}"], capture_output=True, text=True, timeout=120).stdout
+    shot = tmp_path / f"{name}.png"
+    subprocess.run([*common, "--window-size=1200,1600", f"--screenshot={shot}", url + f"card/{name}"],
+                   capture_output=True, timeout=120)
+    parsed = _Dom()
+    parsed.feed(dom)
+    assert parsed.avatars == avatars
+    assert parsed.cells[: len(header_cells)] == header_cells  # the data table's header row, hostile name as text
+    assert "Tweets kept" in parsed.cells
+    assert "data-pwned" not in parsed.body_attrs  # no script from a display name ran
+    assert shot.exists() and shot.stat().st_size > 10_000
