@@ -142,7 +142,9 @@ def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
     readme = (tmp_path / "out" / "pixel_poet" / "README.md").read_text()
     assert "## Sample generations" in readme and check_readme_text(readme, "README.md") == []
     repo = hub.repo("huggingtweets/pixel_poet")
-    assert "model.safetensors" in repo.head.files and len(repo.commits) == 2
+    assert "model.safetensors" in repo.head.files and "predictions.png" in repo.head.files and len(repo.commits) == 2
+    published = hub.store.read_blob(repo.head.files["README.md"].sha256).decode()
+    assert f"thumbnail: {hub.url}/huggingtweets/pixel_poet/resolve/main/predictions.png" in published
     code, out, _ = run("run", "--archive", str(EXAMPLE), *FAST, "--publish")
     assert code == 0 and "train skipped: inputs unchanged" in out
     assert len(hub.repo("huggingtweets/pixel_poet").commits) == 2  # nothing changed, nothing committed

@@ -155,7 +155,10 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
         train_stage(name, data_dir, cards_dir, out_dir, config, wandb_mode=wandb_mode)
         stages.mark("train", trained)
     say("4/5 card")
-    add_samples(name, cards_dir, out_dir, config.seed)
+    samples = add_samples(name, cards_dir, out_dir, config.seed)
+    from .thumbnail import write_thumbnail
+
+    write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
     write_card(name, cards_dir, out_dir)
     record = load_record(card)
     summary = RunSummary(name, out_dir, [u.handle for u in record.users], [u.counts.model_dump() for u in record.users],

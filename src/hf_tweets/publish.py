@@ -200,10 +200,12 @@ def publish(record_path: Path, model_dir: Path, namespace: str | None = None, pr
     if namespace:
         record.namespace = namespace
     found = model_files(model_dir)
+    api = hub.client()
+    if "predictions.png" in found:  # the card's thumbnail is the image this commit uploads
+        record.thumbnail = f"{api.endpoint}/{record.repo_id}/resolve/main/predictions.png"
     readme = render(record)
     files = {name: LocalFile.of(name, path) for name, path in found.items()}
     files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
-    api = hub.client()
     ns = record.namespace
     plan = make_plan(api, record.repo_id, ns, files)
     if dry_run:
