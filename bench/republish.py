@@ -90,7 +90,7 @@ def naive(records_dir: Path, repos: list[str], template: str) -> None:
 
 def line(label: str, m: dict, n: int) -> str:
     return (f"{label:34}: {m['seconds']:7.1f} s ({m['seconds'] / n * 1000:6.1f} ms/repo), "
-            f"{m['requests'] / n:5.2f} requests/repo, {m['commits'] / n:4.2f} commits/repo")
+            f"{m['requests'] / n:5.2f} requests/repo ({m['requests']} in all), {m['commits'] / n:4.2f} commits/repo")
 
 
 def main() -> int:

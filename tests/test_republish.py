@@ -199,3 +199,16 @@ def test_pacer_spaces_commits():
     for _ in range(3):
         pacer.wait()
     assert slept == [1.0, 1.0]
+
+
+def test_a_local_thumbnail_goes_out_with_the_card(run, hub, cards, changed_template, tmp_path):
+    from hf_tweets.thumbnail import write_thumbnail
+
+    record = load_record(cards / "bot0.yaml")
+    write_thumbnail(record, ["My dream is soup."], tmp_path / "out" / "bot0" / "predictions.png", avatars=[None])
+    code, out, _ = republish(run)
+    assert code == 0 and "6 changed" in out
+    head = hub.repo("huggingtweets/bot0").head
+    assert "predictions.png" in head.files and head.files["predictions.png"].lfs
+    assert f"thumbnail: {hub.url}/huggingtweets/bot0/resolve/main/predictions.png" in readme(hub, "huggingtweets/bot0")
+    assert "predictions.png" not in hub.repo("huggingtweets/bot1").head.files

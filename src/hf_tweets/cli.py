@@ -280,16 +280,18 @@ def _size(size: int | None) -> str:
 @click.option("--jobs", default=4, show_default=True, help="Repos handled at a time.")
 @click.option("--max-commits-per-hour", default=120.0, show_default=True, help="Pace commits under the Hub's hourly quota (0: no pacing).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per repo instead of the table.")
+@click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Where `run` left the repo folders: a NAME/predictions.png there goes out with its card.")
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
 @click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
 def republish_command(from_hub, save_records, only, limit, dry_run, create_pr, force, jobs, max_commits_per_hour, as_json,
-                      cards_dir, data_dir) -> None:
+                      out_root, cards_dir, data_dir) -> None:
     """Re-render every card and push only those that changed (one commit each); resumable."""
     from .republish import report_json, republish
     from .republish_view import Progress, table
 
     with Progress(enabled=not as_json) as progress:
-        report = republish(settings.cards_dir(cards_dir), settings.data_dir(data_dir), from_hub=from_hub, only=only,
+        report = republish(settings.cards_dir(cards_dir), settings.data_dir(data_dir), out_root=out_root, from_hub=from_hub, only=only,
                            limit=limit, dry_run=dry_run, force=force, create_pr=create_pr, jobs=jobs,
                            max_commits_per_hour=max_commits_per_hour, save_records=save_records,
                            on_item=progress.advance, on_start=progress.start)

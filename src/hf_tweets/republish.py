@@ -55,6 +55,7 @@ class Item:
     record_file: Path | None
     head: str | None
     error: str = ""
+    thumbnail: Path | None = None  # a local predictions.png (out/<name>/), uploaded with the card
 
 
 class Pacer:
@@ -167,6 +168,8 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
             return Outcome(item.repo_id, "unreadable", "the repo has no README.md")
         record = import_card(remote, f"{item.repo_id}/README.md")
         record.publish = PublishState(commit=item.head, readme_sha256=sha256(remote))
+    if item.thumbnail is not None:  # the card points at the image this commit uploads
+        record.thumbnail = f"{api.endpoint}/{item.repo_id}/resolve/main/predictions.png"
     new = render(record)
     new_hash = sha256(new)
     state = record.publish
@@ -190,7 +193,10 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
     pacer.wait()
     operation = CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=new.encode("utf-8"))
     operation._upload_mode = "regular"  # a README is always a regular file: no preupload request needed
-    info = hub.call(lambda: api.create_commit(item.repo_id, [operation], commit_message="Update the model card with hf-tweets",
+    operations = [operation]
+    if item.thumbnail is not None:
+        operations.append(CommitOperationAdd(path_in_repo="predictions.png", path_or_fileobj=item.thumbnail))
+    info = hub.call(lambda: api.create_commit(item.repo_id, operations, commit_message="Update the model card with hf-tweets",
                                               parent_commit=item.head, create_pr=create_pr),
                     item.repo_id, namespace, "the commit")
     outcome = Outcome(item.repo_id, "changed", "pull request opened" if create_pr else "", info.oid)
@@ -228,7 +234,7 @@ class Report:
         return any(o.status == "failed" for o in self.outcomes)
 
 
-def republish(cards_dir: Path, data_dir: Path, *, from_hub: str | None = None, only: Iterable[str] = (), limit: int | None = None,
+def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), from_hub: str | None = None, only: Iterable[str] = (), limit: int | None = None,
               dry_run: bool = False, force: bool = False, create_pr: bool = False, jobs: int = 4,
               max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR, save_records: bool = False,
               on_item: Callable[[Outcome], None] = lambda o: None, on_start: Callable[[int, float], None] = lambda n, i: None) -> Report:
@@ -238,6 +244,9 @@ def republish(cards_dir: Path, data_dir: Path, *, from_hub: str | None = None, o
     start = time.perf_counter()
     items = items_from_hub(listing(api, from_hub), only_set) if from_hub else items_from_records(api, cards_dir, only_set)
     items = items[:limit] if limit else items
+    for item in items:  # thumbnails drawn by `hf-tweets run` go out with their card
+        picture = out_root / item.repo_id.rsplit("/", 1)[-1] / "predictions.png"
+        item.thumbnail = picture if picture.is_file() else None
     pacer = Pacer(0 if dry_run else max_commits_per_hour)
     journal = Journal(None if dry_run else data_dir / "republish" / "journal.jsonl")
     on_start(len(items), pacer.interval)
