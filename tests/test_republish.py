@@ -212,3 +212,14 @@ def test_a_local_thumbnail_goes_out_with_the_card(run, hub, cards, changed_templ
     assert "predictions.png" in head.files and head.files["predictions.png"].lfs
     assert f"thumbnail: {hub.url}/huggingtweets/bot0/resolve/main/predictions.png" in readme(hub, "huggingtweets/bot0")
     assert "predictions.png" not in hub.repo("huggingtweets/bot1").head.files
+
+
+def test_the_eta_accounts_for_pacing():
+    from hf_tweets.republish import Outcome
+    from hf_tweets.republish_view import Progress
+
+    progress = Progress(enabled=False)
+    progress.start(total=100, interval=30.0)  # 120 commits an hour
+    for i in range(10):
+        progress.advance(Outcome(f"ns/r{i}", "changed" if i % 2 else "unchanged"))
+    assert progress.eta() >= 90 * 0.5 * 30  # half the cards change: 45 more commits, 30 s apart

@@ -251,13 +251,18 @@ def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), 
     journal = Journal(None if dry_run else data_dir / "republish" / "journal.jsonl")
     on_start(len(items), pacer.interval)
     outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(republish_one, api, item, dry_run=dry_run, force=force, create_pr=create_pr, pacer=pacer,
-                               journal=journal, cards_dir=cards_dir, save_records=save_records) for item in items]
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = [pool.submit(republish_one, api, item, dry_run=dry_run, force=force, create_pr=create_pr, pacer=pacer,
+                           journal=journal, cards_dir=cards_dir, save_records=save_records) for item in items]
+    try:
         for future in futures:
             outcome = future.result()
             outcomes.append(outcome)
             on_item(outcome)
+    except KeyboardInterrupt:  # Ctrl-C: let the repos under way finish (and be journaled), start no more
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return Report(outcomes, time.perf_counter() - start)
 
 

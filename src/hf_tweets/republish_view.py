@@ -1,25 +1,29 @@
-"""What ``republish`` shows: a rich progress bar (its ETA follows the observed rate, paced commits
-included) and the final table."""
+"""What ``republish`` shows: a rich progress bar whose ETA accounts for commit pacing, and the final table."""
 
 from __future__ import annotations
 
 import sys
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+import time
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
 from .republish import Outcome, Report
 
 
 class Progress:
-    """A progress bar on stderr, when it is a terminal."""
+    """A progress bar on stderr, when it is a terminal. Its ETA is the larger of the observed rate's and
+    what the remaining commits need at the paced rate (the share of cards changing so far, times the
+    repos left, times the pacing interval)."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
         self.bar = RichProgress(TextColumn("republish"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
-                                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                                TimeElapsedColumn(), TextColumn("eta {task.fields[eta]}"),
                                 console=Console(stderr=True), disable=not self.enabled)
         self.task = None
+        self.total, self.done, self.changed, self.interval, self.started = 0, 0, 0, 0.0, time.monotonic()
 
     def __enter__(self) -> Progress:
         self.bar.__enter__()
@@ -29,10 +33,24 @@ class Progress:
         self.bar.__exit__(*exc)
 
     def start(self, total: int, interval: float) -> None:
-        self.task = self.bar.add_task("republish", total=total, last="")
+        self.total, self.interval, self.started = total, interval, time.monotonic()
+        self.task = self.bar.add_task("republish", total=total, last="", eta="-")
 
     def advance(self, outcome: Outcome) -> None:
-        self.bar.update(self.task, advance=1, last=f"{outcome.repo_id}: {outcome.status}")
+        self.done += 1
+        self.changed += outcome.status in ("changed", "would change")
+        self.bar.update(self.task, advance=1, last=f"{outcome.repo_id}: {outcome.status}", eta=_clock(self.eta()))
+
+    def eta(self) -> float:
+        left = self.total - self.done
+        observed = (time.monotonic() - self.started) / max(1, self.done) * left
+        paced = left * (self.changed / max(1, self.done)) * self.interval
+        return max(observed, paced)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def table(report: Report, dry_run: bool) -> str:
