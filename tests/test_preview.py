@@ -140,6 +140,9 @@ def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells):
     parsed = _Dom()
     parsed.feed(dom)
     assert parsed.avatars == avatars
+    page_text = " ".join(" ".join(parsed.texts).split())
+    assert ("AI CYBORG" if avatars > 1 else "AI BOT") in page_text
+    assert all(" ".join(name.split()) in page_text for name in header_cells[1:])  # the names, as text
     assert parsed.cells[: len(header_cells)] == header_cells  # the data table's header row, hostile name as text
     assert "Tweets kept" in parsed.cells
     assert "data-pwned" not in parsed.body_attrs  # no script from a display name ran
