@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .archive import read_archive
 from .errors import SourceError
-from .posts import Profile, load_posts, read_text_file, save_posts, save_profile
+from .posts import Profile, read_text_file, save_posts, save_profile
 from .record import HANDLE_RE
 
 
@@ -51,5 +51,3 @@ def _store(profile: Profile, posts, data_dir: Path, empty: str):
     save_profile(data_dir, profile)
     return profile, new, total
 
-
-__all__ = ["fetch_api", "fetch_archive", "fetch_file", "load_posts"]
