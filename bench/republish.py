@@ -40,7 +40,7 @@ import jinja2  # noqa: E402
 from huggingface_hub import CommitOperationAdd, HfApi, ModelCard  # noqa: E402
 from huggingface_hub.utils import logging as hf_logging  # noqa: E402
 
-from hf_tweets.record import PublishState, save_record, validate_record  # noqa: E402
+from hf_tweets.record import PublishState, save_record  # noqa: E402
 from hf_tweets.render import card_data, context, render  # noqa: E402
 from hf_tweets.republish import republish  # noqa: E402
 from hf_tweets.templating import FILTERS, reload_templates  # noqa: E402

@@ -9,7 +9,6 @@ import pytest
 
 from archive_factory import js, made_up_tweets, tweet, write_archive
 from hf_tweets.archive import read_archive
-from hf_tweets.errors import SourceError
 from hf_tweets.posts import load_posts, load_profile
 
 

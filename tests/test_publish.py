@@ -10,7 +10,7 @@ import sys
 import pytest
 from huggingface_hub import HfApi, ModelCard
 
-from conftest import SINGLE, make_record
+from conftest import make_record
 from hf_tweets.record import load_record, save_record
 from hf_tweets.render import render
 from tiny_model import build_tiny_model

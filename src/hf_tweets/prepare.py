@@ -14,7 +14,6 @@ kept = downloaded - retweets - short holds). Writes, atomically:
 
 from __future__ import annotations
 
-import html
 import json
 import random
 import re

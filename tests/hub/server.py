@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from .store import Entry, Repo, Store, git_blob_sha, is_lfs, now_iso
+from .store import Entry, Repo, Store, git_blob_sha, is_lfs
 
 ORG = "huggingtweets"
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
