@@ -68,7 +68,9 @@ def records(draw) -> CardRecord:
     return validate_record(data, "hypothesis")
 
 
-SETTINGS = settings(max_examples=int(os.environ.get("HF_TWEETS_PROPERTY_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI runs the same examples every time (a gate should not flake on a new random draw); set
+# HF_TWEETS_PROPERTY_EXAMPLES to explore more widely on a workstation.
+SETTINGS = settings(max_examples=int(os.environ.get("HF_TWEETS_PROPERTY_EXAMPLES", "300")), derandomize=os.environ.get("CI") == "true", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
