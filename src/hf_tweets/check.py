@@ -17,7 +17,7 @@ from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from .errors import CardImportError, HfTweetsError, Problem, RecordError
-from .importer import import_card
+from .importer import import_card, parse_body
 from .record import load_record
 from .render import render
 from .text import url_problem
@@ -102,26 +102,10 @@ def _bad_links(text: str) -> list[str]:
     return problems
 
 
-def _tables(text: str) -> list[list[list[str]]]:
-    """Every table as rows of cell sources."""
-    tables: list[list[list[str]]] = []
-    inside = False
-    for token in _MD_HTML.parse(text):
-        if token.type in ("table_open", "table_close"):
-            inside = token.type == "table_open"
-            if inside:
-                tables.append([])
-        elif inside and token.type == "tr_open":
-            tables[-1].append([])
-        elif inside and token.type == "inline":
-            tables[-1][-1].append(token.content.strip())
-    return tables
-
-
 def _table_sums(text: str) -> list[str]:
     """The data table adds up, and no count or metric cell says None."""
     problems = []
-    for table in _tables(text):
+    for table in parse_body(ModelCard(text).text).tables:
         if not table or table[0][0] not in ("Data", "Metric"):
             continue
         rows = {row[0]: row[1:] for row in table[1:]}

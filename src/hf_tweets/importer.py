@@ -79,7 +79,8 @@ def _inline_text(token) -> str:
     return "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline", "text_special"))
 
 
-def _parse_body(markdown: str) -> _Body:
+def parse_body(markdown: str) -> _Body:
+    """The header HTML, tables (cells as text), links, paragraphs and code of a card body."""
     body = _Body()
     tokens = _MD.parse(markdown)
     table: list[list[str]] | None = None
@@ -139,7 +140,7 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     source = str(source)
     meta = _front_matter(text, source)
     legacy = "hf-tweets" not in (meta.get("tags") or [])
-    body = _parse_body(meta.pop("_body"))
+    body = parse_body(meta.pop("_body"))
     data = _repo(body, source) | _card_metadata(meta)
     if not legacy and "base_model" not in meta:  # our cards leave it out for models trained from scratch
         data["base_model"] = None

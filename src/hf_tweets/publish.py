@@ -19,6 +19,7 @@ from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.utils.sha import git_hash
 
 from . import hub
 from .errors import ConcurrentUpdateError, PublishError
@@ -45,8 +46,7 @@ class LocalFile:
     @classmethod
     def of(cls, path: str, source: Path | bytes) -> LocalFile:
         data = source if isinstance(source, bytes) else source.read_bytes()
-        git = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-        return cls(path, source, len(data), hashlib.sha256(data).hexdigest(), git)
+        return cls(path, source, len(data), hashlib.sha256(data).hexdigest(), git_hash(data))
 
 
 @dataclass

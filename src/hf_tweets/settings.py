@@ -24,6 +24,9 @@ X_BEARER_TOKEN_ENV = "X_BEARER_TOKEN"
 RETRY_BASE_ENV = "HF_TWEETS_RETRY_BASE"
 RETRIES_ENV = "HF_TWEETS_RETRIES"
 
+#: Weights & Biases project and entity (huggingtweets' project by default).
+WANDB_PROJECT_ENV, WANDB_ENTITY_ENV = "HF_TWEETS_WANDB_PROJECT", "HF_TWEETS_WANDB_ENTITY"
+
 # Variables whose values are secrets: never printed, logged or written.
 SECRET_ENVS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", X_BEARER_TOKEN_ENV, "WANDB_API_KEY")
 
@@ -69,3 +72,13 @@ def secret_values() -> list[str]:
 def retry_policy() -> tuple[float, int]:
     """(first back-off in seconds, number of tries) for calls to the Hub."""
     return float(os.environ.get(RETRY_BASE_ENV) or 1.0), max(1, int(os.environ.get(RETRIES_ENV) or 5))
+
+
+def wandb_target() -> tuple[str, str | None]:
+    """(project, entity) for W&B runs."""
+    return os.environ.get(WANDB_PROJECT_ENV) or "huggingtweets", os.environ.get(WANDB_ENTITY_ENV) or None
+
+
+def wandb_key_in_environment() -> bool:
+    """Whether WANDB_API_KEY is set (a login that `wandb login` saved is looked up in ~/.netrc)."""
+    return bool(os.environ.get("WANDB_API_KEY"))

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import json
 import netrc
-import os
 from dataclasses import asdict
 from pathlib import Path
 
+from . import settings
 from .errors import HfTweetsError
 from .fsutil import atomic_write_text
 
-PROJECT = os.environ.get("HF_TWEETS_WANDB_PROJECT", "huggingtweets")
-ENTITY = os.environ.get("HF_TWEETS_WANDB_ENTITY") or None
 
 
 def resolve_mode(mode: str) -> str:
     """online, offline or off; ``auto`` is online when a W&B login is present, else off."""
     if mode != "auto":
         return mode
-    if os.environ.get("WANDB_API_KEY"):
+    if settings.wandb_key_in_environment():
         return "online"
     try:
         return "online" if netrc.netrc().authenticators("api.wandb.ai") else "off"
@@ -36,8 +34,9 @@ def _init(mode: str, folder: Path, **kwargs):
     import wandb
 
     folder.mkdir(parents=True, exist_ok=True)
+    project, entity = settings.wandb_target()
     try:  # absolute: wandb's service process resolves paths against its own working directory
-        return wandb.init(project=PROJECT, entity=ENTITY, mode=mode, dir=str(folder.resolve()), reinit="finish_previous", **kwargs)
+        return wandb.init(project=project, entity=entity, mode=mode, dir=str(folder.resolve()), reinit="finish_previous", **kwargs)
     except Exception as error:  # wandb raises its own types for login and network problems
         raise HfTweetsError(f"W&B could not start a run ({type(error).__name__}: {str(error).splitlines()[0][:160]});"
                             " log in with `wandb login`, or use --wandb offline or --wandb off") from None

@@ -10,13 +10,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from huggingface_hub.utils.sha import git_hash
+
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".h5", ".msgpack", ".png", ".jpg", ".jpeg", ".gif", ".zip")
 LFS_MIN_SIZE = 10 * 1024 * 1024
 
 
 def git_blob_sha(data: bytes) -> str:
     """The id git (and the Hub) gives a regular file."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return git_hash(data)
 
 
 def is_lfs(path: str, size: int) -> bool:
