@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import SINGLE, THREE, make_record
-from hf_tweets.errors import RecordError, RecordNotFoundError
+from hf_tweets.errors import RecordError, RecordNotFoundError, WriteError
 from hf_tweets.record import dump_record, load_record, save_record
 
 
@@ -172,7 +172,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", crash)
     record.language = "de"
-    with pytest.raises(OSError):
+    with pytest.raises(WriteError, match=r"r\.yaml: could not be written \(No space left on device\).*free some space"):
         save_record(record, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.yaml"]

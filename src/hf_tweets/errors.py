@@ -1,7 +1,9 @@
 """Every exception hf-tweets raises on purpose, each carrying its context.
 
-The CLI turns an ``HfTweetsError`` into one line on stderr and exit code 1;
-messages say what went wrong and what to do next.
+An ``HfTweetsError`` has three fields: ``where`` (a file, a repo, a field:
+what the problem is about), ``what`` (what is wrong) and ``fix`` (what to do
+next). The CLI formats them as one line on stderr with exit code 1; nothing
+else turns an error into text, and no caller takes an error's text apart.
 """
 
 from __future__ import annotations
@@ -12,6 +14,19 @@ from pathlib import Path
 
 class HfTweetsError(Exception):
     """Base class: an error the user can act on."""
+
+    def __init__(self, what: str, *, where: str | Path | None = None, fix: str | None = None):
+        self.what, self.where, self.fix = what, None if where is None else str(where), fix
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """``where: what; fix``, the one line the CLI prints."""
+        text = f"{self.where}: {self.what}" if self.where else self.what
+        return f"{text}; {self.fix}" if self.fix else text
+
+    def reason(self) -> str:
+        """``what; fix`` without the place, for reports that already name it (a batch's table)."""
+        return f"{self.what}; {self.fix}" if self.fix else self.what
 
 
 @dataclass
@@ -31,11 +46,11 @@ class RecordError(HfTweetsError):
     def __init__(self, source: str | Path, problems: list[Problem]):
         self.source = str(source)
         self.problems = problems
-        first = f"{self.source}: {problems[0]}"
         more = len(problems) - 1
+        what = str(problems[0])
         if more:
-            first += f" (and {more} more problem{'s' if more > 1 else ''}: run hf-tweets card check {self.source})"
-        super().__init__(first)
+            what += f" (and {more} more problem{'s' if more > 1 else ''}: run hf-tweets card check {self.source})"
+        super().__init__(what, where=self.source)
 
     def lines(self) -> list[str]:
         """One line per problem, each prefixed with the file."""
@@ -51,7 +66,7 @@ class CardImportError(HfTweetsError):
 
     def __init__(self, source: str | Path, message: str):
         self.source = str(source)
-        super().__init__(f"{self.source}: {message}")
+        super().__init__(message, where=self.source)
 
 
 class TemplateError(HfTweetsError):
@@ -68,9 +83,9 @@ def redact(text: str, secrets: list[str]) -> str:
 class PublishError(HfTweetsError):
     """Publishing failed; the message says whether anything was committed and what to do."""
 
-    def __init__(self, repo_id: str, message: str):
+    def __init__(self, repo_id: str, message: str, fix: str | None = None):
         self.repo_id = repo_id
-        super().__init__(f"{repo_id}: {message}")
+        super().__init__(message, where=repo_id, fix=fix)
 
 
 class ConcurrentUpdateError(PublishError):
@@ -87,3 +102,15 @@ class PrepareError(HfTweetsError):
 
 class TrainError(HfTweetsError):
     """Training could not start or finish; says what to do."""
+
+
+class WriteError(HfTweetsError):
+    """A file could not be written (full disk, permissions); the old file, if any, is intact."""
+
+
+class UnsafePathError(HfTweetsError):
+    """A name from data (a handle, a record name, an archive member) would lead outside its folder."""
+
+
+class RecordChangedError(HfTweetsError):
+    """A record changed on disk in a way this command cannot merge; nothing was overwritten."""

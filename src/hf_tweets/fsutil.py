@@ -1,28 +1,139 @@
-"""Writing files so that a crash never leaves half of one."""
+"""Files on disk: written so that a crash or a full disk never leaves half of one, under names that stay in their folder.
+
+* ``atomic_write_bytes``/``atomic_write_text``: a temp file beside the target,
+  flushed to disk, optionally checked (``verify``), then renamed over it. A
+  kill -9 at any point leaves the old file or the new one, never a mix; a full
+  disk leaves the old one and raises ``WriteError`` naming the file. New files
+  get the mode the umask gives (0644 usually); an existing file keeps its mode.
+* Temp files carry the writer's pid (``.NAME.PID.RANDOM.tmp``), so
+  ``sweep_orphans`` can remove those a killed process left behind without
+  touching a live writer's.
+* ``append_line``: one line added to a log whole or not at all (a failed write
+  is truncated away), for journals.
+* ``child``: the one way a name that came from data (a handle, a record name)
+  becomes a path; it refuses anything but ``[A-Za-z0-9][A-Za-z0-9._-]*``, so the
+  path cannot leave its folder.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
+from .errors import UnsafePathError, WriteError
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temp file beside ``path``, flush it to disk, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_ORPHAN = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$")
+
+
+def child(folder: Path, name: str, suffix: str = "") -> Path:
+    """``folder / (name + suffix)`` for a name from data; UnsafePathError unless it is a plain file name."""
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise UnsafePathError(f"{str(name)[:80]!r} cannot name a file", where=folder,
+                              fix="names may use letters, digits, '.', '_' and '-' (at most 96), starting with a letter or digit")
+    return folder / f"{name}{suffix}"
+
+
+def write_failed(path: Path, error: OSError) -> WriteError:
+    """A WriteError naming the file, with what to do for the usual causes."""
+    fixes = {errno.ENOSPC: "the disk is full: free some space and run the command again",
+             errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
+             errno.EACCES: "check the folder's permissions", errno.EROFS: "the file system is read-only",
+             errno.EPERM: "check the folder's permissions"}
+    fix = fixes.get(error.errno, "check the folder and run the command again")
+    return WriteError(f"could not be written ({error.strerror or error}); the previous version, if any, is unchanged",
+                      where=path, fix=fix)
+
+
+def _mode_for(path: Path) -> int:
+    """An existing file's mode, else what the umask makes of 0666."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, verify: Callable[[Path], object] | None = None) -> None:
+    """Write ``data`` to ``path`` atomically; ``verify(temp_path)`` may raise to keep the old file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, _mode_for(path))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise write_failed(path, error) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
+def atomic_write_text(path: str | Path, text: str, *, verify: Callable[[Path], object] | None = None) -> None:
     """Write UTF-8 text (with \\n line ends, as given) atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), verify=verify)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line (``\\n`` added) to a log file, flushed; on failure the file is as it was."""
+    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _mode_for(path))
+    except OSError as error:
+        raise write_failed(path, error) from None
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError as error:
+            os.ftruncate(fd, size)  # freeing space, so this works on a full disk too
+            raise write_failed(path, error) from None
+    finally:
+        os.close(fd)
+
+
+def sweep_orphans(folder: Path) -> list[Path]:
+    """Remove the temp files of writers that died (kill -9) in ``folder``; return what was removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _ORPHAN.match(entry.name)
+        if match and not _alive(int(match.group(1))):
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True

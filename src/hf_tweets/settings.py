@@ -24,6 +24,15 @@ X_BEARER_TOKEN_ENV = "X_BEARER_TOKEN"
 RETRY_BASE_ENV = "HF_TWEETS_RETRY_BASE"
 RETRIES_ENV = "HF_TWEETS_RETRIES"
 
+#: Hub calls: the longest wait a Retry-After may ask for before hf-tweets gives up instead (seconds).
+MAX_RETRY_WAIT_ENV = "HF_TWEETS_MAX_RETRY_WAIT"
+DEFAULT_MAX_RETRY_WAIT = 300.0
+
+#: Archives: the most bytes the parts hf-tweets reads may inflate to, and the highest compression ratio of a part.
+ARCHIVE_MAX_BYTES_ENV, ARCHIVE_MAX_RATIO_ENV = "HF_TWEETS_ARCHIVE_MAX_BYTES", "HF_TWEETS_ARCHIVE_MAX_RATIO"
+DEFAULT_ARCHIVE_MAX_BYTES = 2 * 1024**3
+DEFAULT_ARCHIVE_MAX_RATIO = 100.0
+
 #: Weights & Biases project and entity (huggingtweets' project by default).
 WANDB_PROJECT_ENV, WANDB_ENTITY_ENV = "HF_TWEETS_WANDB_PROJECT", "HF_TWEETS_WANDB_ENTITY"
 
@@ -72,6 +81,31 @@ def secret_values() -> list[str]:
 def retry_policy() -> tuple[float, int]:
     """(first back-off in seconds, number of tries) for calls to the Hub."""
     return float(os.environ.get(RETRY_BASE_ENV) or 1.0), max(1, int(os.environ.get(RETRIES_ENV) or 5))
+
+
+def max_retry_wait() -> float:
+    """The longest Retry-After hf-tweets waits for (seconds); a longer one ends the call with a clear error."""
+    return _number(MAX_RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT)
+
+
+def archive_limits() -> tuple[int, float]:
+    """(most bytes the read parts of an archive may inflate to, highest compression ratio of a part)."""
+    return int(_number(ARCHIVE_MAX_BYTES_ENV, DEFAULT_ARCHIVE_MAX_BYTES)), _number(ARCHIVE_MAX_RATIO_ENV, DEFAULT_ARCHIVE_MAX_RATIO)
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0:
+        from .errors import HfTweetsError
+
+        raise HfTweetsError(f"{name}={value!r} is not a number >= 0", fix=f"set {name} to a number, or unset it for {default:g}")
+    return number
 
 
 def wandb_target() -> tuple[str, str | None]:
