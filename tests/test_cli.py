@@ -78,7 +78,7 @@ def test_import_keeps_publish_state(run, tmp_path):
     (tmp_path / "README.md").write_text(render(make_record(license="apache-2.0")), encoding="utf-8")
     assert run("card", "import", "README.md")[0] == 0
     updated = load_record(tmp_path / "cards" / "pixel_poet.yaml")
-    assert (updated.license, updated.publish.commit) == ("apache-2.0", "c" * 40)
+    assert (updated.license, updated.published().commit) == ("apache-2.0", "c" * 40)
 
 
 def test_import_failure_writes_no_record_and_goes_on(run, seed_cards, tmp_path):

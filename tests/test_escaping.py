@@ -36,7 +36,7 @@ HOSTILE = [
     "zero\u200bwidth\u200djoiner\u200c",
     "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
     "👩‍💻 🏳️‍🌈 👼🏻",
-    "W" * 1000,
+    "W" * 200,  # the longest display name a record takes (MAX_NAME)
     "{{ jinja }} {% raw %}",
     "'single' \"double\"",
     "@someone #tag",

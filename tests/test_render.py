@@ -8,7 +8,7 @@ import shutil
 import pytest
 from huggingface_hub import ModelCard
 
-from conftest import REPO_ROOT, SINGLE, THREE, TRAINING, WANDB, make_record
+from conftest import HUB, REPO_ROOT, SINGLE, THREE, TRAINING, WANDB, make_record
 from hf_tweets.errors import TemplateError
 from hf_tweets.render import render
 from hf_tweets.templating import reload_templates
@@ -25,7 +25,8 @@ def sections(text: str) -> dict[str, str]:
     [
         ({}, {"language": "en", "license": "mit", "base_model": "openai-community/gpt2",
               "pipeline_tag": "text-generation", "library_name": "transformers",
-              "thumbnail": SINGLE["thumbnail"], "widget": [{"text": "My dream is"}]}),
+              "thumbnail": f"{HUB.url}/huggingtweets/pixel_poet/resolve/main/predictions.png",  # follows the Hub in use
+              "widget": [{"text": "My dream is"}]}),
         ({"license": None, "thumbnail": None, "widget_prompt": "Je pense que", "language": "fr"},
          {"language": "fr", "widget": [{"text": "Je pense que"}]}),
         ({"widget_prompt": 'key: value # "quoted" - [list]', "base_model": "distilbert/distilgpt2"},

@@ -81,7 +81,7 @@ def test_template_change_is_one_small_commit_per_repo(run, hub, cards, changed_t
     assert commits(hub, repos) == [c + 1 for c in before]
     assert all("collection team" in readme(hub, r) for r in repos)
     assert (len(hub.requests) - requests - 1) / 6 <= 3  # listing aside: validate-yaml + commit per repo
-    assert load_record(cards / "bot0.yaml").publish.commit == hub.repo(repos[0]).head.sha
+    assert load_record(cards / "bot0.yaml").published().commit == hub.repo(repos[0]).head.sha
     code, out, _ = republish(run)
     assert "6 unchanged" in out and commits(hub, repos) == [c + 1 for c in before]
 
@@ -129,7 +129,7 @@ def test_a_rerun_after_failures_goes_on_and_never_commits_twice(run, hub, cards,
 
 
 def test_a_crash_after_the_commit_is_not_committed_again(run, hub, cards, changed_template, monkeypatch):
-    import hf_tweets.republish as module
+    import hf_tweets.record as module  # republish saves through record.update_record
 
     real = module.save_record
 
@@ -146,7 +146,7 @@ def test_a_crash_after_the_commit_is_not_committed_again(run, hub, cards, change
     code, out, _ = republish(run, "--only", "bot1")
     assert code == 0 and "changed    huggingtweets/bot1: done in an earlier run" in out
     assert commits(hub, changed_template) == after_first  # the journal knew: nothing sent again
-    assert load_record(cards / "bot1.yaml").publish.commit == hub.repo("huggingtweets/bot1").head.sha
+    assert load_record(cards / "bot1.yaml").published().commit == hub.repo("huggingtweets/bot1").head.sha
 
 
 def test_one_repo_failing_never_stops_the_batch(run, hub, cards, changed_template):
@@ -183,7 +183,7 @@ def test_from_hub_imports_legacy_cards_and_saves_records(run, hub, tmp_path):
     assert code == 0 and "3 changed" in out and "1 unreadable" in out
     assert "hf-tweets" in readme(hub, "huggingtweets/mike_massive")  # now our template
     record = load_record(tmp_path / "cards" / "mike_massive.yaml")
-    assert record.users[0].display_name == "mike insane" and record.publish.commit == hub.repo("huggingtweets/mike_massive").head.sha
+    assert record.users[0].display_name == "mike insane" and record.published().commit == hub.repo("huggingtweets/mike_massive").head.sha
     code, out, _ = republish(run, "--from-hub", "huggingtweets")
     assert "3 unchanged" in out
 

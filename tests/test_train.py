@@ -66,8 +66,8 @@ def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, monkeypat
 
     real = train_module._callbacks
 
-    def interrupting():
-        progress = real()
+    def interrupting(*args):
+        progress = real(*args)
         step_end = progress.on_step_end
 
         def on_step_end(args, state, control, **kwargs):
@@ -88,15 +88,28 @@ def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, monkeypat
     assert (prepared / "out" / "pixel_poet" / "model.safetensors").exists()
 
 
+def _rewrite_train(folder, text):
+    """train.txt replaced as a finished prepare would have written it (stats.json names its hash)."""
+    import hashlib
+
+    data = folder / "data" / "pixel_poet"
+    (data / "train.txt").write_text(text)
+    stats = json.loads((data / "stats.json").read_text())
+    stats["files"]["train.txt"] = hashlib.sha256(text.encode()).hexdigest()
+    (data / "stats.json").write_text(json.dumps(stats))
+
+
 @pytest.mark.parametrize(
     "setup, args, message",
     [
         (lambda p: None, ["nobody"], "data/nobody has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare nobody first"),
         (lambda p: None, ["pixel_poet", "--resume"], "nothing to resume: no checkpoint in data/pixel_poet/checkpoints"),
-        (lambda p: (p / "data" / "pixel_poet" / "train.txt").write_text("only one post"), ["pixel_poet"], "are too few to train on"),
+        (lambda p: _rewrite_train(p, "only one post"), ["pixel_poet"], "are too few to train on"),
+        (lambda p: (p / "data" / "pixel_poet" / "train.txt").write_text("from another run"), ["pixel_poet"],
+         "train.txt that does not match stats.json (a prepare was interrupted); run hf-tweets prepare pixel_poet again"),
         (lambda p: None, ["pixel_poet", "--base-model", "huggingtweets/not-there"], "base model 'huggingtweets/not-there' cannot be loaded"),
     ],
-    ids=["not prepared", "nothing to resume", "too little data", "unknown base model"],
+    ids=["not prepared", "nothing to resume", "too little data", "files from two prepares", "unknown base model"],
 )
 def test_train_errors(run, prepared, hub, setup, args, message):
     setup(prepared)

@@ -9,7 +9,7 @@ from .check import check_path, expand
 from .errors import HfTweetsError
 from .fsutil import atomic_write_text
 from .importer import import_card
-from .record import find_record, load_record, record_path, save_record
+from .record import find_record, load_record, record_path, replace_record
 from .render import render
 
 
@@ -62,11 +62,11 @@ def import_readme(source: Path, cards_dir: Path) -> ImportOutcome:
     try:
         record = import_card(text, source)
         target = record_path(cards_dir, record.name)
-        if target.exists():
-            record.publish = load_record(target).publish
-        return ImportOutcome(source, target, save_record(record, target))
+        return ImportOutcome(source, target, replace_record(record, target))
     except HfTweetsError as error:
-        return ImportOutcome(source, error=str(error))
+        return ImportOutcome(source, error=error.line())
+    except Exception as error:  # noqa: BLE001 - one card failing never stops the others
+        return ImportOutcome(source, error=f"{source}: could not be imported ({type(error).__name__}: {error})")
 
 
 def import_readmes(sources: list[Path], cards_dir: Path) -> list[ImportOutcome]:

@@ -68,12 +68,15 @@ class _ActiveContent(HTMLParser):
 def check_readme_text(text: str, source: str) -> list[Problem]:
     """Every problem in one README's text."""
     try:
-        ModelCard(text)
+        body = ModelCard(text).text
     except (ValueError, yaml.YAMLError) as error:
         return [Problem("front matter", f"does not load with huggingface_hub ModelCard ({str(error).splitlines()[0]}); fix the YAML")]
-    problems = [Problem("html", p) for p in _active_html(text)]
-    problems += [Problem("link", p) for p in _bad_links(text)]
-    problems += [Problem("table", p) for p in _table_sums(text)]
+    except RecursionError:
+        return [Problem("front matter", "is nested too deeply to be a card's metadata; fix the YAML")]
+    # Only the body is shown as HTML; front matter values (the widget's prompt) are shown as text.
+    problems = [Problem("html", p) for p in _active_html(body)]
+    problems += [Problem("link", p) for p in _bad_links(body)]
+    problems += [Problem("table", p) for p in _table_sums(body)]
     try:
         import_card(text, source)
     except CardImportError as error:
@@ -102,10 +105,10 @@ def _bad_links(text: str) -> list[str]:
     return problems
 
 
-def _table_sums(text: str) -> list[str]:
+def _table_sums(body: str) -> list[str]:
     """The data table adds up, and no count or metric cell says None."""
     problems = []
-    for table in parse_body(ModelCard(text).text).tables:
+    for table in parse_body(body).tables:
         if not table or table[0][0] not in ("Data", "Metric"):
             continue
         rows = {row[0]: row[1:] for row in table[1:]}
@@ -135,8 +138,12 @@ def check_path(path: Path) -> list[str]:
         return error.lines()
     except UnicodeDecodeError:
         return [f"{path}: is not UTF-8 text; save it as UTF-8"]
-    except (OSError, HfTweetsError) as error:
-        return [f"{path}: {getattr(error, 'strerror', None) or error}"]
+    except HfTweetsError as error:
+        return [error.line()]
+    except OSError as error:
+        return [f"{path}: {error.strerror or error}"]
+    except Exception as error:  # noqa: BLE001 - one broken file never stops the check of the others
+        return [f"{path}: could not be checked ({type(error).__name__}: {str(error)[:120]})"]
     return [f"{path}: {p}" for p in check_readme_text(text, str(path))]
 
 

@@ -6,6 +6,7 @@ code 1 (a traceback only with HF_TWEETS_DEBUG=1), with secrets scrubbed.
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 from pathlib import Path
@@ -300,8 +301,24 @@ def republish_command(from_hub, save_records, only, limit, dry_run, create_pr, f
         raise SystemExit(1)
 
 
+class _Notices(logging.Handler):
+    """What the library announces while it works (a wait the Hub asked for, a repaired journal): one line on
+    stderr each, secrets scrubbed."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"hf-tweets: {redact(record.getMessage(), settings.secret_values())}", err=True)
+
+
+def _announce_notices() -> None:
+    logger = logging.getLogger("hf_tweets")
+    if not any(isinstance(h, _Notices) for h in logger.handlers):
+        logger.addHandler(_Notices(logging.WARNING))
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn any error into one line on stderr and exit code 1."""
+    _announce_notices()
     try:
         code = cli.main(args=argv, prog_name="hf-tweets", standalone_mode=False)
     except click.ClickException as error:  # usage errors: click's own message, exit 2
@@ -320,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _one_line(error: BaseException) -> str:
     if isinstance(error, HfTweetsError):
-        text = str(error)
+        text = error.line()
     elif isinstance(error, OSError) and error.strerror:
         text = f"{error.filename or ''}: {error.strerror}".lstrip(": ")
     else:

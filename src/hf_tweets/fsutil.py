@@ -11,7 +11,7 @@
 * ``append_line``: one line added to a log whole or not at all (a failed write
   is truncated away), for journals.
 * ``child``: the one way a name that came from data (a handle, a record name)
-  becomes a path; it refuses anything but ``[A-Za-z0-9][A-Za-z0-9._-]*``, so the
+  becomes a path; it refuses anything but ``[A-Za-z0-9_][A-Za-z0-9._-]*``, so the
   path cannot leave its folder.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .errors import UnsafePathError, WriteError
 
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,95}")  # no leading "." or "-": no dot-files, no options
 _ORPHAN = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$")
 
 
@@ -34,7 +34,7 @@ def child(folder: Path, name: str, suffix: str = "") -> Path:
     """``folder / (name + suffix)`` for a name from data; UnsafePathError unless it is a plain file name."""
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise UnsafePathError(f"{str(name)[:80]!r} cannot name a file", where=folder,
-                              fix="names may use letters, digits, '.', '_' and '-' (at most 96), starting with a letter or digit")
+                              fix="names may use letters, digits, '.', '_' and '-' (at most 96), not starting with '.' or '-'")
     return folder / f"{name}{suffix}"
 
 

@@ -1,29 +1,65 @@
-"""Talking to the Hugging Face Hub: the token, retries with back-off, and errors people can act on.
+"""Talking to the Hugging Face Hub: the token, retries, errors people can act on, and the one commit path.
 
 Every Hub call of hf-tweets goes through ``call``: 429 (waiting for
-Retry-After), 5xx and dropped connections are retried with back-off; 401 and
-403 become one-line errors that say what to do. The token comes from
+Retry-After, announced, and capped by HF_TWEETS_MAX_RETRY_WAIT), 5xx and
+dropped connections are retried with back-off; 401 and 403 become one-line
+errors that say what to do. The token comes from
 ``huggingface_hub.get_token()`` (HF_TOKEN, or a prior ``hf auth login``) and is
 never put in a message.
+
+Every commit (``publish``, ``republish``) goes through ``commit``, which is
+where these rules live:
+
+* the commit names the commit it was planned against (``parent_commit``), so
+  a repo that moved meanwhile is never overwritten (the Hub answers 412);
+* an answer that was lost (a dropped connection, a 5xx after the Hub acted)
+  is not taken for a failure: before each retry, and after a 412 or the last
+  try, the repo is checked for the files the commit meant to write, on main or,
+  for ``create_pr``, on an open pull request with the same title, which is
+  then reused instead of opening a second one;
+* when it did not land, the error says nothing was committed and what to do;
+* the upload-mode shortcut (huggingface_hub's private ``_upload_mode``, which
+  spares the preupload request for files whose storage is known) is set here
+  and only here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import huggingface_hub
-from huggingface_hub import HfApi
-from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.utils.sha import git_hash
 
 from . import settings
-from .errors import PublishError
+from .errors import ConcurrentUpdateError, HfTweetsError, PublishError
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-TOKEN_HELP = "set HF_TOKEN or run `hf auth login` (a token with write access: https://huggingface.co/settings/tokens)"
+log = logging.getLogger("hf_tweets.hub")
 
+
+def token_help() -> str:
+    return (f"set HF_TOKEN or run `hf auth login` (a token with write access:"
+            f" {settings.hub_endpoint()}/settings/tokens)")
+
+
+def client() -> HfApi:
+    """An HfApi with the user's token, or a PublishError saying how to get one."""
+    token = huggingface_hub.get_token()
+    if not token:
+        raise PublishError(settings.hub_endpoint(), "no Hugging Face token found", fix=token_help())
+    return HfApi(token=token)
+
+
+# -- retries ------------------------------------------------------------------------------------------
 
 class Transient(Exception):
     """A failure worth another try: what happened, and how long the server asked us to wait."""
@@ -33,12 +69,8 @@ class Transient(Exception):
         self.wait = wait
 
 
-def client() -> HfApi:
-    """An HfApi with the user's token, or a PublishError saying how to get one."""
-    token = huggingface_hub.get_token()
-    if not token:
-        raise PublishError("huggingface.co", f"no Hugging Face token found; {TOKEN_HELP}")
-    return HfApi(token=token)
+class GaveUp(PublishError):
+    """A call that kept failing transiently; the caller says whether anything was committed."""
 
 
 def status_of(error: BaseException) -> int | None:
@@ -50,7 +82,7 @@ def _transient(error: BaseException) -> Transient | None:
     """A Transient for errors worth retrying, else None."""
     status = status_of(error)
     if isinstance(error, HfHubHTTPError) and status in RETRY_STATUSES:
-        retry_after = error.response.headers.get("Retry-After", "")
+        retry_after = error.response.headers.get("Retry-After", "").strip()
         return Transient(f"HTTP {status}", float(retry_after) if retry_after.isdigit() else None)
     if _is_network_error(error):
         return Transient(f"network error ({type(error).__name__})")
@@ -62,37 +94,195 @@ def _is_network_error(error: BaseException) -> bool:
     return bool(names & {"TransportError", "ConnectionError", "TimeoutException"}) or isinstance(error, ConnectionError)
 
 
-def explain(error: BaseException, repo_id: str, namespace: str) -> PublishError | None:
+def explain(error: BaseException, repo_id: str) -> PublishError | None:
     """A PublishError for failures with a known fix (401, 403, missing repo), else None."""
-    status = status_of(error)
+    status, namespace = status_of(error), repo_id.split("/")[0]
     if status == 401:
-        return PublishError(repo_id, f"the Hugging Face token was refused (401); {TOKEN_HELP}")
+        return PublishError(repo_id, "the Hugging Face token was refused (401)", fix=token_help())
     if status == 403:
-        return PublishError(
-            repo_id,
-            f"your token cannot write to the namespace '{namespace}' (403); use a token with write access"
-            f" to {namespace}, or publish elsewhere with --namespace YOUR_NAME",
-        )
+        return PublishError(repo_id, f"your token cannot write to the namespace '{namespace}' (403)",
+                            fix=f"use a token with write access to {namespace}, or publish elsewhere with --namespace YOUR_NAME")
     if isinstance(error, RepositoryNotFoundError):
-        return PublishError(repo_id, "the repo does not exist or your token cannot see it; check the name and the token")
+        return PublishError(repo_id, "the repo does not exist or your token cannot see it", fix="check the name and the token")
     return None
 
 
-def call(fn: Callable[[], T], repo_id: str, namespace: str, what: str) -> T:
-    """Run one Hub call, retrying what is transient; raise PublishError once it is not."""
+def call(fn: Callable[[], T], repo_id: str, what: str, *, before_retry: Callable[[], T | None] | None = None) -> T:
+    """Run one Hub call, retrying what is transient; raise PublishError once it is not.
+
+    ``before_retry`` runs before each new try; a result other than None ends the call with it
+    (a commit uses it to find that a try whose answer was lost did land)."""
     base, tries = settings.retry_policy()
     for attempt in range(1, tries + 1):
+        if attempt > 1 and before_retry is not None and (found := before_retry()) is not None:
+            return found
         try:
             return fn()
+        except HfTweetsError:
+            raise
         except Exception as error:  # noqa: BLE001 - sorted into transient, explained or unknown below
             transient = _transient(error)
             if transient is None:
-                raise explain(error, repo_id, namespace) or error
+                raise explain(error, repo_id) or error
             if attempt == tries:
                 raise GaveUp(repo_id, f"{what} failed {tries} times (last: {transient})") from None
-            time.sleep(transient.wait if transient.wait is not None else base * 2 ** (attempt - 1))
+            _wait(transient, base * 2 ** (attempt - 1), repo_id, what)
     raise AssertionError("unreachable")
 
 
-class GaveUp(PublishError):
-    """A call that kept failing transiently; the caller says whether anything was committed."""
+def _wait(transient: Transient, backoff: float, repo_id: str, what: str) -> None:
+    if transient.wait is None:
+        time.sleep(backoff)
+        return
+    cap = settings.max_retry_wait()
+    if transient.wait > cap:
+        raise GaveUp(repo_id, f"{what}: the Hub asked to wait {transient.wait:.0f} s ({transient}), longer than"
+                              f" {settings.MAX_RETRY_WAIT_ENV} ({cap:.0f} s)",
+                     fix=f"run the command again later, or set {settings.MAX_RETRY_WAIT_ENV}={transient.wait:.0f} to wait")
+    log.warning("%s: the Hub asked to wait %.0f s (%s); waiting before trying %s again", repo_id, transient.wait, transient, what)
+    time.sleep(transient.wait)
+
+
+# -- what a repo holds ----------------------------------------------------------------------------------
+
+@dataclass
+class LocalFile:
+    """A file a commit writes: where its bytes come from, and the hashes the Hub knows files by."""
+
+    path: str
+    source: Path | bytes
+    size: int
+    sha256: str
+    git_sha: str
+
+    @classmethod
+    def of(cls, path: str, source: Path | bytes) -> LocalFile:
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        return cls(path, source, len(data), hashlib.sha256(data).hexdigest(), git_hash(data))
+
+
+@dataclass
+class RemoteFile:
+    size: int | None
+    git_sha: str | None
+    sha256: str | None  # set for LFS files
+
+    def same_as(self, local: LocalFile) -> bool:
+        return self.sha256 == local.sha256 if self.sha256 else self.git_sha == local.git_sha
+
+
+def remote_files(api: HfApi, repo_id: str, revision: str | None = None) -> tuple[str, dict[str, RemoteFile]] | None:
+    """(commit sha, files by path) of a repo at a revision, in one request; None when there is no such repo."""
+
+    def info():
+        try:
+            return api.model_info(repo_id, revision=revision, files_metadata=True)
+        except (RepositoryNotFoundError, RevisionNotFoundError):
+            return None
+
+    model = call(info, repo_id, "reading the repo")
+    if model is None:
+        return None
+    return model.sha, {s.rfilename: RemoteFile(s.size, s.blob_id, s.lfs.sha256 if s.lfs else None) for s in model.siblings or []}
+
+
+# -- the commit path ------------------------------------------------------------------------------------
+
+@dataclass
+class Commit:
+    """One commit to make: what it writes and deletes, against which parent, and how the Hub stores known files."""
+
+    repo_id: str
+    parent: str | None
+    write: dict[str, LocalFile]
+    delete: list[str] = field(default_factory=list)
+    message: str = "Publish with hf-tweets"
+    description: str = ""
+    create_pr: bool = False
+    modes: dict[str, str] = field(default_factory=dict)  # path -> "lfs" or "regular", where already known
+
+    def operations(self) -> list:
+        """Fresh operation objects (each try needs its own: the client records upload state on them)."""
+        ops = []
+        for path, local in self.write.items():
+            op = CommitOperationAdd(path_in_repo=path, path_or_fileobj=local.source)
+            if path in self.modes and hasattr(op, "_upload_mode"):  # the one place a private attribute is used
+                op._upload_mode = self.modes[path]  # known storage: no preupload request for this file
+            ops.append(op)
+        return ops + [CommitOperationDelete(path_in_repo=path) for path in self.delete]
+
+    def held_by(self, files: dict[str, RemoteFile]) -> bool:
+        """Whether a revision with these files is what this commit meant to make."""
+        return (all(path in files and files[path].same_as(local) for path, local in self.write.items())
+                and not any(path in files for path in self.delete))
+
+
+@dataclass
+class Landed:
+    oid: str
+    pr_url: str | None = None
+
+
+class _Moved(Exception):
+    """The commit was refused because the repo is no longer at the parent (412)."""
+
+
+def commit(api: HfApi, request: Commit) -> Landed:
+    """Make ``request`` once, whatever is lost on the way; see the module docstring."""
+    def attempt() -> Landed:
+        try:
+            info = api.create_commit(request.repo_id, request.operations(), commit_message=request.message,
+                                     commit_description=request.description, parent_commit=request.parent,
+                                     create_pr=request.create_pr)
+        except HfHubHTTPError as error:
+            if status_of(error) == 412:
+                raise _Moved() from None
+            raise
+        return Landed(info.oid, info.pr_url)
+
+    still_at = f"the repo is still at {(request.parent or 'nothing')[:7]}"
+    if request.create_pr and (found := _open_pull_request(api, request)):  # an earlier run opened it already
+        return found
+    try:
+        return call(attempt, request.repo_id, "the commit", before_retry=lambda: landed(api, request))
+    except _Moved:
+        if found := landed(api, request):  # an earlier try went through though its answer was lost
+            return found
+        raise ConcurrentUpdateError(
+            request.repo_id, f"the repo changed after the plan was made (it is no longer at {request.parent[:7]}); nothing was"
+            " overwritten", fix="run the command again to plan against the new version (add --dry-run to see it first)") from None
+    except GaveUp as error:
+        if found := landed(api, request):
+            return found
+        raise PublishError(request.repo_id, f"{error.what}; nothing was committed ({still_at})",
+                           fix=error.fix or "run the command again") from None
+    except HfTweetsError:
+        raise
+    except Exception as error:  # noqa: BLE001 - e.g. "Error while uploading 'x.png'" after the client's own retries
+        if found := landed(api, request):
+            return found
+        cause = " ".join(str(error).split())[:160] or type(error).__name__
+        raise PublishError(request.repo_id, f"the commit failed ({cause}); nothing was committed ({still_at})",
+                           fix="run the command again; if it keeps failing, the Hub may be having trouble") from None
+
+
+def landed(api: HfApi, request: Commit) -> Landed | None:
+    """The commit, if an earlier try made it: the new head of main, or an open pull request of ours that holds it."""
+    if request.create_pr:
+        return _open_pull_request(api, request)
+    now = remote_files(api, request.repo_id)
+    if now is not None and now[0] != request.parent and request.held_by(now[1]):
+        return Landed(now[0])
+    return None
+
+
+def _open_pull_request(api: HfApi, request: Commit) -> Landed | None:
+    def pull_requests():
+        return [d for d in api.get_repo_discussions(request.repo_id, discussion_type="pull_request", discussion_status="open")
+                if d.title == request.message]
+
+    for pr in call(pull_requests, request.repo_id, "listing pull requests"):
+        now = remote_files(api, request.repo_id, revision=pr.git_reference)
+        if now is not None and request.held_by(now[1]):
+            return Landed(now[0], pr.url)
+    return None

@@ -128,6 +128,8 @@ def _front_matter(text: str, source: str) -> dict[str, Any]:
         card = ModelCard(text.lstrip("\ufeff"))
     except (ValueError, yaml.YAMLError) as error:
         raise CardImportError(source, f"front matter is not valid YAML ({str(error).splitlines()[0]}); fix it") from None
+    except RecursionError:
+        raise CardImportError(source, "front matter is nested too deeply to be a card's metadata; fix it") from None
     return card.data.to_dict() | {"_body": card.text}
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from . import tracking
 from .errors import HfTweetsError
-from .fsutil import atomic_write_text
-from .record import default_repo_name, load_record, record_path, save_record
+from .fsutil import atomic_write_text, child
+from .prepare import check_prepared
+from .record import default_repo_name, load_record, record_path, update_record
 from .render import render
 from .text import clean_line
 from .train import TrainConfig, TrainResult, prepared_posts, train, versions
@@ -41,10 +42,12 @@ def train_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, confi
     finally:
         run.finish()
     if mode == "online":
-        record = load_record(card)
-        record.wandb = {**(record.wandb.model_dump(exclude_none=True) if record.wandb else {}),
-                        "preprocess_run": preprocess_url, "train_run": run.url}
-        save_record(record, card)
+
+        def change(record) -> None:  # the run links are what this stage owns
+            record.wandb = {**(record.wandb.model_dump(exclude_none=True) if record.wandb else {}),
+                            "preprocess_run": preprocess_url, "train_run": run.url}
+
+        update_record(card, change)
     return result
 
 
@@ -53,11 +56,14 @@ def add_samples(name: str, cards_dir: Path, model_dir: Path, seed: int = 42) -> 
     from .generate import generate
 
     card = record_path(cards_dir, name)
-    record = load_record(card)
-    texts = [clean_line(t) for t in generate(str(model_dir), record.widget_prompt, SAMPLE_PROMPT_COUNT, seed)]
-    record.samples = [t for t in texts if t]
-    save_record(record, card)
-    return record.samples
+    texts = [clean_line(t) for t in generate(str(model_dir), load_record(card).widget_prompt, SAMPLE_PROMPT_COUNT, seed)]
+    samples = [t for t in texts if t]
+
+    def change(record) -> None:
+        record.samples = samples
+
+    update_record(card, change)
+    return samples
 
 
 def write_card(name: str, cards_dir: Path, out_dir: Path) -> Path:
@@ -134,18 +140,18 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     else:
         handles = [sources.fetch_api(h, data_dir, 3200, include_replies, False)[0].handle for h in handles]
     name = default_repo_name(handles)
-    stages, out_dir = Stages(data_dir / name), out_root / name
+    stages, out_dir = Stages(child(data_dir, name)), child(out_root, name)
     raw = [data_dir / "raw" / f"{h.lower()}.jsonl" for h in handles]
     say("2/5 prepare")
     prepared = fingerprint(*raw, min_chars)
-    if not (stages.fresh("prepare", prepared) and (data_dir / name / "train.txt").exists()):
+    if not (stages.fresh("prepare", prepared) and check_prepared(data_dir / name) is None):
         result = prepare(name, data_dir, cards_dir, handles, min_chars=min_chars, seed=config.seed)
         if result.warning:
             say(f"warning: {result.warning}")
         stages.mark("prepare", prepared)
     card = record_path(cards_dir, name)
     previous = load_record(card)
-    previous_loss = previous.training.eval_loss if previous.publish and previous.training else None
+    previous_loss = previous.training.eval_loss if previous.published() and previous.training else None
     say("3/5 train")
     trained = fingerprint(data_dir / name / "train.txt", data_dir / name / "eval.txt", asdict(config))
     skipped = []
@@ -159,6 +165,12 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     from .thumbnail import write_thumbnail
 
     write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
+
+    def change(record) -> None:  # the card's thumbnail is the picture just drawn, once it is published beside it
+        if record.thumbnail is None:
+            record.thumbnail = "predictions.png"
+
+    update_record(card, change)
     write_card(name, cards_dir, out_dir)
     record = load_record(card)
     summary = RunSummary(name, out_dir, [u.handle for u in record.users], [u.counts.model_dump() for u in record.users],

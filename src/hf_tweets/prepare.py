@@ -9,11 +9,18 @@ kept = downloaded - retweets - short holds). Writes, atomically:
 
     data/<name>/train.txt   posts joined by <|endoftext|>, users balanced
     data/<name>/eval.txt    the held-out posts (default 10%, by post, from a seed)
-    data/<name>/stats.json  counts, date range, seed, settings
+    data/<name>/stats.json  counts, date range, seed, settings, and the sha256 of
+                            train.txt and eval.txt: written last, it makes the three
+                            files one unit (``check_prepared``), so a prepare killed
+                            half-way can never pass for a finished one
+
+The record is validated before any of them is written, and updated after, on
+the record as it is then (users, counts, date range: what prepare owns).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -24,9 +31,9 @@ from pathlib import Path
 import ftfy
 
 from .errors import PrepareError
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_text, child, sweep_orphans
 from .posts import Post, load_posts, load_profile
-from .record import CardRecord, load_record, record_path, save_record, validate_record
+from .record import MAX_USERS, CardRecord, load_record, record_path, save_record, update_record, validate_record
 
 EOS = "<|endoftext|>"
 MIN_CHARS = 6_000  # the recipe refuses less kept text than this
@@ -135,41 +142,67 @@ class Prepared:
 def prepare(name: str, data_dir: Path, cards_dir: Path, handles: list[str] | None = None, *, keep_newlines: bool = False,
             eval_fraction: float = 0.1, seed: int = 42, min_chars: int = MIN_CHARS) -> Prepared:
     """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml."""
-    card = record_path(cards_dir, name)
+    card, folder = record_path(cards_dir, name), child(data_dir, name)
     record = load_record(card) if card.exists() else None
     handles = handles or ([u.handle for u in record.users] if record else name.split("-"))
-    if len(handles) > 3:
-        raise PrepareError(f"{name}: {len(handles)} users; a model is trained on 1 to 3")
+    if len(handles) > MAX_USERS:
+        raise PrepareError(f"{len(handles)} users; a model is trained on 1 to {MAX_USERS}", where=name)
     users = []
     for handle in handles:
         profile = load_profile(data_dir, handle)
         data = sort_posts(profile.handle, load_posts(data_dir, handle), keep_newlines)
         data.display_name, data.avatar = profile.display_name, profile.avatar
         users.append(data)
+    _updated_record(record, name, users, card)  # a record these users cannot make is refused before anything is written
     kept_chars = sum(len(t) + len(EOS) for u in users for t in u.kept)
     if kept_chars < min_chars:
         raise PrepareError(
-            f"{name}: only {kept_chars:,} characters of kept posts ({sum(len(u.kept) for u in users)} posts); at least"
-            f" {min_chars:,} are needed to fine-tune. Fetch more posts, or lower the floor with --min-chars"
-        )
+            f"only {kept_chars:,} characters of kept posts ({sum(len(u.kept) for u in users)} posts); at least"
+            f" {min_chars:,} are needed to fine-tune", where=name, fix="fetch more posts, or lower the floor with --min-chars")
     warning = (f"{name}: {kept_chars:,} characters of kept posts is little (under {WARN_CHARS:,});"
                " the model will mostly repeat them") if kept_chars < WARN_CHARS else None
     rng = random.Random(seed)
     splits = [split(u.kept, eval_fraction, rng) for u in users]
     train = balance([t for t, _ in splits], rng)
     evaluation = [post for _, e in splits for post in e]
-    folder = data_dir / name
-    atomic_write_text(folder / "train.txt", EOS.join(train))
-    atomic_write_text(folder / "eval.txt", EOS.join(evaluation))
     stats = {"name": name, "seed": seed, "eval_fraction": eval_fraction, "keep_newlines": keep_newlines,
              "train_posts": len(train), "train_chars": sum(map(len, train)), "eval_posts": len(evaluation),
              "users": [{k: v for k, v in asdict(u).items() if k != "kept"} | {"kept": len(u.kept)} for u in users]}
-    atomic_write_text(folder / "stats.json", json.dumps(stats, ensure_ascii=False, indent=1) + "\n")
-    save_record(_updated_record(record, name, users), card)
+    _write_unit(folder, {"train.txt": EOS.join(train), "eval.txt": EOS.join(evaluation)}, stats)
+    if record is None and not card.exists():
+        save_record(_updated_record(None, name, users, card), card)
+    else:
+        update_record(card, lambda current: _updated_record(current, name, users, card))
     return Prepared(name, folder, users, stats["train_chars"], len(evaluation), warning)
 
 
-def _updated_record(record: CardRecord | None, name: str, users: list[UserData]) -> CardRecord:
+def _write_unit(folder: Path, texts: dict[str, str], stats: dict) -> None:
+    """The text files, then stats.json naming their hashes: the last write makes the set valid."""
+    sweep_orphans(folder)  # temp files of a prepare killed earlier
+    hashes = {}
+    for file_name, text in texts.items():
+        data = text.encode("utf-8")
+        atomic_write_text(folder / file_name, text)
+        hashes[file_name] = hashlib.sha256(data).hexdigest()
+    atomic_write_text(folder / "stats.json", json.dumps(stats | {"files": hashes}, ensure_ascii=False, indent=1) + "\n")
+
+
+def check_prepared(folder: Path) -> str | None:
+    """Why ``folder`` does not hold one finished prepare (files missing, or from different runs), or None."""
+    missing = [f for f in ("train.txt", "eval.txt", "stats.json") if not (folder / f).is_file()]
+    if missing:
+        return f"has no prepared text ({', '.join(missing)} missing)"
+    try:
+        hashes = json.loads((folder / "stats.json").read_text(encoding="utf-8")).get("files")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return "has a damaged stats.json"
+    for file_name, digest in (hashes or {}).items():  # no hashes: prepared by an earlier version, trusted
+        if hashlib.sha256((folder / file_name).read_bytes()).hexdigest() != digest:
+            return f"has a {file_name} that does not match stats.json (a prepare was interrupted)"
+    return None
+
+
+def _updated_record(record: CardRecord | None, name: str, users: list[UserData], card: Path) -> CardRecord:
     data = record.model_dump(exclude_none=True) if record else {}
     data["name"] = name
     data["users"] = [{"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
@@ -177,4 +210,4 @@ def _updated_record(record: CardRecord | None, name: str, users: list[UserData])
     dates = [d for u in users for d in (u.oldest, u.newest) if d]
     if dates:
         data.setdefault("training", {}).update({"oldest_tweet": min(dates), "newest_tweet": max(dates)})
-    return validate_record(data, record_path(Path("cards"), name))
+    return validate_record(data, card)

@@ -1,24 +1,36 @@
 """Card records: one typed, validated YAML file per model under ``cards/``.
 
 A record is the single source of a model card: who the users are, their
-tweet counts, links, training facts and publish state. Loading validates;
-saving is atomic and keeps the file's key order so diffs stay small.
+tweet counts, links, training facts and publish state (per repo it was
+published to). Loading validates (the YAML dialect is in yamlio.py); saving is
+atomic, keeps the file's key order so diffs stay small, and checks that what
+it wrote loads back before it replaces the old file.
+
+Commands that run for a while (publish, republish, train, prepare) never save
+the record they loaded at the start: ``update_record`` re-reads it under a
+lock just before saving and changes only the fields the command owns, so an
+edit made meanwhile (by hand, or by ``card import``) is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import math
+import os
 import re
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from huggingface_hub.utils import HFValidationError, validate_repo_id
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError,
+                      field_validator, model_validator)
 
+from . import settings, yamlio
 from .errors import Problem, RecordError, RecordNotFoundError
-from .fsutil import atomic_write_text
+from .fsutil import NAME_RE, atomic_write_text, child
 from .text import clean_line, url_problem
 
 DEFAULT_NAMESPACE = "huggingtweets"
@@ -26,37 +38,58 @@ DEFAULT_BASE_MODEL = "openai-community/gpt2"
 DEFAULT_PROMPT = "My dream is"
 MAX_USERS = 3
 HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
-
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Safe YAML, where 1e-4 is a float (YAML 1.2) rather than PyYAML's YAML 1.1 string."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+HUB_URL = "https://huggingface.co"
+#: A thumbnail given as a file of the repo (what `run` draws), resolved against wherever the repo is published.
+THUMBNAIL_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}\.(?:png|jpe?g|gif|webp)")
+MAX_COUNT = 10**12
+# The longest texts a record holds: more is not a name, a prompt or a sample but a mistake (or an attack).
+MAX_NAME, MAX_PROMPT, MAX_SAMPLE, MAX_VALUE, MAX_URL = 200, 500, 1000, 200, 2048
 
 
 def _url(value: str) -> str:
+    if len(value) > MAX_URL:
+        raise ValueError(f"URL is {len(value):,} characters long; a URL has at most {MAX_URL:,}")
     problem = url_problem(value)
     if problem:
         raise ValueError(problem)
     return value
 
 
-def _line(value: str) -> str:
-    value = clean_line(value)
-    if not value:
-        raise ValueError("is empty; give it some text")
-    return value
+def _line(limit: int):
+    def check(value: str) -> str:
+        if len(value) > limit * 4:  # before cleaning: do not normalise megabytes to refuse them anyway
+            raise ValueError(f"is {len(value):,} characters long; keep it under {limit:,}")
+        value = clean_line(value)
+        if not value:
+            raise ValueError("is empty; give it some text")
+        if len(value) > limit:
+            raise ValueError(f"is {len(value):,} characters long; keep it under {limit:,}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _scalar(value: Any) -> bool | int | float | str:
+    """A hyper-parameter's value: a number, true/false, or a line of text."""
+    if isinstance(value, bool) or (isinstance(value, int) and abs(value) <= MAX_COUNT):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"is {value}; give a finite number")
+        return value
+    if isinstance(value, str):
+        return _line(MAX_VALUE).func(value)
+    raise ValueError(f"must be a number, true/false or a line of text (got {value!r:.80})")
+
+
+def _thumbnail(value: str) -> str:
+    return value if THUMBNAIL_FILE.fullmatch(value) else _url(value)
 
 
 Url = Annotated[str, AfterValidator(_url)]
-Line = Annotated[str, AfterValidator(_line)]
-Scalar = bool | int | float | Line
+Line = Annotated[str, _line(MAX_NAME)]
+Scalar = Annotated[Any, PlainValidator(_scalar)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class _Model(BaseModel):
@@ -66,10 +99,10 @@ class _Model(BaseModel):
 class Counts(_Model):
     """Tweets per user, as the card's data table shows them."""
 
-    downloaded: int = Field(ge=0)
-    retweets: int = Field(ge=0)
-    short: int = Field(ge=0)
-    kept: int = Field(ge=0)
+    downloaded: Count
+    retweets: Count
+    short: Count
+    kept: Count
 
     @model_validator(mode="after")
     def _kept_adds_up(self) -> Counts:
@@ -123,9 +156,9 @@ class Training(_Model):
     eval_loss: float | None = None
     oldest_tweet: date | None = None
     newest_tweet: date | None = None
-    tokens_seen: int | None = Field(default=None, ge=0)
-    train_seconds: float | None = Field(default=None, ge=0)
-    versions: dict[str, Line] = Field(default_factory=dict)  # library -> version, e.g. transformers: 5.23.0
+    tokens_seen: Count | None = None
+    train_seconds: float | None = Field(default=None, ge=0, le=1e9)
+    versions: dict[str, Annotated[str, _line(64)]] = Field(default_factory=dict)  # library -> version, e.g. transformers: 5.23.0
 
     @field_validator("train_seconds")
     @classmethod
@@ -146,8 +179,6 @@ class Training(_Model):
         for key, item in value.items():
             if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", key):
                 raise ValueError(f"name {key!r} must be 1-64 letters, digits, '_', '.' or '-'")
-            if isinstance(item, float) and not math.isfinite(item):
-                raise ValueError(f"{key} is {item}; give a finite number")
         return value
 
     @field_validator("train_loss", "eval_loss")
@@ -155,7 +186,7 @@ class Training(_Model):
     def _loss(cls, value: float | None) -> float | None:
         if value is None:
             return None
-        if not math.isfinite(value) or value < 0:
+        if not math.isfinite(value) or not 0 <= value <= 1e6:
             raise ValueError(f"{value} is not a loss; give a finite number >= 0")
         return round(value, 4)  # the card shows 4 decimals; the record keeps what the card shows
 
@@ -172,10 +203,17 @@ class Training(_Model):
 
 
 class PublishState(_Model):
-    """What was last pushed to the Hub (set by publish, never shown on the card)."""
+    """What was last pushed to one repo (set by publish and republish, never shown on the card)."""
 
     commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
     readme_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+def _publish_by_repo(value: Any) -> Any:
+    """Publish state is kept per repo id; a single state (the form before that) is the record's own repo's ("")."""
+    if isinstance(value, PublishState) or (isinstance(value, dict) and value and set(value) <= {"commit", "readme_sha256"}):
+        return {"": value}
+    return {} if value is None else value
 
 
 class CardRecord(_Model):
@@ -186,13 +224,14 @@ class CardRecord(_Model):
     language: str = "en"
     license: str | None = None
     base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch (--base-model tiny)
-    widget_prompt: Line = DEFAULT_PROMPT
-    thumbnail: Url | None = None
+    widget_prompt: Annotated[str, _line(MAX_PROMPT)] = DEFAULT_PROMPT
+    # A URL, or a file of the repo ("predictions.png") that render resolves against the Hub the repo is on.
+    thumbnail: Annotated[str, AfterValidator(_thumbnail)] | None = None
     users: list[User] = Field(min_length=1)
     wandb: WandbLinks | None = None
     training: Training | None = None
-    samples: list[Line] = Field(default_factory=list, max_length=10)  # example generations shown on the card
-    publish: PublishState | None = None
+    samples: list[Annotated[str, _line(MAX_SAMPLE)]] = Field(default_factory=list, max_length=10)  # shown on the card
+    publish: Annotated[dict[str, PublishState], BeforeValidator(_publish_by_repo)] = Field(default_factory=dict)
 
     @field_validator("users")
     @classmethod
@@ -230,16 +269,54 @@ class CardRecord(_Model):
     def _drop_empty(cls, value: BaseModel | None) -> BaseModel | None:
         return value if value is not None and value.model_dump(exclude_none=True, exclude_defaults=True) else None
 
+    @field_validator("publish")
+    @classmethod
+    def _publish_keys(cls, value: dict[str, PublishState]) -> dict[str, PublishState]:
+        for repo_id in value:
+            if repo_id:
+                _check_repo_id(repo_id)
+        return value
+
     @model_validator(mode="after")
     def _repo_name(self) -> CardRecord:
-        if self.name is None:  # validate_assignment re-enters here; set once
+        # validate_assignment re-enters here: set each derived value once, without validating again.
+        if self.name is None:
             object.__setattr__(self, "name", default_repo_name(u.handle for u in self.users))
         _check_repo_id(f"{self.namespace}/{self.name}")
+        if "" in self.publish:
+            states = {k: v for k, v in self.publish.items() if k}
+            object.__setattr__(self, "publish", {self.repo_id: self.publish[""]} | states)
+        if self.thumbnail and (own := own_file(self.thumbnail, self.repo_id)):
+            object.__setattr__(self, "thumbnail", own)
         return self
 
     @property
     def repo_id(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    def published(self, repo_id: str | None = None) -> PublishState | None:
+        """What was last pushed to ``repo_id`` (default: the record's own repo), or None."""
+        return self.publish.get(repo_id or self.repo_id)
+
+    def set_published(self, repo_id: str, state: PublishState) -> None:
+        self.publish = {**self.publish, repo_id: state}
+
+
+def own_file(url: str, repo_id: str) -> str | None:
+    """``predictions.png`` for a URL of that file on the main branch of ``repo_id`` (on the Hub or the configured
+    endpoint), else None: such a URL is stored relative, so the card follows the repo to wherever it is published."""
+    for endpoint in {HUB_URL, settings.hub_endpoint()}:
+        prefix = f"{endpoint}/{repo_id}/resolve/main/"
+        if url.startswith(prefix) and THUMBNAIL_FILE.fullmatch(url[len(prefix):]):
+            return url[len(prefix):]
+    return None
+
+
+def thumbnail_url(record: CardRecord, endpoint: str | None = None) -> str | None:
+    """The card's thumbnail as a URL: a repo file resolved on ``endpoint`` (default: the configured Hub)."""
+    if record.thumbnail is None or not THUMBNAIL_FILE.fullmatch(record.thumbnail):
+        return record.thumbnail
+    return f"{endpoint or settings.hub_endpoint()}/{record.repo_id}/resolve/main/{record.thumbnail}"
 
 
 def default_repo_name(handles) -> str:
@@ -267,6 +344,8 @@ _FIXES = {
     "float_type": "must be a number",
     "float_parsing": "must be a number",
     "greater_than_equal": "must be 0 or more",
+    "less_than_equal": "is too large to be right",
+    "too_long": "has too many items",
     "too_short": "needs at least one user; add one under users:",
     "list_type": "must be a list",
     "dict_type": "must be a mapping of names to values",
@@ -283,7 +362,7 @@ def problems_of(error: ValidationError) -> list[Problem]:
     """Turn pydantic's errors into Problems that name the field and the fix."""
     problems = []
     for err in error.errors(include_url=False):
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]  # drop union branch names
+        loc = [p for p in err["loc"] if p != "" and not (isinstance(p, str) and "[" in p)]  # no union branch names, no "" (own repo)
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         if err["type"] == "value_error":
             message = str(err["ctx"]["error"])
@@ -300,28 +379,52 @@ def validate_record(data: Any, source: str | Path) -> CardRecord:
     """Build a record from parsed YAML, or raise RecordError naming every problem."""
     if not isinstance(data, dict):
         raise RecordError(source, [Problem("", "is not a card record (a YAML mapping with users:); see cards/ for examples")])
+    unencodable = list(_surrogates(data))
+    if unencodable:  # UTF-8 cannot hold them: such a record could be saved but never rendered or published
+        raise RecordError(source, [Problem(where, "holds an unpaired surrogate (a broken character escape such as"
+                                                  " \\ud800), which is not text; remove it") for where in unencodable])
     try:
         return CardRecord.model_validate(data)
     except ValidationError as error:
         raise RecordError(source, problems_of(error)) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogates(value: Any, where: str = "") -> Iterator[str]:
+    """Field paths of the strings (keys included) that hold a lone surrogate."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            yield where or "(the file)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}".lstrip(".") if isinstance(key, str) else where
+            yield from _surrogates(key, path)
+            yield from _surrogates(item, path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _surrogates(item, f"{where}[{i}]")
+
+
 def load_record(path: str | Path) -> CardRecord:
     """Read and validate ``cards/<name>.yaml``."""
     path = Path(path)
+    return validate_record(_read_yaml(path)[1], path)
+
+
+def _read_yaml(path: Path) -> tuple[str, Any]:
+    """(text, parsed data) of a record file; RecordError/RecordNotFoundError say what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RecordNotFoundError(f"{path}: no such record; create it with hf-tweets card import README.md") from None
+        raise RecordNotFoundError("no such record", where=path, fix="create it with hf-tweets card import README.md") from None
     except UnicodeDecodeError:
         raise RecordError(path, [Problem("", "is not UTF-8 text; save it as UTF-8")]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise RecordError(path, [Problem(where, f"is not valid YAML ({getattr(error, 'problem', error)}); fix the syntax")]) from None
-    return validate_record(data, path)
+        return text, yamlio.load(text)
+    except yamlio.YamlProblem as problem:
+        raise RecordError(path, [Problem(f"line {problem.line}" if problem.line else "", problem.message)]) from None
 
 
 def record_to_dict(record: CardRecord) -> dict[str, Any]:
@@ -346,29 +449,77 @@ def dump_record(record: CardRecord, key_order: Any = None) -> str:
     data = record_to_dict(record)
     if key_order is not None:
         data = _reorder(data, key_order)
-    # The Python emitter, not libyaml's: libyaml writes emoji as \U escapes, which make poor diffs.
-    return yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=4096)
+    return yamlio.dump(data)
 
 
 def save_record(record: CardRecord, path: str | Path) -> bool:
-    """Write the record atomically; keep an existing file's key order. Return False if unchanged."""
+    """Write the record atomically; keep an existing file's key order. Return False if unchanged.
+
+    What is written must load back as the same record before it replaces the old file.
+    Long-running commands use ``update_record`` instead, which re-reads the file first.
+    """
     path = Path(path)
-    previous = None
-    if path.exists():
-        old_text = path.read_text(encoding="utf-8")
-        try:
-            previous = yaml.load(old_text, Loader=_Loader)
-        except yaml.YAMLError:
-            previous = None
+    try:
+        old_text, previous = _read_yaml(path)
+    except (RecordNotFoundError, RecordError):
+        old_text, previous = None, None
     text = dump_record(record, previous)
-    if previous is not None and old_text == text:
+    if old_text == text:
         return False
-    atomic_write_text(path, text)
+    atomic_write_text(path, text, verify=lambda written: _loads_back(written, record, path))
     return True
 
 
+def _loads_back(written: Path, meant: CardRecord, path: Path) -> None:
+    try:
+        same = load_record(written) == meant
+    except RecordError as error:
+        raise RecordError(path, [Problem("", f"would not load back ({error.problems[0]}); nothing was saved")]) from None
+    if not same:
+        raise RecordError(path, [Problem("", "would not load back as the same record; nothing was saved")])
+
+
+def update_record(path: Path, change: Callable[[CardRecord], CardRecord | None]) -> CardRecord:
+    """Re-read the record now, apply ``change`` (which sets only the fields its command owns, in place or by
+    returning the new record) and save it.
+
+    Runs under a lock on the cards folder, so hf-tweets processes (and threads) update one at a
+    time; an edit saved by hand since the command started is kept, because it is what gets re-read.
+    """
+    with _cards_lock(Path(path).parent):
+        record = load_record(path)
+        record = change(record) or record
+        save_record(record, path)
+        return record
+
+
+def replace_record(record: CardRecord, path: Path) -> bool:
+    """Save ``record`` over the one at ``path`` (card import), keeping that one's publish state; under the lock."""
+    with _cards_lock(Path(path).parent):
+        with contextlib.suppress(RecordNotFoundError, RecordError):  # none, or broken: nothing to keep
+            record.publish = load_record(path).publish
+        return save_record(record, path)
+
+
+@contextlib.contextmanager
+def _cards_lock(folder: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): the re-read alone keeps the window small
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def record_path(cards_dir: Path, name: str) -> Path:
-    return cards_dir / f"{name}.yaml"
+    """``cards/<name>.yaml`` for a record name (UnsafePathError if the name could leave the folder)."""
+    return child(cards_dir, name, ".yaml")
 
 
 def find_record(arg: str, cards_dir: Path) -> Path:
@@ -376,14 +527,16 @@ def find_record(arg: str, cards_dir: Path) -> Path:
     path = Path(arg)
     if path.is_file():
         return path
-    if len(path.parts) == 1:  # a bare name: look in the cards folder
-        path = record_path(cards_dir, arg.removesuffix(".yaml"))
+    name = arg.removesuffix(".yaml")
+    if len(path.parts) == 1 and NAME_RE.fullmatch(name):  # a bare name: look in the cards folder
+        path = record_path(cards_dir, name)
         if path.is_file():
             return path
+    close = difflib.get_close_matches(name, sorted(p.stem for p in cards_dir.glob("*.yaml")), n=1)
     raise RecordNotFoundError(
-        f"{arg}: no such record (looked for {path}); pass a path, set --cards-dir,"
-        " or create one with hf-tweets card import README.md"
-    )
+        f"no such record (looked for {path})", where=arg,
+        fix=f"did you mean {close[0]}?" if close else
+        "pass a path, set --cards-dir, or create one with hf-tweets card import README.md")
 
 
 def _reorder(new: Any, old: Any) -> Any:

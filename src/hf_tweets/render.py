@@ -17,7 +17,7 @@ from huggingface_hub import ModelCardData
 
 from . import settings
 from .errors import TemplateError
-from .record import CardRecord, User
+from .record import CardRecord, User, thumbnail_url
 from .templating import FILTERS, Safe, bundled_templates_dir, card_template
 
 TAGS = ["huggingtweets", "hf-tweets", "text-generation"]
@@ -30,8 +30,8 @@ _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _html, _md, _url = FILTERS["html"], FILTERS["md"], FILTERS["url"]
 
 
-def card_data(record: CardRecord) -> ModelCardData:
-    """The card's front matter as huggingface_hub metadata."""
+def card_data(record: CardRecord, endpoint: str | None = None) -> ModelCardData:
+    """The card's front matter as huggingface_hub metadata (a repo-file thumbnail resolved on ``endpoint``)."""
     return ModelCardData(
         language=record.language,
         license=record.license,
@@ -39,7 +39,7 @@ def card_data(record: CardRecord) -> ModelCardData:
         library_name="transformers",
         pipeline_tag="text-generation",
         tags=TAGS,
-        thumbnail=record.thumbnail,
+        thumbnail=thumbnail_url(record, endpoint),
         widget=[{"text": record.widget_prompt}],
     )
 
@@ -167,6 +167,9 @@ def render_body(record: CardRecord, templates_dir: Path | None = None) -> str:
     return body.strip("\n") + "\n"
 
 
-def render(record: CardRecord, templates_dir: Path | None = None) -> str:
-    """The whole README.md for a record: front matter and body, NFC text (records and templates are NFC)."""
-    return f"---\n{front_matter(card_data(record))}---\n\n{render_body(record, templates_dir)}"
+def render(record: CardRecord, templates_dir: Path | None = None, endpoint: str | None = None) -> str:
+    """The whole README.md for a record: front matter and body, NFC text (records and templates are NFC).
+
+    ``endpoint`` is the Hub the card goes to (default: the configured one); a thumbnail that is a file
+    of the repo points there."""
+    return f"---\n{front_matter(card_data(record, endpoint))}---\n\n{render_body(record, templates_dir)}"

@@ -9,8 +9,12 @@ our publish has its README downloaded: if that README is not the one we
 published, someone edited it by hand and it is skipped (``--force`` overrides).
 
 Progress is journaled (data/republish/journal.jsonl): after a crash or Ctrl-C
-the same command skips the repos it finished. Commits are paced to stay under
-the Hub's hourly commit quota; 429s wait for Retry-After (see hub.py).
+the same command skips the repos it finished; a line torn by a crash or a full
+disk is repaired on the next run. Commits go through hub.commit (parent
+commit, lost answers, 412s, pull requests reused) and are paced to stay under
+the Hub's hourly commit quota; 429s wait for Retry-After (see hub.py). A record
+is updated only in its publish state, re-read just before saving, so an edit
+made while the batch runs is kept.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,14 +30,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_url
+from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from . import hub
 from .errors import CardImportError, HfTweetsError, RecordError
+from .fsutil import append_line, atomic_write_bytes
+from .hub import LocalFile
 from .importer import import_card
-from .record import CardRecord, PublishState, load_record, record_path, save_record
+from .record import CardRecord, PublishState, load_record, record_path, save_record, update_record
 from .render import render
+
+log = logging.getLogger("hf_tweets.republish")
 
 DEFAULT_COMMITS_PER_HOUR = 120  # under the Hub's hourly commit quota for one account
 
@@ -75,16 +84,41 @@ class Pacer:
             self.sleep(start - now)
 
 
+class JournalError(HfTweetsError):
+    """The republish journal is damaged in a way that cannot be repaired by itself."""
+
+
 class Journal:
     """What this republish already did, one JSON line per repo, so a rerun goes on where it stopped."""
 
     def __init__(self, path: Path | None):  # None: remember nothing (a dry run)
         self.path, self.lock = path, threading.Lock()
-        self.done: dict[str, dict] = {}
-        if path is not None and path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                entry = json.loads(line)
-                self.done[entry["repo_id"]] = entry
+        self.done: dict[str, dict] = {} if path is None or not path.exists() else self._read(path)
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, dict]:
+        """The entries; a torn last line (a crash or a full disk mid-write) is dropped and the file repaired."""
+        data, done, good = path.read_bytes(), {}, 0
+        lines = data.split(b"\n")
+        for number, raw in enumerate(lines, 1):
+            last = number == len(lines)  # after the final newline: empty, unless the last write was torn
+            try:
+                entry = json.loads(raw) if raw.strip() else None
+                if entry is not None:
+                    done[entry["repo_id"]] = entry
+                    _ = (entry["status"], entry["readme_sha256"], entry.get("commit"))
+            except (ValueError, KeyError, TypeError):
+                if not last:
+                    raise JournalError(f"line {number} is not a journal entry", where=path,
+                                       fix="delete that line, or the file (republish then checks those repos on the Hub again)") from None
+                log.warning("%s: dropped a line cut short by an earlier run (%d bytes)", path, len(raw))
+                atomic_write_bytes(path, data[:good])
+                break
+            good += len(raw) + 1
+        else:
+            if lines[-1].strip():  # a whole entry whose newline was lost: give it one
+                atomic_write_bytes(path, data + b"\n")
+        return done
 
     def finished(self, repo_id: str, readme_sha256: str) -> dict | None:
         entry = self.done.get(repo_id)
@@ -94,12 +128,8 @@ class Journal:
         entry = {"repo_id": outcome.repo_id, "status": outcome.status, "readme_sha256": readme_sha256, "commit": outcome.commit}
         with self.lock:
             self.done[outcome.repo_id] = entry
-            if self.path is None:
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as f:  # appended and flushed per repo: a crash loses at most one line
-                f.write(json.dumps(entry) + "\n")
-                f.flush()
+            if self.path is not None:  # one line, whole or not at all, even on a full disk
+                append_line(self.path, json.dumps(entry))
 
 
 def sha256(text: str) -> str:
@@ -118,7 +148,7 @@ def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
 
 def listing(api: HfApi, namespace: str) -> dict[str, str]:
     """repo id -> head sha for every model of a namespace (one request per page)."""
-    return {m.id: m.sha for m in hub.call(lambda: list(api.list_models(author=namespace)), namespace, namespace, "listing the repos")}
+    return {m.id: m.sha for m in hub.call(lambda: list(api.list_models(author=namespace)), namespace, "listing the repos")}
 
 
 def items_from_records(api: HfApi, cards_dir: Path, only: set[str] | None) -> list[Item]:
@@ -130,7 +160,10 @@ def items_from_records(api: HfApi, cards_dir: Path, only: set[str] | None) -> li
         try:
             record = load_record(path)
         except HfTweetsError as error:
-            items.append(Item(path.stem, None, path, None, str(error).split(": ", 1)[-1]))
+            items.append(Item(path.stem, None, path, None, error.reason()))
+            continue
+        except Exception as error:  # noqa: BLE001 - one bad record never stops the batch
+            items.append(Item(path.stem, None, path, None, f"does not load ({type(error).__name__}); run hf-tweets card check {path}"))
             continue
         items.append(Item(record.repo_id, record, path, None))
     heads = {k: v for ns in sorted({i.record.namespace for i in items if i.record}) for k, v in listing(api, ns).items()}
@@ -150,7 +183,9 @@ def republish_one(api: HfApi, item: Item, *, dry_run: bool, force: bool, create_
     try:
         return _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_dir, save_records)
     except (CardImportError, RecordError) as error:
-        return Outcome(item.repo_id, "unreadable", str(error).split(": ", 1)[-1])
+        return Outcome(item.repo_id, "unreadable", error.reason())
+    except HfTweetsError as error:
+        return Outcome(item.repo_id, "failed", error.reason())
     except Exception as error:  # noqa: BLE001 - one repo failing must not stop the batch
         return Outcome(item.repo_id, "failed", " ".join(str(error).split())[:200] or type(error).__name__)
 
@@ -160,19 +195,18 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
         return Outcome(item.repo_id, "unreadable", item.error)
     if item.head is None:
         return Outcome(item.repo_id, "failed", "not on the Hub (deleted, or never published); publish it with hf-tweets publish")
-    namespace = item.repo_id.split("/")[0]
     record, remote = item.record, None
     if record is None:  # --from-hub: the card on the Hub is the record
-        remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, namespace, "downloading README.md")
+        remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
         if remote is None:
             return Outcome(item.repo_id, "unreadable", "the repo has no README.md")
         record = import_card(remote, f"{item.repo_id}/README.md")
-        record.publish = PublishState(commit=item.head, readme_sha256=sha256(remote))
+        record.set_published(item.repo_id, PublishState(commit=item.head, readme_sha256=sha256(remote)))
     if item.thumbnail is not None:  # the card points at the image this commit uploads
-        record.thumbnail = f"{api.endpoint}/{item.repo_id}/resolve/main/predictions.png"
-    new = render(record)
+        record.thumbnail = "predictions.png"
+    new = render(record, endpoint=api.endpoint)
     new_hash = sha256(new)
-    state = record.publish
+    state = record.published(item.repo_id)
     if state and state.commit == item.head and state.readme_sha256 == new_hash:
         return Outcome(item.repo_id, "unchanged")
     if (done := journal.finished(item.repo_id, new_hash)) and done["commit"] == item.head and not dry_run:
@@ -180,7 +214,7 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
         return _finish(item, record, Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"]),
                        new_hash, None, cards_dir, save_records, dry_run)
     if remote is None and (dry_run or not (state and state.commit == item.head and state.readme_sha256)):
-        remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, namespace, "downloading README.md")
+        remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
     if remote is not None:
         if sha256(remote) == new_hash:
             return _finish(item, record, Outcome(item.repo_id, "unchanged"), new_hash, journal, cards_dir, save_records, dry_run)
@@ -191,14 +225,12 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
         diff = list(difflib.unified_diff((old or "").splitlines(), new.splitlines(), f"{item.repo_id}/README.md", "rendered", lineterm="")) if old is not None else []
         return Outcome(item.repo_id, "would change", diff=diff)
     pacer.wait()
-    operation = CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=new.encode("utf-8"))
-    operation._upload_mode = "regular"  # a README is always a regular file: no preupload request needed
-    operations = [operation]
+    write = {"README.md": LocalFile.of("README.md", new.encode("utf-8"))}
     if item.thumbnail is not None:
-        operations.append(CommitOperationAdd(path_in_repo="predictions.png", path_or_fileobj=item.thumbnail))
-    info = hub.call(lambda: api.create_commit(item.repo_id, operations, commit_message="Update the model card with hf-tweets",
-                                              parent_commit=item.head, create_pr=create_pr),
-                    item.repo_id, namespace, "the commit")
+        write["predictions.png"] = LocalFile.of("predictions.png", item.thumbnail)
+    request = hub.Commit(item.repo_id, item.head, write, message="Update the model card with hf-tweets", create_pr=create_pr,
+                         modes={"README.md": "regular"})  # a README is a regular file: no preupload request needed
+    info = hub.commit(api, request)
     outcome = Outcome(item.repo_id, "changed", "pull request opened" if create_pr else "", info.oid)
     if create_pr:
         outcome.reason = info.pr_url or "pull request opened"
@@ -211,10 +243,18 @@ def _finish(item, record, outcome, new_hash, journal, cards_dir, save_records, d
         return outcome
     if journal is not None:  # first: it is what a rerun trusts if the record cannot be saved
         journal.write(outcome, new_hash)
-    record.publish = PublishState(commit=outcome.commit or item.head, readme_sha256=new_hash)
-    target = item.record_file or (record_path(cards_dir, record.name) if save_records else None)
-    if target is not None:
-        save_record(record, target)
+    state = PublishState(commit=outcome.commit or item.head, readme_sha256=new_hash)
+    if item.record_file is not None:  # only what republish owns, on the record as it is now
+
+        def change(current: CardRecord) -> None:
+            current.set_published(item.repo_id, state)
+            if record.thumbnail == "predictions.png":
+                current.thumbnail = record.thumbnail
+
+        update_record(item.record_file, change)
+    elif save_records:
+        record.set_published(item.repo_id, state)
+        save_record(record, record_path(cards_dir, record.name))
     return outcome
 
 

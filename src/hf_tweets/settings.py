@@ -83,6 +83,13 @@ def retry_policy() -> tuple[float, int]:
     return float(os.environ.get(RETRY_BASE_ENV) or 1.0), max(1, int(os.environ.get(RETRIES_ENV) or 5))
 
 
+def hub_endpoint() -> str:
+    """The Hub hf-tweets talks to: $HF_ENDPOINT as huggingface_hub read it at start-up, else https://huggingface.co."""
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
 def max_retry_wait() -> float:
     """The longest Retry-After hf-tweets waits for (seconds); a longer one ends the call with a clear error."""
     return _number(MAX_RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT)

@@ -6,6 +6,13 @@ batched, and run through transformers' Trainer: cosine schedule, evaluation
 and a checkpoint each epoch, the best checkpoint by eval loss kept, bf16/fp16
 on a GPU. Ctrl-C saves a checkpoint first; --resume goes on from the last one.
 
+A checkpoint counts only once ``hf_tweets.json`` is in it, written (atomically)
+after transformers has saved everything else: a process killed while a
+checkpoint is written leaves one that is never resumed from. That file also
+carries the run's wall time so far, so the facts a resumed run records (time,
+train loss, which is computed from the per-step losses in the trainer's
+log history) are the whole run's, not the last segment's.
+
 The model folder gets model.safetensors, the tokenizer, a generation_config.json
 with the sampling settings, and ``config.prefix = <|endoftext|>`` so that
 ``pipeline('text-generation', model=...)("My dream is")`` prompts the model the
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import signal
 import time
 from dataclasses import asdict, dataclass
@@ -24,10 +32,12 @@ from pathlib import Path
 from . import __version__
 from .basemodel import EOS, TINY, load
 from .errors import TrainError
-from .record import DEFAULT_BASE_MODEL, load_record, record_path, save_record
+from .fsutil import atomic_write_text, child
+from .record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
 MIN_LENGTH = 10
+MARKER = "hf_tweets.json"  # in a checkpoint: it is complete; the run's seconds so far, step and max steps
 
 
 @dataclass
@@ -57,9 +67,13 @@ class TrainResult:
 
 
 def prepared_posts(folder: Path, name: str) -> tuple[list[str], list[str], dict]:
+    from .prepare import check_prepared
+
     files = [folder / f for f in ("train.txt", "eval.txt", "stats.json")]
     if not all(f.exists() for f in files):
         raise TrainError(f"{folder} has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare {name} first")
+    if problem := check_prepared(folder):
+        raise TrainError(problem, where=folder, fix=f"run hf-tweets prepare {name} again")
     train = [p for p in files[0].read_text(encoding="utf-8").split(EOS) if p]
     held = [p for p in files[1].read_text(encoding="utf-8").split(EOS) if p]
     if len(train) < 2 or not held:
@@ -111,8 +125,9 @@ class _Collate:
         return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, -100)}
 
 
-def _callbacks():
-    """A progress bar with loss and ETA, and Ctrl-C turned into 'save a checkpoint, then stop'."""
+def _callbacks(seconds_before: float = 0.0):
+    """A progress bar with loss and ETA, Ctrl-C turned into 'save a checkpoint, then stop', and each saved
+    checkpoint marked complete with the run's time so far."""
     from tqdm.auto import tqdm
     from transformers import TrainerCallback
 
@@ -137,12 +152,22 @@ def _callbacks():
             if shown and self.bar is not None:
                 self.bar.set_postfix(shown)
 
+        def on_save(self, args, state, control, **kwargs):
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            marker = {"seconds": self.seconds(), "global_step": state.global_step, "max_steps": state.max_steps}
+            atomic_write_text(folder / MARKER, json.dumps(marker) + "\n")
+
+        def seconds(self) -> float:
+            return seconds_before + time.perf_counter() - self.started
+
         def on_train_end(self, args, state, control, **kwargs):
             signal.signal(signal.SIGINT, self._previous)
             if self.bar is not None:
                 self.bar.close()
 
-    return Progress()
+    progress = Progress()
+    progress.started = time.perf_counter()
+    return progress
 
 
 def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: TrainConfig, *, resume: bool = False,
@@ -154,14 +179,14 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
 
     hf_logging.set_verbosity_error()  # checkpoint chatter; errors still show
 
-    folder = data_dir / name
+    folder = child(data_dir, name)
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(cards_dir, name)
-    record = load_record(card)  # fail early on a broken record, not after training
+    load_record(card)  # fail early on a broken record, not after training
     checkpoints = folder / "checkpoints"
-    last = _last_checkpoint(checkpoints) if resume else None
-    if resume and last is None:
-        raise TrainError(f"nothing to resume: no checkpoint in {checkpoints}; run without --resume")
+    last, marker = _resumable(checkpoints) if resume else (None, {})
+    if not resume:
+        shutil.rmtree(checkpoints, ignore_errors=True)  # a new run: another run's checkpoints must never be resumed
     set_seed(config.seed)
     model, tokenizer = load(config.base_model, train_posts, folder, config.seed)
     eos = tokenizer.eos_token_id
@@ -178,16 +203,17 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
         lr_scheduler_type=config.lr_scheduler, warmup_steps=config.warmup_ratio, weight_decay=config.weight_decay,
         per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=config.batch_size,
         eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss",
-        greater_is_better=False, save_total_limit=2, seed=config.seed, data_seed=config.seed, logging_steps=10,
+        greater_is_better=False, save_total_limit=2, seed=config.seed, data_seed=config.seed, logging_steps=1,
         report_to=report_to or [], disable_tqdm=True, use_cpu=not gpu, bf16=bf16, fp16=fp16,
         dataloader_num_workers=0, save_only_model=False,
     )
     trainer = Trainer(model=model, args=args, train_dataset=train_blocks, eval_dataset=eval_blocks,
-                      data_collator=_Collate(tokenizer.pad_token_id), callbacks=[progress := _callbacks()])
+                      data_collator=_Collate(tokenizer.pad_token_id),
+                      callbacks=[progress := _callbacks(marker.get("seconds", 0.0))])
     trainer.remove_callback(PrinterCallback)  # our bar shows the loss; no dict per log line
     if on_start:
         on_start(config)
-    start = time.perf_counter()
+    progress.started = time.perf_counter()
     try:
         outcome = trainer.train(resume_from_checkpoint=str(last) if last else None)
     except torch.OutOfMemoryError:
@@ -196,19 +222,42 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
     if progress.interrupted:
         raise TrainError(f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}:"
                          " run the same command with --resume to go on")
-    seconds = time.perf_counter() - start
+    seconds, train_loss = progress.seconds(), run_train_loss(trainer.state.log_history, outcome.training_loss)
     eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
     tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
     _save(model, tokenizer, out_dir, stats.get("keep_newlines", False), limit)
-    result = TrainResult(out_dir, outcome.training_loss, eval_loss, tokens, seconds, config)
-    _remember(record, card, result)
+    result = TrainResult(out_dir, train_loss, eval_loss, tokens, seconds, config)
+    _remember(card, result)
     return result
 
 
-def _last_checkpoint(folder: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def run_train_loss(log_history: list[dict], fallback: float) -> float:
+    """The mean training loss over every step of the run, resumed segments included (logged per step)."""
+    losses = [entry["loss"] for entry in log_history if "loss" in entry]
+    return sum(losses) / len(losses) if losses else fallback
 
-    return Path(found) if folder.is_dir() and (found := get_last_checkpoint(str(folder))) else None
+
+def checkpoints_of(folder: Path) -> list[tuple[Path, dict]]:
+    """The complete checkpoints of a run (with their marker), newest last."""
+    found = []
+    for path in folder.glob("checkpoint-*") if folder.is_dir() else []:
+        try:
+            found.append((path, json.loads((path / MARKER).read_text())))
+        except (OSError, ValueError):
+            continue  # being written, or cut short by a kill: never resumed from
+    return sorted(found, key=lambda item: item[1].get("global_step", 0))
+
+
+def _resumable(folder: Path) -> tuple[Path, dict]:
+    """The checkpoint to go on from, or TrainError: there is none, or the run finished."""
+    complete = checkpoints_of(folder)
+    if not complete:
+        raise TrainError(f"nothing to resume: no checkpoint in {folder}", fix="run without --resume")
+    last, marker = complete[-1]
+    if marker.get("global_step", 0) >= marker.get("max_steps", 1):
+        raise TrainError(f"nothing to resume: the run in {folder} finished (step {marker['global_step']} of"
+                         f" {marker['max_steps']})", fix="run without --resume to train again")
+    return last, marker
 
 
 def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int) -> None:
@@ -232,12 +281,16 @@ def versions() -> dict[str, str]:
     return {"hf-tweets": __version__, "transformers": transformers.__version__, "torch": torch.__version__.split("+")[0]}
 
 
-def _remember(record, card: Path, result: TrainResult) -> None:
+def _remember(card: Path, result: TrainResult) -> None:
+    """Save what training owns (base model, hyper-parameters, losses, time, versions) on the record as it is now."""
     config = asdict(result.config)
     base = config.pop("base_model")
-    record.base_model = None if base == TINY else base
-    training = record.training.model_dump(exclude_none=True) if record.training else {}
-    training |= {"hyperparameters": config, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
-                 "tokens_seen": result.tokens_seen, "train_seconds": round(result.seconds, 1), "versions": versions()}
-    record.training = training
-    save_record(record, card)
+
+    def change(record) -> None:
+        record.base_model = None if base == TINY else base
+        training = record.training.model_dump(exclude_none=True) if record.training else {}
+        training |= {"hyperparameters": config, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
+                     "tokens_seen": result.tokens_seen, "train_seconds": round(result.seconds, 1), "versions": versions()}
+        record.training = training
+
+    update_record(card, change)

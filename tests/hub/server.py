@@ -4,11 +4,14 @@ It speaks the protocol huggingface_hub 2.4 and transformers 5.23 use with
 HF_HUB_DISABLE_XET=1 (see ../shared/docs/hub-api-subset.md): whoami, repo
 create/delete/info/exists (siblings, sha), model listing by author with Link
 pagination, tree listing, preupload, the NDJSON commit (parent_commit checks,
-deletions, pull requests), the LFS batch API with basic transfer, validate-yaml,
-and resolve HEAD/GET with the headers the client checks. Every 404 carries an
-X-Error-Code, as the real Hub's do.
+deletions, pull requests), the pull-request listing of ``get_repo_discussions``
+(paged by ``p``, filtered by type, status and author), the LFS batch API with
+basic transfer, validate-yaml, and resolve HEAD/GET with the headers the client
+checks. Every 404 carries an X-Error-Code, as the real Hub's do.
 
-Tests add faults (``hub.fail(...)``) and read the request log (``hub.requests``).
+Tests add faults (``hub.fail(...)``: an error status, a dropped connection
+before the request is served, or a lost answer after it was) and read the
+request log (``hub.requests``).
 """
 
 from __future__ import annotations
@@ -74,9 +77,12 @@ class LoopbackHub:
         self.users[token] = (name, set(orgs))
         return token
 
+    LOSE = -1  # a fault status: serve the request, then drop the connection instead of answering
+
     def fail(self, method: str, path: str, status: int, times: int = 1, headers: dict | None = None, body: dict | None = None) -> None:
         """Make the next ``times`` requests whose path matches the regex ``path`` fail with ``status``
-        (0: drop the connection without an answer, as a reset would)."""
+        (0: drop the connection without serving it, as a reset would; ``LOSE``: serve it, then drop the
+        connection, as when the answer is lost on the way back)."""
         self.faults.append(Fault(method, re.compile(path), status, times, headers or {}, body or {"error": f"injected {status}"}))
 
     def reset(self) -> None:
@@ -179,6 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.hub.requests.append((method, self.path))
         if self.hub.latency:
             time.sleep(self.hub.latency)
+        self.lose_answer = False
         try:
             if self._fault(method):
                 return
@@ -200,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
         for fault in self.hub.faults:
             if fault.times > 0 and fault.method == method and fault.path.search(self.raw_path):
                 fault.times -= 1
+                if fault.status == LoopbackHub.LOSE:
+                    self.lose_answer = True
+                    return False
                 if fault.status == 0:
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -209,6 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _send(self, status: int, body: bytes, headers: dict | None = None, content_type: str = "application/json") -> None:
+        if self.lose_answer:  # the work is done; the answer never reaches the client
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -380,11 +394,24 @@ class _Handler(BaseHTTPRequestHandler):
                 prefix = value["path"].rstrip("/") + "/"
                 files = {p: e for p, e in files.items() if not p.startswith(prefix)}
         create_pr = self.query.get("create_pr") == "1"
-        new = self.hub.store.commit(r, base, header.get("summary", ""), files, pr=create_pr)
+        new = self.hub.store.commit(r, base, header.get("summary", ""), files, pr=create_pr, author=self.who[0])
         result = {"commitUrl": f"{self.hub.url}/{repo}/commit/{new.sha}", "commitOid": new.sha, "success": True}
         if create_pr:
             result["pullRequestUrl"] = f"{self.hub.url}/{repo}/discussions/{len(r.prs)}"
         self._json(result)
+
+    def discussions(self, repo: str) -> None:
+        """Pull requests only (this Hub has no other discussions), open until merged, newest first."""
+        r = self.hub.readable(repo, self.who)
+        wanted_type, status, author = (self.query.get(k) for k in ("type", "status", "author"))
+        items = [{"num": n, "title": pr.title, "status": "open", "author": {"name": pr.author}, "createdAt": pr.date,
+                  "isPullRequest": True, "repo": {"name": repo, "type": "model"}}
+                 for n, pr in reversed(list(enumerate(r.prs, 1)))]
+        items = [i for i in items if wanted_type in (None, "all", "pull_request") and status in (None, "all", "open")
+                 and author in (None, i["author"]["name"])]
+        start = int(self.query.get("p", 0)) * self.hub.page_size
+        self._json({"discussions": items[start:start + self.hub.page_size], "count": len(items), "start": start,
+                    "numClosedDiscussions": 0})
 
     # -- downloads -------------------------------------------------------------------------------
     def resolve(self, repo: str, rev: str, path: str) -> None:
@@ -438,6 +465,7 @@ ROUTES = [(m, re.compile(p), n) for m, p, n in [
     ("GET", rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
     ("POST", rf"/api/models/{REPO}/preupload/(?P<rev>[^/]+)", "preupload"),
     ("POST", rf"/api/models/{REPO}/commit/(?P<rev>[^/]+)", "commit"),
+    ("GET", rf"/api/models/{REPO}/discussions", "discussions"),
     ("POST", rf"/{REPO}\.git/info/lfs/objects/batch", "lfs_batch"),
     ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
     ("POST", r"/_lfs/(?P<oid>[0-9a-f]{64})/verify", "lfs_verify"),

@@ -47,6 +47,7 @@ class Commit:
     title: str
     date: str
     files: dict[str, Entry]
+    author: str = ""  # who made it (shown as a pull request's author)
 
 
 @dataclass
@@ -121,8 +122,8 @@ class Store:
         self.save()
         return repo
 
-    def commit(self, repo: Repo, parent: Commit, title: str, files: dict[str, Entry], pr: bool = False) -> Commit:
-        commit = Commit(self._sha(repo.repo_id, title, parent.sha, str(time.time_ns())), parent.sha, title, now_iso(), files)
+    def commit(self, repo: Repo, parent: Commit, title: str, files: dict[str, Entry], pr: bool = False, author: str = "") -> Commit:
+        commit = Commit(self._sha(repo.repo_id, title, parent.sha, str(time.time_ns())), parent.sha, title, now_iso(), files, author)
         (repo.prs if pr else repo.commits).append(commit)
         self.save()
         return commit

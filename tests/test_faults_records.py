@@ -1,0 +1,166 @@
+"""Fault suite: hostile and broken records and cards. Each gives one line naming the file, the field and the fix,
+exit 1, nothing half-written; a batch goes on past the bad one; what is saved always loads back."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from conftest import SEED_CARDS, SINGLE, make_record
+from hf_tweets.errors import RecordError, WriteError
+from hf_tweets.record import dump_record, load_record, save_record
+
+GOOD = dump_record(make_record())
+
+
+def _with(line: str, after: str = "language: en\n") -> str:
+    """The good record's YAML with ``line`` inserted after ``after``."""
+    return GOOD.replace(after, after + line, 1)
+
+
+HOSTILE = [
+    # (what, the record's text, words the one-line error must hold)
+    ("duplicate key", _with("license: apache-2.0\n"), "line 5: 'license' is set twice (lines 4 and 5); keep one of them"),
+    ("duplicate nested key", GOOD.replace("    downloaded: 3200\n", "    downloaded: 3200\n    downloaded: 3300\n"),
+     "'downloaded' is set twice"),
+    ("lone surrogate", GOOD.replace("widget_prompt: My dream is", 'widget_prompt: "\\ud800 hi"'),
+     "line 6: holds a broken character escape (such as \\ud800, half of a character); remove it"),
+    ("surrogate in a hyper-parameter", GOOD + 'training:\n  hyperparameters:\n    note: "\\udfff"\n', "line 19: holds a broken character escape"),
+    ("impossible date", GOOD + "training:\n  oldest_tweet: 2021-02-30\n",
+     "training.oldest_tweet: must be a date, YYYY-MM-DD (got '2021-02-30')"),
+    ("5,000-digit count", GOOD.replace("downloaded: 3200", "downloaded: " + "9" * 5000),
+     "users[0].counts.downloaded: must be a whole number (got a 5,000-digit number)"),
+    ("count beyond belief", GOOD.replace("downloaded: 3200", "downloaded: 99999999999999").replace("kept: 2500", "kept: 99999999999299"),
+     "users[0].counts.downloaded: is too large to be right"),
+    ("20 MB display name", GOOD.replace("display_name: Pixel Poet", "display_name: " + "x" * 20_000_000),
+     "users[0].display_name: is 20,000,000 characters long; keep it under 200"),
+    ("list as a hyper-parameter", GOOD + "training:\n  hyperparameters:\n    lr: [1, 2]\n",
+     "training.hyperparameters.lr: must be a number, true/false or a line of text (got [1, 2])"),
+    ("infinite hyper-parameter", GOOD + "training:\n  hyperparameters:\n    lr: .inf\n",
+     "training.hyperparameters.lr: is inf; give a finite number"),
+    ("nested 50,000 deep", _with("samples: " + "[" * 50_000 + "]" * 50_000 + "\n"), "is nested more than 100 levels deep"),
+    ("compact nesting", _with("samples:\n" + "- " * 50_000 + "x\n"), "is nested more than 100 levels deep"),
+    ("bad explicit tag", _with("samples: !!timestamp 2021-02-30\n"), "has a value YAML cannot read"),
+    ("binary", GOOD.replace("widget_prompt: My dream is", "widget_prompt: !!binary aGVsbG8="), "line 6: holds binary data (!!binary); a record holds text"),
+    ("not UTF-8", None, "is not UTF-8 text; save it as UTF-8"),
+]
+
+
+@pytest.mark.parametrize("what, text, message", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_records_get_one_line_naming_file_field_and_fix(run, tmp_path, what, text, message):
+    path = tmp_path / "cards" / "pixel_poet.yaml"
+    path.parent.mkdir()
+    path.write_bytes(b"\xff\xfe" + GOOD.encode() if text is None else text.encode("utf-8", "surrogatepass"))
+    code, out, err = run("card", "render", "pixel_poet")
+    assert (code, out) == (1, "") and err.startswith("hf-tweets: error: cards/pixel_poet.yaml: ") and message in err
+    assert len(err.splitlines()) == 1
+    code, out, err = run("card", "check", str(path))  # one line per problem, each naming the file
+    assert code == 1 and message in out and all(line.startswith(f"{path}: ") for line in out.splitlines())
+    assert not (tmp_path / "README.md").exists()
+
+
+def test_one_bad_record_never_stops_a_batch(run, tmp_path, hub):
+    cards = tmp_path / "cards"
+    for name in ("aaa", "zzz"):
+        save_record(make_record(users=[SINGLE["users"][0] | {"handle": name}]), cards / f"{name}.yaml")
+    (cards / "mmm.yaml").write_text(GOOD + "training:\n  oldest_tweet: 2021-02-30\n")
+    (cards / "nnn.yaml").write_text(GOOD.replace("downloaded: 3200", "downloaded: " + "1" * 5000))
+    code, out, err = run("card", "check", str(cards))
+    assert code == 1 and "mmm.yaml: training.oldest_tweet" in out and "nnn.yaml: users[0].counts.downloaded" in out
+    assert "4 files checked" not in err  # problems were found ...
+    assert len(out.splitlines()) == 2  # ... in the two bad files only: the good ones were checked too
+
+    code, out, _ = run("republish", "--dry-run")  # one listing for the good ones; the bad ones are reported
+    assert "mmm" in out and "nnn" in out and "unreadable" in out
+
+
+def test_import_refuses_unencodable_text_and_keeps_the_good_record(run, tmp_path):
+    good = (SEED_CARDS / "mike_massive.README.md").read_text(encoding="utf-8")
+    assert run("card", "import", str(SEED_CARDS / "mike_massive.README.md"))[0] == 0
+    record = tmp_path / "cards" / "mike_massive.yaml"
+    before = record.read_bytes()
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text(good.replace('- text: "My dream is"', '- text: "\\ud800 My dream is"'), encoding="utf-8")
+    other = tmp_path / "other.md"
+    other.write_text((SEED_CARDS / "the___missile.README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run("card", "import", str(hostile), str(other))
+    assert code == 1 and "widget_prompt: holds an unpaired surrogate" in err
+    assert record.read_bytes() == before  # the good record it would have replaced is intact
+    assert (tmp_path / "cards" / "the___missile.yaml").exists()  # the next card still went in
+    assert run("card", "render", "mike_massive")[0] == 0
+
+
+def test_an_html_widget_prompt_is_inert_text_and_passes_check(run, tmp_path):
+    """The prompt is front matter (shown by the Hub's widget as text) and Python in the snippet: never HTML."""
+    save_record(make_record(widget_prompt="<script>alert(1)</script> hi"), tmp_path / "cards" / "pixel_poet.yaml")
+    assert run("card", "render", "pixel_poet", "-o", "README.md")[0] == 0
+    code, out, _ = run("card", "check", "README.md", "cards/pixel_poet.yaml")
+    assert (code, out) == (0, "")
+
+
+def test_what_is_saved_must_load_back_or_nothing_is_replaced(tmp_path, monkeypatch):
+    from hf_tweets import yamlio
+
+    path = tmp_path / "r.yaml"
+    save_record(make_record(), path)
+    before = path.read_bytes()
+    record = make_record(license="apache-2.0")
+    monkeypatch.setattr(yamlio, "dump", lambda data: "users: [broken\n")  # a writer bug, simulated
+    with pytest.raises(RecordError, match="would not load back"):
+        save_record(record, path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
+def test_a_failed_write_names_the_file_and_the_next_cards_still_go_in(run, tmp_path, monkeypatch):
+    import hf_tweets.fsutil as fsutil
+
+    real = fsutil.os.write
+
+    def full_for_mike(fd, data):
+        if b"mike_massive" in bytes(data[:4096]):
+            raise OSError(28, "No space left on device")
+        return real(fd, data)
+
+    monkeypatch.setattr(fsutil.os, "write", full_for_mike)
+    code, out, err = run("card", "import", *[str(p) for p in sorted(SEED_CARDS.iterdir())])
+    assert code == 1
+    assert "cards/mike_massive.yaml: could not be written (No space left on device)" in err and "free some space" in err
+    assert sorted(p.name for p in (tmp_path / "cards").iterdir()) == ["dril-gnomeszs-s4m31p4n.yaml", "the___missile.yaml"]
+
+
+def test_files_get_the_umask_mode_and_keep_their_own(run, tmp_path):
+    old = os.umask(0o022)
+    try:
+        assert run("card", "import", str(SEED_CARDS / "mike_massive.README.md"))[0] == 0
+        record = tmp_path / "cards" / "mike_massive.yaml"
+        assert stat.S_IMODE(record.stat().st_mode) == 0o644  # not mkstemp's 0600
+        record.chmod(0o640)
+        record.write_text(record.read_text().replace("language: en", "language: de"))
+        assert run("card", "import", str(SEED_CARDS / "mike_massive.README.md"))[0] == 0
+        assert stat.S_IMODE(record.stat().st_mode) == 0o640 and "language: en" in record.read_text()
+    finally:
+        os.umask(old)
+
+
+def test_the_atomic_writer_never_leaves_a_temp_file(tmp_path, monkeypatch):
+    import hf_tweets.fsutil as fsutil
+
+    path = tmp_path / "r.yaml"
+    save_record(make_record(), path)
+    monkeypatch.setattr(fsutil.os, "replace", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(WriteError, match="r.yaml: could not be written"):
+        save_record(make_record(license="other"), path)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.yaml"] and load_record(path) == make_record()
+
+
+def test_orphaned_temp_files_of_dead_writers_are_swept(tmp_path):
+    from hf_tweets.fsutil import sweep_orphans
+
+    dead = tmp_path / f".train.txt.{2**22 + 7}.0123abcd.tmp"  # no such pid on Linux (pid_max is at most 2**22)
+    live = tmp_path / f".train.txt.{os.getpid()}.0123abcd.tmp"
+    for path in (dead, live):
+        path.write_text("half")
+    assert sweep_orphans(tmp_path) == [dead]
+    assert not dead.exists() and live.exists()
