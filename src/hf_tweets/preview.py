@@ -5,11 +5,22 @@ metadata panel, GitHub-flavoured Markdown to HTML, the card's inline HTML kept
 but sanitised with an allow-list (nh3, as the Hub sanitises). The server on
 127.0.0.1 reads records and templates on every request, so a reload shows an
 edit. ``hf-tweets card render --html`` writes the same page to a file.
+
+What the server answers, and what it never does:
+
+* only requests whose ``Host`` is 127.0.0.1, localhost or [::1] (any port), so
+  a web page that rebinds its own host name to 127.0.0.1 gets 400, not cards;
+* ``/card/NAME`` only for a record name (``fsutil.child``), only from the cards
+  folder: 400 for any other name, 404 for no such record;
+* a record that does not load, or an error nobody expected, gets an error page
+  that names the record and the command to run, never a value from the file
+  nor a traceback; no request is left without an answer.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import threading
 import webbrowser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +32,8 @@ from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from . import settings
-from .errors import HfTweetsError
+from .errors import HfTweetsError, RecordError, UnsafePathError
+from .fsutil import child
 from .record import CardRecord, load_record
 from .render import render
 from .templating import bundled_templates_dir, reload_templates
@@ -86,7 +98,8 @@ def index_page(records: list[tuple[str, CardRecord | None, str]]) -> str:
         names = " &amp; ".join(html.escape(u.display_name) for u in record.users)
         handles = " ".join(f"@{u.handle}" for u in record.users)
         kept = sum(u.counts.kept for u in record.users)
-        published = record.publish.commit[:7] if record.publish and record.publish.commit else "not published"
+        state = record.published()
+        published = state.commit[:7] if state and state.commit else "not published"
         tiles.append(f'<a class="tile" href="/card/{html.escape(name)}">{thumb}<b>{names}</b><div>{handles}</div>'
                      f'<div>{kept} tweets kept</div><div>published: {published}</div></a>')
     return _page("hf-tweets cards", f'<header>hf-tweets cards ({len(records)})</header><div class="grid">{"".join(tiles)}</div>')
@@ -108,8 +121,72 @@ class _TemplateWatch:
             self.seen = signature
 
 
+_LOCAL_HOST = re.compile(r"(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?", re.IGNORECASE)
+WRONG_HOST = b"this server answers only to 127.0.0.1, localhost and [::1]\n"
+UNEXPECTED = "this page could not be made; run hf-tweets card check and hf-tweets card render on the record to see why"
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer whose listen queue holds a burst: http.server's 5 dropped 6 of 200 requests."""
+
+    request_queue_size = 128
+
+
+def _local_host(hosts: list[str]) -> bool:
+    """Whether a request's Host headers name this machine; a DNS-rebinding page names its own host."""
+    return len(hosts) == 1 and _LOCAL_HOST.fullmatch(hosts[0].strip()) is not None
+
+
+def _message(title: str, text: str) -> str:
+    return _page(title, f'<header><a href="/">cards</a> / {html.escape(title)}</header><main><p>{html.escape(text)}</p></main>')
+
+
+def _does_not_load(path: Path) -> str:
+    return f"does not load; run hf-tweets card check {path}"
+
+
+def _load(path: Path) -> tuple[CardRecord | None, str]:
+    """The record, or None and why not, in words that quote nothing from the file."""
+    try:
+        return load_record(path), ""
+    except RecordError:  # its problems quote the file's values ("got '...'")
+        return None, _does_not_load(path)
+    except HfTweetsError as error:
+        return None, error.reason()
+    except Exception:  # a date such as 2021-02-30, or a 5,000-digit number, fails inside the YAML parser
+        return None, _does_not_load(path)
+
+
+def _card(raw_name: str, cards_dir: Path) -> tuple[int, str]:
+    """The status and page for ``/card/NAME``; the name is percent-decoded here, and only here."""
+    name = unquote(raw_name)  # %2F becomes "/" and %00 a NUL, and child() refuses both
+    try:
+        path = child(cards_dir, name, ".yaml")
+    except UnsafePathError:
+        return 400, _message("bad name", "a card name is letters, digits, '.', '_' and '-'; pick a card from the index")
+    record, problem = _load(path)
+    if record is not None:
+        return 200, card_page(render(record), record.repo_id)
+    if not path.is_file():
+        return 404, _message(name, f"no record {name} in the cards folder; pick a card from the index")
+    return 500, _message(name, f"this record {problem}")
+
+
+def _answer(target: str, cards_dir: Path, names: list[str]) -> tuple[int, str]:
+    """The status and page for a request target such as ``/``, ``/card/NAME?x=1``."""
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if path == "/":
+        return 200, index_page(_records(cards_dir, names))
+    if path.startswith("/card/"):
+        return _card(path.removeprefix("/card/"), cards_dir)
+    return 404, _message("not found", "not found; the cards are listed at /")
+
+
 def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool = False, ready=None) -> None:
     """Serve the index and the card pages on 127.0.0.1 until interrupted."""
+    names = [name.removesuffix(".yaml") for name in names]  # NAME or NAME.yaml, as card render takes them
+    for name in names:  # a bad name stops here, as one line from the CLI, before anything listens
+        child(cards_dir, name, ".yaml")
     watch = _TemplateWatch()
 
     class Handler(BaseHTTPRequestHandler):
@@ -117,27 +194,29 @@ def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool =
             pass
 
         def do_GET(self) -> None:
-            watch.check()
-            path = unquote(self.path.split("?")[0])
+            if not _local_host(self.headers.get_all("Host") or []):
+                self._send(400, "text/plain; charset=utf-8", WRONG_HOST)
+                return
             try:
-                if path == "/":
-                    status, page = 200, index_page(_records(cards_dir, names))
-                elif path.startswith("/card/"):
-                    name = path.removeprefix("/card/")
-                    record = load_record(cards_dir / f"{name}.yaml")
-                    status, page = 200, card_page(render(record), record.repo_id)
-                else:
-                    status, page = 404, _page("not found", "<p>not found</p>")
-            except HfTweetsError as error:
-                status, page = 404, _page("error", f"<p>{html.escape(str(error))}</p>")
-            body = page.encode("utf-8")
+                watch.check()
+                status, page = _answer(self.path, cards_dir, names)
+            except HfTweetsError as error:  # a template that does not load or render; says which and why
+                status, page = 500, _message("error", error.reason())
+            except Exception:  # no traceback, no file content, and never a request left without an answer
+                status, page = 500, _message("error", UNEXPECTED)
+            self._send(status, "text/html; charset=utf-8", page.encode("utf-8"))
+
+        def _send(self, status: int, content_type: str, body: bytes) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", content_type)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            # Card pages are sanitised already; this also stops any script a sanitiser bug let through.
+            self.send_header("Content-Security-Policy", "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = PreviewServer(("127.0.0.1", port), Handler)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     if ready:
         ready(url)
@@ -150,11 +229,12 @@ def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool =
 
 
 def _records(cards_dir: Path, names: list[str]) -> list[tuple[str, CardRecord | None, str]]:
-    paths = [cards_dir / f"{n}.yaml" for n in names] if names else sorted(cards_dir.glob("*.yaml"))
+    """The named records, else every ``*.yaml`` in the folder; one that does not load is listed with why."""
     out = []
-    for path in paths:
+    for name in names or [p.stem for p in sorted(cards_dir.glob("*.yaml"))]:
         try:
-            out.append((path.stem, load_record(path), ""))
-        except HfTweetsError as error:
-            out.append((path.stem, None, str(error).split(": ", 1)[-1]))
+            record, problem = _load(child(cards_dir, name, ".yaml"))
+        except UnsafePathError as error:  # a file whose name is no record name (a space, a leading dot)
+            record, problem = None, error.reason()
+        out.append((name, record, problem))
     return out
