@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .check import check_path, expand
 from .errors import HfTweetsError
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_text, sweep_orphans
 from .importer import import_card
 from .record import find_record, load_record, record_path, replace_record
 from .render import render
@@ -71,6 +71,7 @@ def import_readme(source: Path, cards_dir: Path) -> ImportOutcome:
 
 def import_readmes(sources: list[Path], cards_dir: Path) -> list[ImportOutcome]:
     """Import every README; one that cannot be read does not stop the others."""
+    sweep_orphans(cards_dir)
     return [import_readme(source, cards_dir) for source in sources]
 
 

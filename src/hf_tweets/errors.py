@@ -24,8 +24,11 @@ class HfTweetsError(Exception):
         text = f"{self.where}: {self.what}" if self.where else self.what
         return f"{text}; {self.fix}" if self.fix else text
 
-    def reason(self) -> str:
-        """``what; fix`` without the place, for reports that already name it (a batch's table)."""
+    def reason(self, subject: str | None = None) -> str:
+        """``what; fix`` for a report line that already names ``subject`` (a batch's table); the place is
+        kept when it is something else (a file that could not be written while republishing a repo)."""
+        if self.where is not None and subject is not None and self.where != subject:
+            return self.line()
         return f"{self.what}; {self.fix}" if self.fix else self.what
 
 

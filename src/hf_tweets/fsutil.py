@@ -112,13 +112,17 @@ def append_line(path: Path, line: str) -> None:
         os.close(fd)
 
 
-def sweep_orphans(folder: Path) -> list[Path]:
-    """Remove the temp files of writers that died (kill -9) in ``folder``; return what was removed."""
+def sweep_orphans(*folders: Path) -> list[Path]:
+    """Remove the temp files of writers that died (kill -9) in ``folders``; return what was removed.
+
+    Commands call it once, at their start, for the folders they write to."""
     removed = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
+    entries = []
+    for folder in folders:
+        try:
+            entries += list(os.scandir(folder))
+        except OSError:
+            continue
     for entry in entries:
         match = _ORPHAN.match(entry.name)
         if match and not _alive(int(match.group(1))):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import tracking
 from .errors import HfTweetsError
-from .fsutil import atomic_write_text, child
+from .fsutil import atomic_write_text, child, sweep_orphans
 from .prepare import check_prepared
 from .record import default_repo_name, load_record, record_path, update_record
 from .render import render
@@ -141,6 +141,7 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
         handles = [sources.fetch_api(h, data_dir, 3200, include_replies, False)[0].handle for h in handles]
     name = default_repo_name(handles)
     stages, out_dir = Stages(child(data_dir, name)), child(out_root, name)
+    sweep_orphans(cards_dir, out_dir, data_dir / name)
     raw = [data_dir / "raw" / f"{h.lower()}.jsonl" for h in handles]
     say("2/5 prepare")
     prepared = fingerprint(*raw, min_chars)

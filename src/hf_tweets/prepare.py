@@ -143,6 +143,7 @@ def prepare(name: str, data_dir: Path, cards_dir: Path, handles: list[str] | Non
             eval_fraction: float = 0.1, seed: int = 42, min_chars: int = MIN_CHARS) -> Prepared:
     """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml."""
     card, folder = record_path(cards_dir, name), child(data_dir, name)
+    sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     record = load_record(card) if card.exists() else None
     handles = handles or ([u.handle for u in record.users] if record else name.split("-"))
     if len(handles) > MAX_USERS:
@@ -178,7 +179,6 @@ def prepare(name: str, data_dir: Path, cards_dir: Path, handles: list[str] | Non
 
 def _write_unit(folder: Path, texts: dict[str, str], stats: dict) -> None:
     """The text files, then stats.json naming their hashes: the last write makes the set valid."""
-    sweep_orphans(folder)  # temp files of a prepare killed earlier
     hashes = {}
     for file_name, text in texts.items():
         data = text.encode("utf-8")

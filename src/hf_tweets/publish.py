@@ -21,6 +21,7 @@ from huggingface_hub import HfApi, hf_hub_download
 
 from . import hub
 from .errors import HfTweetsError, PublishError
+from .fsutil import sweep_orphans
 from .hub import LocalFile, RemoteFile
 from .record import PublishState, load_record, update_record
 from .render import render
@@ -111,6 +112,7 @@ def publish(record_path: Path, model_dir: Path, namespace: str | None = None, pr
             create_pr: bool = False, dry_run: bool = False) -> PublishResult:
     """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring."""
     record = load_record(record_path)
+    sweep_orphans(record_path.parent)
     found = model_files(model_dir)
     api = hub.client()
     card = record.model_copy(update={"namespace": namespace} if namespace else {})  # --namespace: this run only

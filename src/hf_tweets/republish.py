@@ -35,7 +35,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from . import hub
 from .errors import CardImportError, HfTweetsError, RecordError
-from .fsutil import append_line, atomic_write_bytes
+from .fsutil import append_line, atomic_write_bytes, sweep_orphans
 from .hub import LocalFile
 from .importer import import_card
 from .record import CardRecord, PublishState, load_record, record_path, save_record, update_record
@@ -185,7 +185,7 @@ def republish_one(api: HfApi, item: Item, *, dry_run: bool, force: bool, create_
     except (CardImportError, RecordError) as error:
         return Outcome(item.repo_id, "unreadable", error.reason())
     except HfTweetsError as error:
-        return Outcome(item.repo_id, "failed", error.reason())
+        return Outcome(item.repo_id, "failed", error.reason(item.repo_id))
     except Exception as error:  # noqa: BLE001 - one repo failing must not stop the batch
         return Outcome(item.repo_id, "failed", " ".join(str(error).split())[:200] or type(error).__name__)
 
@@ -280,6 +280,7 @@ def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), 
               on_item: Callable[[Outcome], None] = lambda o: None, on_start: Callable[[int, float], None] = lambda n, i: None) -> Report:
     """Re-render and push every card that changed; see the module docstring."""
     api = hub.client()
+    sweep_orphans(cards_dir, data_dir / "republish")
     only_set = set(only) or None
     start = time.perf_counter()
     items = items_from_hub(listing(api, from_hub), only_set) if from_hub else items_from_records(api, cards_dir, only_set)

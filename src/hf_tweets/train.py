@@ -32,7 +32,7 @@ from pathlib import Path
 from . import __version__
 from .basemodel import EOS, TINY, load
 from .errors import TrainError
-from .fsutil import atomic_write_text, child
+from .fsutil import atomic_write_text, child, sweep_orphans
 from .record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
@@ -183,6 +183,7 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(cards_dir, name)
     load_record(card)  # fail early on a broken record, not after training
+    sweep_orphans(cards_dir, out_dir)
     checkpoints = folder / "checkpoints"
     last, marker = _resumable(checkpoints) if resume else (None, {})
     if not resume:

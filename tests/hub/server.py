@@ -94,6 +94,23 @@ class LoopbackHub:
             self.requests.clear()
             self.validate_yaml_calls = 0
 
+    def snapshot(self) -> dict[str, Repo]:
+        """The repos as they are now (blobs are content-addressed and kept), for ``restore``."""
+        import copy
+
+        with self.store.lock:
+            return copy.deepcopy(self.store.repos)
+
+    def restore(self, repos: dict[str, Repo]) -> None:
+        """Put the repos back as a snapshot had them; forget faults and the request log."""
+        import copy
+
+        with self.store.lock:
+            self.store.repos.clear()
+            self.store.repos.update(copy.deepcopy(repos))
+            self.faults.clear()
+            self.requests.clear()
+
     def repo(self, repo_id: str) -> Repo | None:
         return self.store.repos.get(repo_id)
 
