@@ -33,8 +33,12 @@ def js(name: str, part: int, items: list) -> str:
 
 
 def write_archive(target: Path, tweets: list[dict], *, handle: str = "pixel_poet", display: str = "Pixel Poet",
-                  word: str = "tweets", parts: int = 1, as_zip: bool = True, extras: bool = True) -> Path:
-    """An archive (zip, or folder when ``as_zip`` is False) with ``tweets`` spread over ``parts`` files."""
+                  word: str = "tweets", parts: int = 1, as_zip: bool = True, extras: bool = True,
+                  avatar: object = "") -> Path:
+    """An archive (zip, or folder when ``as_zip`` is False) with ``tweets`` spread over ``parts`` files.
+
+    ``avatar`` is profile.js's avatarMediaUrl ("" for the usual one made of the handle).
+    """
     files = {}
     size = -(-len(tweets) // parts) if tweets else 0
     for part in range(parts):
@@ -44,7 +48,8 @@ def write_archive(target: Path, tweets: list[dict], *, handle: str = "pixel_poet
                                                                 "accountDisplayName": display, "email": "secret@example.com",
                                                                 "createdAt": "2010-01-01T00:00:00.000Z"}}])
     files["data/profile.js"] = js("profile", 0, [{"profile": {"description": {"bio": "made up"},
-                                                              "avatarMediaUrl": f"https://pbs.twimg.com/profile_images/1/{handle}_normal.jpg"}}])
+                                                              "avatarMediaUrl": avatar if avatar != "" else
+                                                              f"https://pbs.twimg.com/profile_images/1/{handle}_normal.jpg"}}])
     if extras:  # private parts the tool must never read
         files["data/direct-messages.js"] = "THIS MUST NOT BE READ"
         files["data/ip-audit.js"] = "THIS MUST NOT BE READ"

@@ -48,8 +48,8 @@ def test_replies_can_be_left_out(tmp_path):
 def test_only_the_needed_parts_are_read(tmp_path, monkeypatch):
     write_archive(tmp_path / "a.zip", made_up_tweets(5))
     opened = []
-    real = zipfile.ZipFile.read
-    monkeypatch.setattr(zipfile.ZipFile, "read", lambda self, name, pwd=None: opened.append(getattr(name, "filename", name)) or real(self, name, pwd))
+    real = zipfile.ZipFile.open  # the reader streams each part (ZipFile.read goes through open too)
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real(self, name, *a, **k))
     read_archive(tmp_path / "a.zip")
     assert sorted(opened) == ["data/account.js", "data/profile.js", "data/tweets.js"]
 

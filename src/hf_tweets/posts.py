@@ -4,21 +4,37 @@
     data/raw/<handle>.user.json   {"handle", "display_name", "avatar", "source"}
 
 ``kind`` is "post", "retweet" or "reply". Every source (X API, archive, a file
-of texts) ends here, so ``prepare`` reads one format.
+of texts) ends here, so ``prepare`` reads one format, and every source hands
+over what it read in that format, checked before anything is written:
+
+* ``handle`` is an X handle (``record.HANDLE_RE``); the files are named only
+  through ``user_file``, so no name can leave data/raw.
+* ``created_at`` is ``YYYY-MM-DDTHH:MM:SSZ`` (UTC) or "" when the source has
+  none; ``parse_date`` is the one reader of the formats sources use.
+* Texts and display names have no lone surrogates (a JSON escape such as
+  "\\ud800" with no partner, which UTF-8 cannot hold): each becomes U+FFFD.
+* A display name is one clean line of at most ``record.MAX_NAME`` characters;
+  an avatar is a clean http(s) URL or None (``text.clean_url``).
+* Ids are unique: the first post with an id wins, so "N new posts" is what
+  the store gained.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import SourceError
-from .fsutil import atomic_write_text
+from .errors import SourceError, UnsafePathError
+from .fsutil import atomic_write_text, child
+from .record import HANDLE_RE, MAX_NAME
+from .text import clean_line, replace_lone_surrogates, snippet
 
 KINDS = ("post", "retweet", "reply")
 
@@ -43,12 +59,29 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def user_file(data_dir: Path, handle: str, suffix: str) -> Path:
+    """data/raw/<handle><suffix>: the one way a handle becomes a path; UnsafePathError unless it is an X handle."""
+    if not isinstance(handle, str) or not HANDLE_RE.fullmatch(handle):
+        raise UnsafePathError(f"{snippet(handle)} is not an X handle, so it cannot name a file", where=data_dir / "raw",
+                              fix="an X handle is 1-15 letters, digits or underscores")
+    return child(data_dir / "raw", handle.lower(), suffix)  # child() also takes a leading "_", as X handles may have
+
+
 def raw_path(data_dir: Path, handle: str) -> Path:
-    return data_dir / "raw" / f"{handle.lower()}.jsonl"
+    return user_file(data_dir, handle, ".jsonl")
 
 
 def profile_path(data_dir: Path, handle: str) -> Path:
-    return data_dir / "raw" / f"{handle.lower()}.user.json"
+    return user_file(data_dir, handle, ".user.json")
+
+
+def display_name(value: object, handle: str) -> str:
+    """A profile's name as stored: one clean line of at most MAX_NAME characters; the handle when there is none."""
+    if not isinstance(value, str):
+        return handle
+    # Cut before cleaning: a 20 MB "name" is not normalised only to be cut afterwards.
+    name = clean_line(replace_lone_surrogates(value[: MAX_NAME * 4]))[:MAX_NAME].rstrip()
+    return name or handle
 
 
 def load_posts(data_dir: Path, handle: str) -> list[Post]:
@@ -56,7 +89,8 @@ def load_posts(data_dir: Path, handle: str) -> list[Post]:
     path = raw_path(data_dir, handle)
     if not path.exists():
         raise SourceError(f"no posts stored for @{handle} in {path.parent}; run hf-tweets fetch {handle} first")
-    return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # split("\n"), not splitlines(): the lines are JSON written with ensure_ascii=False, so U+2028, U+0085 ... may sit in a text
+    return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
 def load_profile(data_dir: Path, handle: str) -> Profile:
@@ -70,9 +104,11 @@ def save_posts(data_dir: Path, handle: str, posts: list[Post]) -> tuple[int, int
     """Merge ``posts`` into the user's file (by id), atomically. Return (new posts, total)."""
     path = raw_path(data_dir, handle)
     existing = {p.id: p for p in (load_posts(data_dir, handle) if path.exists() else [])}
-    new = [p for p in posts if p.id not in existing]
-    merged = {**existing, **{p.id: p for p in new}}
-    ordered = sorted(merged.values(), key=lambda p: (p.created_at, _numeric(p.id)), reverse=True)
+    new: dict[str, Post] = {}
+    for post in posts:  # a source may list a post twice: the first one counts
+        if post.id not in existing:
+            new.setdefault(post.id, post)
+    ordered = sorted([*existing.values(), *new.values()], key=lambda p: (p.created_at, _numeric(p.id)), reverse=True)
     atomic_write_text(path, "".join(_line(p) for p in ordered))
     return len(new), len(ordered)
 
@@ -89,6 +125,80 @@ def _numeric(post_id: str) -> int:
     return int(post_id) if post_id.isdigit() else 0
 
 
+_MONTHS = {m: f"{i:02d}" for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+_X_DATE = re.compile(r"[A-Za-z]{3} +([A-Za-z]{3}) +(\d{1,2}) +(\d{1,2}):(\d{2}):(\d{2}) +([+-])(\d{2})(\d{2}) +(\d{4})", re.ASCII)
+# ISO 8601 (extended), "2013-01-31 17:42:33 +0000" (Grailbird-era archives) and 2021/03/04; no zone is UTC.
+_ISO_DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+                       r" ?(Z|[+-]\d{2}(?::?\d{2})?)?)?", re.IGNORECASE | re.ASCII)
+# "Mar 03" -> "03-03" for every day of a leap year: with it, the fast path below checks a day with one lookup.
+_MONTH_DAYS = {f"{name} {day:02d}": f"{month}-{day:02d}" for name, month in _MONTHS.items()
+               for day in range(1, calendar.monthrange(2000, int(month))[1] + 1)}
+
+
+def parse_date(value: object) -> str:
+    """A source's date as the store keeps it, "2021-03-04T16:17:23Z" (UTC), or "" for none; ValueError if it is no date."""
+    # What X writes ("Wed Mar 03 16:17:23 +0000 2021") is read with slices at fixed places: prepare's benchmark
+    # reads 100,000 of them, strptime is 10x slower, and even a regex match costs a tenth of the archive's
+    # reading time. Anything else (another zone, a one-digit day, ISO) goes the slow way.
+    if value.__class__ is str and len(value) == 30 and value[19:26] == " +0000 " and value[3] == value[10] == " ":
+        month_day, time, year = _MONTH_DAYS.get(value[4:10]), value[11:19], value[26:]
+        if month_day and "0000" < year and year.isascii() and year.isdigit() and time[2] == ":" == time[5] \
+                and time[:2] < "24" and time[3:5] < "60" and time[6:] < "60" and time.replace(":", "").isdigit() \
+                and (month_day != "02-29" or calendar.isleap(int(year))):
+            return f"{year}-{month_day}T{time}Z"
+    return _parse_other_date(value)
+
+
+def _parse_other_date(value: object) -> str:
+    if value is None or isinstance(value, str) and not value.strip():
+        return ""
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError(f"{snippet(value)} is not a date")
+    try:
+        moment = _x_date(value.strip()) or _iso_date(value.strip())
+        if moment is None:
+            raise ValueError(f"{snippet(value)} is not a date")
+        if moment.tzinfo is not None:
+            moment = moment.replace(tzinfo=None) - moment.utcoffset()
+    except (ValueError, OverflowError):
+        raise ValueError(f"{snippet(value)} is not a date") from None
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+
+
+def _x_date(value: str) -> datetime | None:
+    match = _X_DATE.fullmatch(value)
+    if not match or match[1].title() not in _MONTHS:
+        return None
+    _, day, hour, minute, second, sign, zone_hours, zone_minutes, year = match.groups()
+    return datetime(int(year), int(_MONTHS[match[1].title()]), int(day), int(hour), int(minute), int(second),
+                    tzinfo=_zone(sign, zone_hours, zone_minutes))
+
+
+def _iso_date(value: str) -> datetime | None:
+    match = _ISO_DATE.fullmatch(value)
+    if not match:
+        return None
+    year, _, month, day, hour, minute, second, zone = match.groups()
+    moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    if not zone or zone.upper() == "Z":
+        return moment
+    digits = zone[1:].replace(":", "")
+    return moment.replace(tzinfo=_zone(zone[0], digits[:2], digits[2:] or "0"))
+
+
+def _zone(sign: str, hours: str, minutes: str) -> timezone:
+    """+hh mm as a timezone; ValueError past 23:59."""
+    if int(minutes) > 59:
+        raise ValueError("an offset's minutes")
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-offset if sign == "-" else offset)
+
+
+MAX_LINE = 1_000_000  # characters in one line of a .jsonl file; X's longest posts are 25,000
+
+
 def read_text_file(path: Path) -> list[Post]:
     """Posts from a JSONL file (objects with "text", optionally "id", "created_at", "kind") or a CSV with a "text" column."""
     try:
@@ -97,38 +207,76 @@ def read_text_file(path: Path) -> list[Post]:
         raise SourceError(f"{path}: no such file") from None
     except UnicodeDecodeError:
         raise SourceError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
+    nul = raw.find("\x00")
+    if nul >= 0:
+        raise SourceError(f"line {raw.count(chr(10), 0, nul) + 1} has a NUL byte", where=path,
+                          fix="is it a text file? save the posts as UTF-8 .jsonl or .csv")
     rows = _csv_rows(raw, path) if path.suffix.lower() == ".csv" else _jsonl_rows(raw, path)
-    posts = []
-    for number, row in enumerate(rows, 1):
-        text = row.get("text")
-        if not isinstance(text, str):
-            raise SourceError(f"{path}: row {number} has no \"text\"; every row needs the post's text")
-        kind = row.get("kind") or "post"
-        if kind not in KINDS:
-            raise SourceError(f"{path}: row {number}: kind {kind!r} must be one of {', '.join(KINDS)}")
-        # Without an id, the text names the post, so importing the same file again adds nothing.
-        post_id = str(row.get("id") or "text-" + hashlib.sha1(text.encode()).hexdigest()[:16])
-        posts.append(Post(post_id, str(row.get("created_at") or ""), text, kind))
+    posts = [_row_post(row, number, path) for number, row in rows]
     if not posts:
         raise SourceError(f"{path}: has no posts")
     return posts
 
 
-def _jsonl_rows(raw: str, path: Path) -> list[dict]:
+def _row_post(row: dict, number: int, path: Path) -> Post:
+    text = row.get("text")
+    if not isinstance(text, str):
+        raise SourceError(f"line {number} has no \"text\"", where=path, fix="every row needs the post's text")
+    text = replace_lone_surrogates(text)
+    kind = row.get("kind") or "post"
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise SourceError(f"line {number}: kind {snippet(kind)} must be one of {', '.join(KINDS)}", where=path,
+                          fix="leave it out for a post")
+    try:
+        created_at = parse_date(row.get("created_at"))
+    except ValueError as error:
+        raise SourceError(f"line {number}: created_at {error}", where=path,
+                          fix="write dates like 2021-03-04T16:17:23Z (ISO 8601) or 2021/03/04, or leave them out") from None
+    # Without an id, the text names the post, so importing the same file again adds nothing.
+    post_id = row.get("id") or "text-" + hashlib.sha1(text.encode()).hexdigest()[:16]
+    if not post_id_ok(post_id):
+        raise SourceError(f"line {number}: id {snippet(post_id)} is not an id", where=path,
+                          fix="give ids as strings or whole numbers of at most 64 characters, or leave them out")
+    return Post(str(post_id), created_at, text, kind)
+
+
+def post_id_ok(value: object) -> bool:
+    """Whether a source's id can name a post: a whole number, or a string of 1-64 printable characters."""
+    if value.__class__ is str:  # what X writes, checked 100,000 times for a large archive
+        return 0 < len(value) <= 64 and value.isprintable()
+    return isinstance(value, int) and not isinstance(value, bool) and -10**64 < value < 10**64
+
+
+def _jsonl_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
     rows = []
-    for number, line in enumerate(raw.splitlines(), 1):
+    for number, line in enumerate(raw.split("\n"), 1):  # not splitlines(): U+2028 and friends may sit in a JSON string
         if not line.strip():
             continue
+        if len(line) > MAX_LINE:
+            raise SourceError(f"line {number} is {len(line):,} characters long; a post is at most {MAX_LINE:,}", where=path,
+                              fix="give one post per line")
         try:
             row = json.loads(line)
+        except RecursionError:
+            raise SourceError(f"line {number} is nested too deeply", where=path,
+                              fix='give one flat JSON object per line, such as {"text": "..."}') from None
         except ValueError:
             raise SourceError(f"{path}: line {number} is not JSON; give one JSON object per line, or a .csv file") from None
-        rows.append(row if isinstance(row, dict) else {})
+        if not isinstance(row, dict):
+            raise SourceError(f"line {number} is not a JSON object", where=path,
+                              fix='give one object per line, such as {"text": "..."}')
+        rows.append((number, row))
     return rows
 
 
-def _csv_rows(raw: str, path: Path) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(raw))
-    if not reader.fieldnames or "text" not in reader.fieldnames:
-        raise SourceError(f"{path}: the CSV needs a header row with a \"text\" column")
-    return list(reader)
+def _csv_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(raw, newline=""))
+    rows = []
+    try:
+        if not reader.fieldnames or "text" not in reader.fieldnames:
+            raise SourceError(f"{path}: the CSV needs a header row with a \"text\" column")
+        rows.extend((reader.line_num, row) for row in reader)
+    except csv.Error as error:
+        raise SourceError(f"line {reader.reader.line_num} is not valid CSV ({error})", where=path,
+                          fix="save it as comma-separated UTF-8 with a header row") from None
+    return rows

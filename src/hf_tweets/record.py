@@ -31,7 +31,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from . import settings, yamlio
 from .errors import Problem, RecordError, RecordNotFoundError
 from .fsutil import NAME_RE, atomic_write_text, child
-from .text import clean_line, url_problem
+from .text import MAX_URL, clean_line, url_problem
 
 DEFAULT_NAMESPACE = "huggingtweets"
 DEFAULT_BASE_MODEL = "openai-community/gpt2"
@@ -43,7 +43,7 @@ HUB_URL = "https://huggingface.co"
 THUMBNAIL_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}\.(?:png|jpe?g|gif|webp)")
 MAX_COUNT = 10**12
 # The longest texts a record holds: more is not a name, a prompt or a sample but a mistake (or an attack).
-MAX_NAME, MAX_PROMPT, MAX_SAMPLE, MAX_VALUE, MAX_URL = 200, 500, 1000, 200, 2048
+MAX_NAME, MAX_PROMPT, MAX_SAMPLE, MAX_VALUE = 200, 500, 1000, 200
 
 
 def _url(value: str) -> str:

@@ -6,24 +6,29 @@ from pathlib import Path
 
 from .archive import read_archive
 from .errors import SourceError
+from .fsutil import sweep_orphans
 from .posts import Profile, read_text_file, save_posts, save_profile
 from .record import HANDLE_RE
+from .text import snippet
 
 
 def fetch_api(handle: str, data_dir: Path, limit: int, include_replies: bool, wait: bool, on_wait=None):
     """Posts of ``handle`` from the X API; see xapi.py."""
     from . import xapi
 
+    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     return xapi.fetch(handle.removeprefix("@"), data_dir, limit, include_replies, wait, **({"on_wait": on_wait} if on_wait else {}))
 
 
 def fetch_archive(path: Path, data_dir: Path, include_replies: bool, handle: str | None = None):
     """Posts from an X archive; the handle comes from its account.js (or --handle for a bare tweets.js)."""
+    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
+    handle = _handle(handle) if handle else None
     profile, posts, _ = read_archive(path, include_replies)
     if profile is None:
         if not handle:
             raise SourceError(f"{path}: has no data/account.js to say whose posts these are; add --handle NAME")
-        profile = Profile(_handle(handle), handle, None, "archive")
+        profile = Profile(handle, handle, None, "archive")
     elif handle and handle.lower() != profile.handle.lower():
         raise SourceError(f"{path}: is @{profile.handle}'s archive, not @{handle}'s; drop --handle or pick the right archive")
     return _store(profile, posts, data_dir, f"{path} has no posts")
@@ -33,14 +38,17 @@ def fetch_file(path: Path, data_dir: Path, handle: str | None):
     """Posts from a .jsonl/.csv file of texts, for ``--handle``."""
     if not handle:
         raise SourceError("--from needs --handle NAME: whose posts are these?")
+    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
+    handle = _handle(handle)
     posts = read_text_file(path)
-    return _store(Profile(_handle(handle), handle, None, "file"), posts, data_dir, f"{path} has no posts")
+    return _store(Profile(handle, handle, None, "file"), posts, data_dir, f"{path} has no posts")
 
 
 def _handle(handle: str) -> str:
+    """``--handle`` without its @; SourceError unless it is an X handle (it names files in the data folder)."""
     handle = handle.removeprefix("@")
     if not HANDLE_RE.fullmatch(handle):
-        raise SourceError(f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores")
+        raise SourceError(f"{snippet(handle)} is not an X handle; use 1-15 letters, digits or underscores")
     return handle
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 # Explicit bidi embeddings, overrides and isolates (LRE..RLO, LRI..PDI). They
 # can reorder the text around a name; the marks LRM/RLM/ALM stay.
@@ -86,3 +86,34 @@ def _json_scalar(text: str) -> tuple[object] | None:
     except ValueError:
         return None
     return (value,) if isinstance(value, (str, int, float, bool)) else None
+
+
+# What a source hands over is checked here before anything is stored: a lone surrogate
+# (a JSON escape such as "\ud800" with no partner) cannot be written as UTF-8.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# A host name with an optional port; an avatar needs nothing else (no user:password@, no IPv6 brackets).
+_URL_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
+MAX_URL = 2048
+
+
+def replace_lone_surrogates(value: str) -> str:
+    """``value`` with each lone surrogate replaced by U+FFFD (JSON decoders already join real pairs)."""
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def clean_url(url: object) -> str | None:
+    """``url`` as an http(s) URL that ``url_problem`` accepts, percent-encoding what it rejects; None when none can be made."""
+    if not isinstance(url, str) or len(url) > MAX_URL:
+        return None
+    url = _URL_BAD_PERCENT.sub("%25", replace_lone_surrogates(url.strip()))
+    url = _URL_BAD_CHAR.sub(lambda bad: quote(bad.group(), safe=""), url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not _URL_HOST.fullmatch(parts.netloc):
+        return None
+    return url if len(url) <= MAX_URL and url_problem(url) is None else None
+
+
+def snippet(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, to show a stranger's value in a one-line error."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "..."

@@ -6,6 +6,11 @@ accounts are refused), then the timeline is paged newest first, 100 a page, up
 to the API's 3,200. What was fetched is saved after every page, and the
 pagination token with it, so a run cut short by the network resumes where it
 stopped; a later run fetches only posts newer than the newest stored.
+
+The answer is checked like any source's (see posts.py) before anything is
+written: the username must be an X handle (it names the files), the name is
+one clipped line, the avatar a clean URL or none, and a lone surrogate in a
+text or name becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ import tweepy
 from . import settings
 from .errors import SourceError
 from .fsutil import atomic_write_text
-from .posts import Post, Profile, iso_utc, load_posts, raw_path, save_posts, save_profile
+from .posts import Post, Profile, display_name, iso_utc, load_posts, raw_path, save_posts, save_profile, user_file
 from .record import HANDLE_RE
+from .text import clean_url, replace_lone_surrogates, snippet
 
 API_LIMIT = 3200
 PAGE = 100
@@ -50,8 +56,12 @@ def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
     user = response.data
     if user.protected:
         raise SourceError(f"@{handle} is a protected account; hf-tweets never trains on protected posts")
-    avatar = (user.profile_image_url or "").replace("_normal.", "_400x400.") or None
-    return str(user.id), Profile(user.username, user.name, avatar, "x-api")
+    if not isinstance(user.username, str) or not HANDLE_RE.fullmatch(user.username):
+        raise SourceError(f"the X API answered @{handle} with username {snippet(user.username)}, which is not an X handle",
+                          fix="nothing was stored; try again later")
+    avatar = clean_url(user.profile_image_url)
+    avatar = avatar.replace("_normal.", "_400x400.") if avatar else None
+    return str(user.id), Profile(user.username, display_name(user.name, user.username), avatar, "x-api")
 
 
 def fetch(handle: str, data_dir: Path, limit: int = API_LIMIT, include_replies: bool = True, wait: bool = False,
@@ -59,8 +69,8 @@ def fetch(handle: str, data_dir: Path, limit: int = API_LIMIT, include_replies: 
     """Fetch new posts of ``handle`` into the data folder. Return (profile, new posts, total stored)."""
     api = client()
     user_id, profile = lookup(api, handle)
-    state_file = raw_path(data_dir, profile.handle).with_suffix(".state.json")
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state_file = user_file(data_dir, profile.handle, ".state.json")
+    state = _state(state_file)
     stored = load_posts(data_dir, profile.handle) if raw_path(data_dir, profile.handle).exists() else []
     params = {"max_results": PAGE, "tweet_fields": ["created_at", "referenced_tweets", "in_reply_to_user_id"]}
     if not include_replies:
@@ -87,6 +97,15 @@ def fetch(handle: str, data_dir: Path, limit: int = API_LIMIT, include_replies: 
     if state_file.exists():
         state_file.unlink()
     return profile, new, len(load_posts(data_dir, profile.handle))
+
+
+def _state(path: Path) -> dict:
+    """Where an interrupted run stopped; {} when there is none, or when the file is damaged (start over)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) and isinstance(state.get("next_token", ""), str) else {}
 
 
 def _next_page(iterator, handle: str, wait: bool, on_wait, new: int):
@@ -131,4 +150,4 @@ def _post(tweet) -> Post:
     kinds = {ref.type for ref in tweet.referenced_tweets or []}
     kind = "retweet" if "retweeted" in kinds else ("reply" if "replied_to" in kinds or tweet.in_reply_to_user_id else "post")
     created = iso_utc(tweet.created_at) if tweet.created_at else ""
-    return Post(str(tweet.id), created, tweet.text, kind)
+    return Post(str(tweet.id), created, replace_lone_surrogates(tweet.text), kind)
