@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .check import check_path, expand
 from .errors import HfTweetsError
-from .fsutil import atomic_write_text, sweep_orphans
+from .fsutil import atomic_write_text, child, sweep_orphans
 from .importer import import_card
 from .record import find_record, load_record, record_path, replace_record
 from .render import render
@@ -26,7 +26,7 @@ def render_records(
     if output is None:
         return [(None, text) for _, text in texts]
     if len(texts) > 1 or output.is_dir():
-        targets = [output / name / ("index.html" if as_html else "README.md") for name, _ in texts]
+        targets = [child(output, name) / ("index.html" if as_html else "README.md") for name, _ in texts]
     else:
         targets = [output]
     for target, (_, text) in zip(targets, texts):

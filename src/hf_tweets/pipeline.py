@@ -17,6 +17,7 @@ from pathlib import Path
 from . import tracking
 from .errors import HfTweetsError
 from .fsutil import atomic_write_text, child, sweep_orphans
+from .posts import raw_path
 from .prepare import check_prepared
 from .record import default_repo_name, load_record, record_path, update_record
 from .render import render
@@ -29,7 +30,7 @@ SAMPLE_PROMPT_COUNT = 3
 def train_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: TrainConfig, *, resume: bool = False,
                 wandb_mode: str = "auto") -> TrainResult:
     """Train, with the preprocess and train runs in W&B when it is on; run URLs go into the record."""
-    prepared_posts(data_dir / name, name)  # say "run prepare" before anything else
+    prepared_posts(child(data_dir, name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
     card = record_path(cards_dir, name)
     handles = [u.handle for u in load_record(card).users]
@@ -99,7 +100,12 @@ class Stages:
 
     def __init__(self, folder: Path):
         self.path = folder / "stages.json"
-        self.done = json.loads(self.path.read_text()) if self.path.exists() else {}
+        try:  # a cache: unreadable means nothing is known to be done, and the stages run again
+            self.done = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.done = {}
+        if not isinstance(self.done, dict):
+            self.done = {}
 
     def fresh(self, stage: str, fingerprint: str) -> bool:
         return self.done.get(stage) == fingerprint
@@ -140,12 +146,13 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     else:
         handles = [sources.fetch_api(h, data_dir, 3200, include_replies, False)[0].handle for h in handles]
     name = default_repo_name(handles)
-    stages, out_dir = Stages(child(data_dir, name)), child(out_root, name)
-    sweep_orphans(cards_dir, out_dir, data_dir / name)
-    raw = [data_dir / "raw" / f"{h.lower()}.jsonl" for h in handles]
+    folder, out_dir = child(data_dir, name), child(out_root, name)
+    stages = Stages(folder)
+    sweep_orphans(cards_dir, out_dir, folder)
+    raw = [raw_path(data_dir, h) for h in handles]
     say("2/5 prepare")
     prepared = fingerprint(*raw, min_chars)
-    if not (stages.fresh("prepare", prepared) and check_prepared(data_dir / name) is None):
+    if not (stages.fresh("prepare", prepared) and check_prepared(folder) is None):
         result = prepare(name, data_dir, cards_dir, handles, min_chars=min_chars, seed=config.seed)
         if result.warning:
             say(f"warning: {result.warning}")
@@ -154,7 +161,7 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     previous = load_record(card)
     previous_loss = previous.training.eval_loss if previous.published() and previous.training else None
     say("3/5 train")
-    trained = fingerprint(data_dir / name / "train.txt", data_dir / name / "eval.txt", asdict(config))
+    trained = fingerprint(folder / "train.txt", folder / "eval.txt", asdict(config))
     skipped = []
     if stages.fresh("train", trained) and (out_dir / "model.safetensors").exists():
         skipped.append("train")

@@ -35,7 +35,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from . import hub
 from .errors import CardImportError, HfTweetsError, RecordError
-from .fsutil import append_line, atomic_write_bytes, sweep_orphans
+from .fsutil import append_line, atomic_write_bytes, child, sweep_orphans
 from .hub import LocalFile
 from .importer import import_card
 from .record import CardRecord, PublishState, load_record, record_path, save_record, update_record
@@ -286,7 +286,7 @@ def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), 
     items = items_from_hub(listing(api, from_hub), only_set) if from_hub else items_from_records(api, cards_dir, only_set)
     items = items[:limit] if limit else items
     for item in items:  # thumbnails drawn by `hf-tweets run` go out with their card
-        picture = out_root / item.repo_id.rsplit("/", 1)[-1] / "predictions.png"
+        picture = child(out_root, item.repo_id.rsplit("/", 1)[-1]) / "predictions.png"
         item.thumbnail = picture if picture.is_file() else None
     pacer = Pacer(0 if dry_run else max_commits_per_hour)
     journal = Journal(None if dry_run else data_dir / "republish" / "journal.jsonl")

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import settings
 from .errors import HfTweetsError
 from .fsutil import atomic_write_text
+from .posts import raw_path
 
 
 
@@ -46,7 +47,7 @@ def preprocess_run(name: str, data_dir: Path, handles: list[str], mode: str) -> 
     """Log the raw posts and the training text as artifacts; return the run's URL (online) or None."""
     folder = data_dir / name
     run = _init(mode, folder, job_type="preprocess", name=f"{name}-preprocess", config={"handles": handles})
-    raw = _artifact("raw-dataset", name, [data_dir / "raw" / f"{h.lower()}.jsonl" for h in handles])
+    raw = _artifact("raw-dataset", name, [raw_path(data_dir, h) for h in handles])
     train = _artifact("train-dataset", name, [folder / f for f in ("train.txt", "eval.txt", "stats.json")])
     run.log_artifact(raw)
     run.log_artifact(train)
