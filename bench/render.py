@@ -28,7 +28,7 @@ from hf_tweets.record import CardRecord, validate_record
 from hf_tweets.render import card_data, context, render
 from hf_tweets.templating import CARD_TEMPLATE, FILTERS, bundled_templates_dir
 
-NAMES = ["Pixel Poet", "Zeta", "Alpha & Omega", "Mid 🌙", "ש ל ו ם", "</div><script>x</script>", "a | b", "café ☕", "W" * 200]
+NAMES = ["Pixel Poet", "Zeta", "Alpha & Omega", "Mid 🌙", "ש ל ו ם", "</div><script>x</script>", "a | b", "café ☕", "W" * 190]  # long, near the record's 200-character limit (names get a suffix)
 INCLUDE = re.compile(r'{%\s*include\s+"([^"]+)"(?:\s+if\s+(\w+)\s+else\s+"([^"]+)")?\s*%}')
 
 

@@ -21,7 +21,7 @@ HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 
 from hf_tweets.cli import main  # noqa: E402
-from hf_tweets.record import CardRecord, validate_record
+from hf_tweets.record import CardRecord, save_record, validate_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_CARDS = FIXTURES / "seed-cards"
@@ -81,6 +81,51 @@ def hub(monkeypatch):
     HUB.reset()
     monkeypatch.setenv("HF_TOKEN", HUB.token)
     return HUB
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """One tiny GPT-2 (tests/tiny_model.py) for every test that only needs a model folder to publish or load."""
+    from tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture
+def card(tmp_path) -> Path:
+    """cards/pixel_poet.yaml, the one-user record."""
+    path = tmp_path / "cards" / "pixel_poet.yaml"
+    save_record(make_record(), path)
+    return path
+
+
+@pytest.fixture
+def interrupt_training(monkeypatch):
+    """``interrupt_training(step)``: the next training gets a Ctrl-C (SIGINT) at that step; returns the undo."""
+    import os
+    import signal
+
+    import hf_tweets.train as train_module
+
+    real = train_module._callbacks
+
+    def at(step: int):
+        def interrupting(*args):
+            progress = real(*args)
+            step_end = progress.on_step_end
+
+            def on_step_end(a, state, control, **kwargs):
+                if state.global_step == step and not progress.interrupted:
+                    os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would
+                return step_end(a, state, control, **kwargs)
+
+            progress.on_step_end = on_step_end
+            return progress
+
+        monkeypatch.setattr(train_module, "_callbacks", interrupting)
+        return lambda: monkeypatch.setattr(train_module, "_callbacks", real)
+
+    return at
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ A write point is each moment a crash can fall between two states on disk or on t
 * ``temp:PATH``    an atomic write's temp file is complete but not yet renamed over PATH;
 * ``renamed:PATH`` it has just been renamed (the write is done; nothing after it is);
 * ``half:PATH``    half of a journal line has reached PATH (append_line);
-* ``commit:REPO``  a commit has landed on the Hub and its answer arrived (nothing recorded yet).
+* ``commit:REPO``  a commit has landed on the Hub and its answer arrived (nothing recorded yet);
+* ``staged:DIR``   a folder written elsewhere (the model) is complete beside DIR, not yet swapped in;
+* ``swapping:DIR`` the first of the swap's two renames is done (DIR may be missing for a moment).
 Each point passed is appended to LOG (one label a line) before it can kill, so a run with N=0 (never
 kill) lists them all. Nothing in hf-tweets knows about this: it patches the writers from outside.
 """
@@ -37,7 +39,7 @@ from huggingface_hub import HfApi  # noqa: E402
 
 import hf_tweets.fsutil as fsutil  # noqa: E402
 
-real_write, real_append, real_commit = fsutil.atomic_write_bytes, fsutil.append_line, HfApi.create_commit
+real_write, real_append, real_commit, real_swap = fsutil.atomic_write_bytes, fsutil.append_line, HfApi.create_commit, fsutil._swap_in
 
 
 def atomic_write_bytes(path, data, *, verify=None):
@@ -66,12 +68,30 @@ def create_commit(self, repo_id, *a, **kw):
     return info
 
 
+def swap_in(staging, target):
+    point(f"staged:{target}")
+    real_rename, renamed = os.rename, []
+
+    def rename(source, destination):
+        real_rename(source, destination)
+        if not renamed:
+            renamed.append(destination)
+            point(f"swapping:{target}")
+
+    os.rename = rename
+    try:
+        real_swap(staging, target)
+    finally:
+        os.rename = real_rename
+
+
 import importlib  # noqa: E402
 import pkgutil  # noqa: E402
 
 import hf_tweets  # noqa: E402
 
 fsutil.atomic_write_bytes, fsutil.append_line, HfApi.create_commit = atomic_write_bytes, append_line, create_commit
+fsutil._swap_in = swap_in
 for info in pkgutil.walk_packages(hf_tweets.__path__, "hf_tweets."):  # modules that import the writers by name
     if info.name.endswith("__main__"):
         continue

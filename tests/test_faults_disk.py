@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO_ROOT, SEED_CARDS, make_record
 from hf_tweets.prepare import check_prepared
 from hf_tweets.record import load_record, save_record
-from test_faults_hub import changed_template  # noqa: F401 - a fixture
+from test_republish import cards, changed_template  # noqa: F401 - fixtures
 from test_republish import republish
 from tiny_model import build_tiny_model
 

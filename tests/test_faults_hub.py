@@ -6,26 +6,18 @@ from __future__ import annotations
 import pytest
 from huggingface_hub import HfApi
 
-from conftest import make_record
 from hf_tweets.record import load_record, save_record
 from hub import LoopbackHub
-from test_republish import republish, seed_repos
+from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
 from tiny_model import build_tiny_model
 
 REPO = "huggingtweets/pixel_poet"
 LOSE, DROP = LoopbackHub.LOSE, 0
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
-
-
 @pytest.fixture
-def card(tmp_path):
-    path = tmp_path / "cards" / "pixel_poet.yaml"
-    save_record(make_record(), path)
-    return path
+def model(tiny_model):
+    return tiny_model
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +88,7 @@ def test_a_pull_request_whose_answer_was_lost_is_not_opened_twice(run, hub, card
     assert code == 0 and len(hub.repo(REPO).prs) == 1 and out.rstrip().endswith(f"{REPO}/discussions/1")
 
 
-def test_republish_pull_requests_are_not_opened_twice(run, hub, tmp_path, changed_template):
+def test_republish_pull_requests_are_not_opened_twice(run, hub, tmp_path, changed_template):  # noqa: F811
     hub.fail("POST", r"/huggingtweets/bot0/commit/", LOSE)
     code, out, _ = republish(run, "--create-pr", "--only", "bot0")
     assert code == 0 and "1 changed" in out
@@ -104,7 +96,7 @@ def test_republish_pull_requests_are_not_opened_twice(run, hub, tmp_path, change
 
 
 @pytest.mark.parametrize("status", [LOSE, DROP], ids=["answer lost", "connection dropped"])
-def test_republish_reports_a_landed_commit_as_changed(run, hub, tmp_path, changed_template, status):
+def test_republish_reports_a_landed_commit_as_changed(run, hub, tmp_path, changed_template, status):  # noqa: F811
     """The answer is lost, the retry is refused (412: the repo moved, by our own commit): it landed, say so."""
     hub.fail("POST", r"/huggingtweets/bot1/commit/", status)
     code, out, _ = republish(run, "--jobs", "1")
@@ -170,22 +162,6 @@ def test_the_thumbnail_follows_the_hub_it_is_published_to(run, hub, card, model,
     assert load_record(card).thumbnail == "predictions.png"
     readme = hub.store.read_blob(hub.repo(REPO).head.files["README.md"].sha256).decode()
     assert f"thumbnail: {hub.url}/{REPO}/resolve/main/predictions.png" in readme
-
-
-@pytest.fixture
-def changed_template(hub, tmp_path, monkeypatch):
-    from conftest import REPO_ROOT
-    from hf_tweets.templating import reload_templates
-
-    repos = seed_repos(hub, tmp_path / "cards", 6)
-    folder = tmp_path / "templates"
-    shutil_copy = __import__("shutil").copytree
-    shutil_copy(REPO_ROOT / "templates", folder)
-    (folder / "partials" / "about.md.j2").write_text("## About\n\nMaintained by the collection team.\n", encoding="utf-8")
-    monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(folder))
-    reload_templates()
-    yield repos
-    reload_templates()
 
 
 def test_a_repo_created_by_a_lost_answer_is_used(run, hub, card, model):

@@ -119,7 +119,7 @@ SCENARIOS = {
     "train": Scenario(["train", "pixel_poet", "--base-model", "tiny", "--epochs", "1", "--wandb", "off"], _prepared,
                       lambda work, hub: (load_record(work / "cards" / "pixel_poet.yaml").training.model_dump(
                           exclude={"train_seconds"}), (work / "out" / "pixel_poet" / "model.safetensors").is_file()),
-                      only=("temp:",)),
+                      only=("temp:", "staged:", "swapping:")),
     # The stages after training (samples, thumbnail, card, publish); training itself is the scenario above.
     "run --publish": Scenario(["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off",
                                "--publish"], _ran, _hub_and("out/pixel_poet/README.md"),

@@ -164,3 +164,37 @@ def test_orphaned_temp_files_of_dead_writers_are_swept(tmp_path):
         path.write_text("half")
     assert sweep_orphans(tmp_path) == [dead]
     assert not dead.exists() and live.exists()
+
+
+def test_a_model_folder_is_swapped_in_whole(tmp_path):
+    from hf_tweets.fsutil import staged_folder
+
+    target = tmp_path / "out" / "bot"
+    target.mkdir(parents=True)
+    (target / "model.safetensors").write_text("old")
+    with pytest.raises(RuntimeError), staged_folder(target) as staging:
+        (staging / "model.safetensors").write_text("half")
+        raise RuntimeError("the save failed half-way")
+    assert (target / "model.safetensors").read_text() == "old" and sorted(p.name for p in target.parent.iterdir()) == ["bot"]
+    with staged_folder(target) as staging:
+        (staging / "model.safetensors").write_text("new")
+    assert sorted(p.name for p in target.iterdir()) == ["model.safetensors"] and (target / "model.safetensors").read_text() == "new"
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["killed between the renames", "killed while saving"])
+def test_sweeping_after_a_kill_in_a_folder_swap(tmp_path, complete):
+    from hf_tweets.fsutil import sweep_orphans
+
+    dead = 2**22 + 13
+    new, old = tmp_path / f".bot.{dead}.new", tmp_path / f".bot.{dead}.old"
+    for folder, text in ((new, "new"), (old, "old")):
+        folder.mkdir()
+        (folder / "model.safetensors").write_text(text)
+    if complete:
+        (new / ".complete").touch()
+    else:
+        old.rename(tmp_path / "bot")  # killed before any rename: the old folder is still in place
+    sweep_orphans(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bot"]
+    assert (tmp_path / "bot" / "model.safetensors").read_text() == ("new" if complete else "old")
+    assert sorted(p.name for p in (tmp_path / "bot").iterdir()) == ["model.safetensors"]

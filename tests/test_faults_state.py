@@ -6,14 +6,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 
 import pytest
 from huggingface_hub import HfApi
 
 from conftest import REPO_ROOT, make_record
 from hf_tweets.record import load_record, save_record
-from test_faults_hub import changed_template  # noqa: F401 - a fixture
+from test_republish import cards, changed_template  # noqa: F401 - fixtures
 from test_republish import republish
 from tiny_model import build_tiny_model
 
@@ -170,32 +169,15 @@ def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch):
 
 # -- a resumed training records the whole run ---------------------------------------------------
 
-def test_resume_records_the_whole_run(run, tmp_path, monkeypatch):
-    import hf_tweets.train as train_module
-
+def test_resume_records_the_whole_run(run, tmp_path, interrupt_training):
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
     assert run("train", "pixel_poet", *FAST, "--out", "whole")[0] == 0
     whole = load_record(tmp_path / "cards" / "pixel_poet.yaml").training
-
-    real = train_module._callbacks
-
-    def interrupting(*args):
-        progress = real(*args)
-        step_end = progress.on_step_end
-
-        def on_step_end(a, state, control, **kwargs):
-            if state.global_step == 20 and not progress.interrupted:
-                os.kill(os.getpid(), signal.SIGINT)
-            return step_end(a, state, control, **kwargs)
-
-        progress.on_step_end = on_step_end
-        return progress
-
-    monkeypatch.setattr(train_module, "_callbacks", interrupting)
+    undo = interrupt_training(20)
     assert run("train", "pixel_poet", *FAST)[0] == 1
     checkpoint = tmp_path / "data" / "pixel_poet" / "checkpoints" / "checkpoint-20"
     first_part = json.loads((checkpoint / "hf_tweets.json").read_text())["seconds"]
-    monkeypatch.setattr(train_module, "_callbacks", real)
+    undo()
     assert run("train", "pixel_poet", *FAST, "--resume")[0] == 0
     resumed = load_record(tmp_path / "cards" / "pixel_poet.yaml").training
     assert resumed.train_loss == pytest.approx(whole.train_loss, rel=0.02)  # the whole run's, not the last part's

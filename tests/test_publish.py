@@ -10,24 +10,10 @@ import sys
 import pytest
 from huggingface_hub import HfApi, ModelCard
 
-from conftest import make_record
 from hf_tweets.record import load_record, save_record
 from hf_tweets.render import render
-from tiny_model import build_tiny_model
 
 REPO = "huggingtweets/pixel_poet"
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
-
-
-@pytest.fixture
-def card(tmp_path):
-    path = tmp_path / "cards" / "pixel_poet.yaml"
-    save_record(make_record(), path)
-    return path
 
 
 def commits(hub, repo_id=REPO) -> int:

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from huggingface_hub import ModelCard
 
-from conftest import HUB, REPO_ROOT, SINGLE, THREE, TRAINING, WANDB, make_record
+from conftest import HUB, REPO_ROOT, THREE, TRAINING, WANDB, make_record
 from hf_tweets.errors import TemplateError
 from hf_tweets.render import render
 from hf_tweets.templating import reload_templates

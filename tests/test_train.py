@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 
 import pytest
 from safetensors.torch import load_file
@@ -61,28 +59,12 @@ def test_same_seed_same_model(run, prepared):
     assert first.keys() == second.keys() and all((first[k] == second[k]).all() for k in first)
 
 
-def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, monkeypatch):
-    import hf_tweets.train as train_module
-
-    real = train_module._callbacks
-
-    def interrupting(*args):
-        progress = real(*args)
-        step_end = progress.on_step_end
-
-        def on_step_end(args, state, control, **kwargs):
-            if state.global_step == 3 and not progress.interrupted:
-                os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would
-            return step_end(args, state, control, **kwargs)
-
-        progress.on_step_end = on_step_end
-        return progress
-
-    monkeypatch.setattr(train_module, "_callbacks", interrupting)
+def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, interrupt_training):
+    undo = interrupt_training(3)
     code, _, err = run("train", "pixel_poet", *FAST)
     assert code == 1 and "interrupted at step 3; the checkpoint is in data/pixel_poet/checkpoints" in err
     assert (prepared / "data" / "pixel_poet" / "checkpoints" / "checkpoint-3").is_dir()
-    monkeypatch.setattr(train_module, "_callbacks", real)
+    undo()
     code, out, err = run("train", "pixel_poet", *FAST, "--resume")
     assert code == 0, err
     assert (prepared / "out" / "pixel_poet" / "model.safetensors").exists()

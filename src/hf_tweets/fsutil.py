@@ -10,6 +10,10 @@
   touching a live writer's.
 * ``append_line``: one line added to a log whole or not at all (a failed write
   is truncated away), for journals.
+* ``staged_folder``: a folder written by another library (a model that
+  transformers saves file by file) is built beside its target, marked
+  complete, then swapped in by two renames; a staging folder that was complete
+  when its writer died is put in place by ``sweep_orphans``.
 * ``child``: the one way a name that came from data (a handle, a record name)
   becomes a path; it refuses anything but ``[A-Za-z0-9_][A-Za-z0-9._-]*``, so the
   path cannot leave its folder.
@@ -17,17 +21,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import secrets
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import UnsafePathError, WriteError
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,95}")  # no leading "." or "-": no dot-files, no options
-_ORPHAN = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$")
+_ORPHAN = re.compile(r"^\.(.+)\.(\d+)\.(?:[0-9a-f]{8}\.tmp|new|old)$")
+_COMPLETE = ".complete"  # in a staging folder: everything was written
 
 
 def child(folder: Path, name: str, suffix: str = "") -> Path:
@@ -112,10 +119,34 @@ def append_line(path: Path, line: str) -> None:
         os.close(fd)
 
 
-def sweep_orphans(*folders: Path) -> list[Path]:
-    """Remove the temp files of writers that died (kill -9) in ``folders``; return what was removed.
+@contextlib.contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A folder to write ``target``'s new contents into; on leaving, it replaces ``target`` as a whole."""
+    staging = target.with_name(f".{target.name}.{os.getpid()}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        (staging / _COMPLETE).touch()
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
-    Commands call it once, at their start, for the folders they write to."""
+
+def _swap_in(staging: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)  # a kill between the renames: sweep_orphans puts the complete staging in place
+    (target / _COMPLETE).unlink(missing_ok=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def sweep_orphans(*folders: Path) -> list[Path]:
+    """Remove what writers that died (kill -9) left in ``folders``: temp files, half-written staging
+    folders, replaced folders; a complete staging folder whose target is gone is put in place.
+    Return what was removed. Commands call it once, at their start, for the folders they write to."""
     removed = []
     entries = []
     for folder in folders:
@@ -123,11 +154,19 @@ def sweep_orphans(*folders: Path) -> list[Path]:
             entries += list(os.scandir(folder))
         except OSError:
             continue
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: e.name.endswith(".old")):  # restore from .new before dropping .old
         match = _ORPHAN.match(entry.name)
-        if match and not _alive(int(match.group(1))):
-            Path(entry.path).unlink(missing_ok=True)
-            removed.append(Path(entry.path))
+        if not match or _alive(int(match.group(2))):
+            continue
+        path, target = Path(entry.path), Path(entry.path).with_name(match.group(1))
+        if entry.name.endswith(".new") and (path / _COMPLETE).exists() and not target.exists():
+            _swap_in(path, target)
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
     return removed
 
 

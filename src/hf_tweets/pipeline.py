@@ -148,7 +148,7 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     name = default_repo_name(handles)
     folder, out_dir = child(data_dir, name), child(out_root, name)
     stages = Stages(folder)
-    sweep_orphans(cards_dir, out_dir, folder)
+    sweep_orphans(cards_dir, out_dir, out_root, folder)
     raw = [raw_path(data_dir, h) for h in handles]
     say("2/5 prepare")
     prepared = fingerprint(*raw, min_chars)

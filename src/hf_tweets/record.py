@@ -176,7 +176,7 @@ class Training(_Model):
     @field_validator("hyperparameters")
     @classmethod
     def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key, item in value.items():
+        for key in value:
             if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", key):
                 raise ValueError(f"name {key!r} must be 1-64 letters, digits, '_', '.' or '-'")
         return value

@@ -32,7 +32,7 @@ from pathlib import Path
 from . import __version__
 from .basemodel import EOS, TINY, load
 from .errors import TrainError
-from .fsutil import atomic_write_text, child, sweep_orphans
+from .fsutil import atomic_write_text, child, staged_folder, sweep_orphans
 from .record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
@@ -183,7 +183,7 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(cards_dir, name)
     load_record(card)  # fail early on a broken record, not after training
-    sweep_orphans(cards_dir, out_dir)
+    sweep_orphans(cards_dir, out_dir.parent)
     checkpoints = folder / "checkpoints"
     last, marker = _resumable(checkpoints) if resume else (None, {})
     if not resume:
@@ -264,15 +264,15 @@ def _resumable(folder: Path) -> tuple[Path, dict]:
 def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int) -> None:
     from transformers import GenerationConfig
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     model.config.prefix = EOS  # the text-generation pipeline puts this before every prompt
     model.config.hf_tweets = {"keep_newlines": keep_newlines, "version": __version__}
     eos = tokenizer.eos_token_id
     model.generation_config = GenerationConfig(
         do_sample=True, top_p=0.95, temperature=1.0, min_length=min(MIN_LENGTH, limit // 4), max_length=min(MAX_LENGTH, limit),
         bos_token_id=eos, eos_token_id=eos, pad_token_id=tokenizer.pad_token_id)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
+    with staged_folder(out_dir) as staging:  # transformers writes file by file: a kill must not leave half a model
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
 
 
 def versions() -> dict[str, str]:
