@@ -37,8 +37,8 @@ def build(case: str, posts: int, folder: Path) -> None:
 
 
 def child(case: str, folder: Path) -> dict:
-    from hf_tweets.prepare import prepare
-    from hf_tweets.sources import fetch_archive
+    from hf_tweets.training.prepare import prepare
+    from hf_tweets.sources.fetch import fetch_archive
 
     archives = [folder / f"{h}.zip" for h in HANDLES[case]]
     start = time.perf_counter()

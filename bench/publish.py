@@ -33,9 +33,9 @@ os.environ |= {"HF_ENDPOINT": HUB.url, "HF_TOKEN": HUB.token}
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 from huggingface_hub.utils import logging as hf_logging  # noqa: E402
 
-from hf_tweets.publish import publish  # noqa: E402
-from hf_tweets.record import load_record, save_record, validate_record  # noqa: E402
-from hf_tweets.render import render  # noqa: E402
+from hf_tweets.hub.publish import publish  # noqa: E402
+from hf_tweets.cards.record import load_record, save_record, validate_record  # noqa: E402
+from hf_tweets.cards.render import render  # noqa: E402
 from tiny_model import build_tiny_model  # noqa: E402
 
 CASES = ("first publish", "unchanged", "card-only change")

@@ -24,9 +24,9 @@ from pathlib import Path
 import jinja2
 from huggingface_hub import ModelCard
 
-from hf_tweets.record import CardRecord, validate_record
-from hf_tweets.render import card_data, context, render
-from hf_tweets.templating import CARD_TEMPLATE, FILTERS, bundled_templates_dir
+from hf_tweets.cards.record import CardRecord, validate_record
+from hf_tweets.cards.render import card_data, context, render
+from hf_tweets.cards.templating import CARD_TEMPLATE, FILTERS, bundled_templates_dir
 
 NAMES = ["Pixel Poet", "Zeta", "Alpha & Omega", "Mid 🌙", "ש ל ו ם", "</div><script>x</script>", "a | b", "café ☕", "W" * 190]  # long, near the record's 200-character limit (names get a suffix)
 INCLUDE = re.compile(r'{%\s*include\s+"([^"]+)"(?:\s+if\s+(\w+)\s+else\s+"([^"]+)")?\s*%}')

@@ -35,7 +35,7 @@ def posts(n: int) -> tuple[list[str], list[str]]:
 
     from make_sample_archive import tweets
 
-    from hf_tweets.prepare import clean, is_short
+    from hf_tweets.training.prepare import clean, is_short
 
     texts = [clean(t["tweet"]["full_text"]) for t in tweets(n, seed=11)]
     texts = [t for t in texts if not t.startswith("RT @") and not is_short(t)]
@@ -72,7 +72,7 @@ def child(way: str, args) -> dict:
     from transformers import GPT2Config, GPT2LMHeadModel, Trainer, TrainingArguments, set_seed
     from transformers.utils import logging
 
-    from hf_tweets.train import _Collate, block_size_for, mixed_precision, pack
+    from hf_tweets.training.train import _Collate, block_size_for, mixed_precision, pack
 
     logging.set_verbosity_error()
     train, held = posts(args.posts)

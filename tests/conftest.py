@@ -21,7 +21,7 @@ HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 
 from hf_tweets.cli import main  # noqa: E402
-from hf_tweets.record import CardRecord, save_record, validate_record
+from hf_tweets.cards.record import CardRecord, save_record, validate_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_CARDS = FIXTURES / "seed-cards"
@@ -105,7 +105,7 @@ def interrupt_training(monkeypatch):
     import os
     import signal
 
-    import hf_tweets.train as train_module
+    import hf_tweets.training.train as train_module
 
     real = train_module._callbacks
 

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from archive_factory import js, made_up_tweets, tweet, write_archive
-from hf_tweets.archive import read_archive
-from hf_tweets.posts import load_posts, load_profile
+from hf_tweets.sources.x_archive import read_archive
+from hf_tweets.sources.posts import load_posts, load_profile
 
 
 @pytest.mark.parametrize("as_zip", [True, False], ids=["zip", "folder"])

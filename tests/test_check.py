@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record
-from hf_tweets.check import check_readme_text
-from hf_tweets.record import save_record
-from hf_tweets.render import render
+from hf_tweets.cards.check import check_readme_text
+from hf_tweets.cards.record import save_record
+from hf_tweets.cards.render import render
 
 GOOD = render(make_record(THREE, training=TRAINING, wandb=WANDB))
 

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from conftest import SEED_CARDS, THREE, make_record
-from hf_tweets.importer import import_card
-from hf_tweets.record import load_record, save_record
-from hf_tweets.render import render
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.render import render
 
 TOKEN = "hf_test_" + "q" * 24  # shaped so no secret scanner mistakes it for a real token
 
@@ -107,12 +107,12 @@ def test_secrets_never_reach_the_output(run, monkeypatch):
 
 
 def test_unexpected_errors_are_one_line_unless_debugging(run, monkeypatch, cards):
-    import hf_tweets.card
+    import hf_tweets.cards.commands
 
     def boom(*args, **kwargs):
         raise RuntimeError(f"disk on fire\nsecond line {TOKEN}")
 
-    monkeypatch.setattr(hf_tweets.card, "render_records", boom)
+    monkeypatch.setattr(hf_tweets.cards.commands, "render_records", boom)
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     code, _, err = run("card", "render", "pixel_poet")
     assert code == 1

@@ -11,10 +11,10 @@ from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from conftest import THREE, make_record
-from hf_tweets.check import check_readme_text
-from hf_tweets.importer import import_card
-from hf_tweets.record import dump_record
-from hf_tweets.render import render
+from hf_tweets.cards.check import check_readme_text
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.record import dump_record
+from hf_tweets.cards.render import render
 
 HOSTILE = [
     "</div><script>alert(1)</script>",

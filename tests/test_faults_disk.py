@@ -13,8 +13,8 @@ import subprocess
 import pytest
 
 from conftest import REPO_ROOT, SEED_CARDS, make_record
-from hf_tweets.prepare import check_prepared
-from hf_tweets.record import load_record, save_record
+from hf_tweets.training.prepare import check_prepared
+from hf_tweets.cards.record import load_record, save_record
 from test_republish import cards, changed_template  # noqa: F401 - fixtures
 from test_republish import republish
 from tiny_model import build_tiny_model

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from huggingface_hub import HfApi
 
-from hf_tweets.record import load_record, save_record
+from hf_tweets.cards.record import load_record, save_record
 from hub import LoopbackHub
 from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
 from tiny_model import build_tiny_model
@@ -109,10 +109,10 @@ def test_republish_reports_a_landed_commit_as_changed(run, hub, tmp_path, change
 
 
 def test_bursts_of_429_and_5xx_are_waited_out(run, hub, card, model, monkeypatch):
-    import hf_tweets.hub
+    import hf_tweets.hub.client
 
     waits = []
-    monkeypatch.setattr(hf_tweets.hub.time, "sleep", waits.append)
+    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", waits.append)
     hub.fail("POST", r"/commit/", 429, times=2, headers={"Retry-After": "3"})
     hub.fail("POST", r"/commit/", 502, times=2)
     code, out, err = publish(run, model)
@@ -122,9 +122,9 @@ def test_bursts_of_429_and_5xx_are_waited_out(run, hub, card, model, monkeypatch
 
 
 def test_a_retry_after_beyond_the_cap_ends_with_what_to_do(run, hub, card, model, monkeypatch):
-    import hf_tweets.hub
+    import hf_tweets.hub.client
 
-    monkeypatch.setattr(hf_tweets.hub.time, "sleep", lambda s: pytest.fail(f"slept {s} s"))
+    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", lambda s: pytest.fail(f"slept {s} s"))
     monkeypatch.setenv("HF_TWEETS_MAX_RETRY_WAIT", "60")
     hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "86400"})
     code, _, err = publish(run, model)

@@ -19,11 +19,11 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT, SINGLE, THREE
-from hf_tweets import preview
+from hf_tweets.cards import preview
 from hf_tweets.errors import HfTweetsError, UnsafePathError
 from hf_tweets.fsutil import child
-from hf_tweets.preview import serve
-from hf_tweets.record import load_record
+from hf_tweets.cards.preview import serve
+from hf_tweets.cards.record import load_record
 
 NON_RECORD = "secret: VICTIM-SECRET-5678\nusers: VICTIM-SECRET-5678\n"  # users: makes validation quote the value
 HUGE = "7" * 5000

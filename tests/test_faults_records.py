@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SEED_CARDS, SINGLE, make_record
 from hf_tweets.errors import RecordError, WriteError
-from hf_tweets.record import dump_record, load_record, save_record
+from hf_tweets.cards.record import dump_record, load_record, save_record
 
 GOOD = dump_record(make_record())
 
@@ -101,7 +101,7 @@ def test_an_html_widget_prompt_is_inert_text_and_passes_check(run, tmp_path):
 
 
 def test_what_is_saved_must_load_back_or_nothing_is_replaced(tmp_path, monkeypatch):
-    from hf_tweets import yamlio
+    from hf_tweets.cards import yamlio
 
     path = tmp_path / "r.yaml"
     save_record(make_record(), path)

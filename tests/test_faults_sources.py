@@ -17,9 +17,10 @@ import yaml
 from archive_factory import js, made_up_tweets, tweet, write_archive
 from cassettes.make_cassettes import PAGE3, USER, lookup, timeline
 from hf_tweets.errors import UnsafePathError
-from hf_tweets import posts, text
-from hf_tweets.posts import load_posts, load_profile, profile_path, raw_path
-from hf_tweets.prepare import prepare
+from hf_tweets.sources import posts
+from hf_tweets import text
+from hf_tweets.sources.posts import load_posts, load_profile, profile_path, raw_path
+from hf_tweets.training.prepare import prepare
 
 MB = 1024 * 1024
 

@@ -11,7 +11,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from conftest import REPO_ROOT, make_record
-from hf_tweets.record import load_record, save_record
+from hf_tweets.cards.record import load_record, save_record
 from test_republish import cards, changed_template  # noqa: F401 - fixtures
 from test_republish import republish
 from tiny_model import build_tiny_model
@@ -72,7 +72,7 @@ def test_card_import_during_republish_is_kept(run, hub, tmp_path, changed_templa
     edited = load_record(card)
     edited.license = "apache-2.0"
     readme = tmp_path / "bot2.md"
-    from hf_tweets.render import render
+    from hf_tweets.cards.render import render
 
     readme.write_text(render(edited))
     edit_during(monkeypatch, HfApi, "create_commit", lambda: run("card", "import", str(readme)))

@@ -6,9 +6,9 @@ import pytest
 
 from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record
 from hf_tweets.errors import CardImportError
-from hf_tweets.importer import import_card
-from hf_tweets.record import load_record
-from hf_tweets.render import render
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.record import load_record
+from hf_tweets.cards.render import render
 
 SEEDS = [
     # file, repo name, [(handle, display name, avatar id, (downloaded, retweets, short, kept))], preprocess run, train run

@@ -9,9 +9,9 @@ import pytest
 
 from archive_factory import made_up_tweets, tweet, write_archive
 from hf_tweets.errors import PrepareError
-from hf_tweets.posts import Post, save_posts, save_profile, Profile
-from hf_tweets.prepare import EOS, balance, clean, is_short, prepare, sort_posts, split
-from hf_tweets.record import load_record
+from hf_tweets.sources.posts import Post, save_posts, save_profile, Profile
+from hf_tweets.training.prepare import EOS, balance, clean, is_short, prepare, sort_posts, split
+from hf_tweets.cards.record import load_record
 
 CLEAN = [
     # (raw text, keep newlines, cleaned)

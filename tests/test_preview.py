@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import REPO_ROOT, SINGLE, THREE, make_record
-from hf_tweets.preview import card_page, sanitise, serve
-from hf_tweets.record import save_record
-from hf_tweets.render import render
+from hf_tweets.cards.preview import card_page, sanitise, serve
+from hf_tweets.cards.record import save_record
+from hf_tweets.cards.render import render
 
 HOSTILE = ('Evil <img src=x onerror="document.body.setAttribute(\'data-pwned\', 1)">'
            '<script>document.body.setAttribute("data-pwned", 2)</script>')

@@ -8,10 +8,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hf_tweets.check import check_readme_text
-from hf_tweets.importer import import_card
-from hf_tweets.record import CardRecord, dump_record, validate_record
-from hf_tweets.render import render
+from hf_tweets.cards.check import check_readme_text
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.record import CardRecord, dump_record, validate_record
+from hf_tweets.cards.render import render
 from hf_tweets.text import clean_line
 
 # Any text at all, from every Unicode category but lone surrogates (which UTF-8 cannot hold).
@@ -96,7 +96,7 @@ def test_records_survive_yaml(record):
 @settings(max_examples=1000, deadline=None)
 @given(st.sampled_from(["thumbnail", "language", "key with: colon"]), st.text(st.characters(exclude_categories=("Cs",))))
 def test_fast_yaml_entries_match_the_yaml_library(key, value):
-    from hf_tweets.render import dump_yaml
+    from hf_tweets.cards.render import dump_yaml
 
     fast = dump_yaml({key: value})
     assert yaml.safe_load(fast) == {key: value}  # what ModelCard reads back

@@ -10,8 +10,8 @@ import sys
 import pytest
 from huggingface_hub import HfApi, ModelCard
 
-from hf_tweets.record import load_record, save_record
-from hf_tweets.render import render
+from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.render import render
 
 REPO = "huggingtweets/pixel_poet"
 
@@ -169,10 +169,10 @@ def test_commit_failing_twice_then_succeeding_publishes_once(run, hub, card, tin
 
 
 def test_rate_limit_waits_for_retry_after(run, hub, card, tiny_model, monkeypatch):
-    import hf_tweets.hub
+    import hf_tweets.hub.client
 
     waits = []
-    monkeypatch.setattr(hf_tweets.hub.time, "sleep", waits.append)
+    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", waits.append)
     hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "7"})
     assert publish(run, tiny_model)[0] == 0
     assert waits == [7.0] and commits(hub) == 2
@@ -200,7 +200,7 @@ def test_giving_up_says_nothing_was_committed(run, hub, card, tiny_model, monkey
 @pytest.mark.parametrize("change", ["first publish", "card-only change"])
 def test_a_commit_whose_answer_was_lost_is_not_made_twice(run, hub, card, tiny_model, monkeypatch, change):
     """The server commits but the answer never arrives: the retry finds our files already there."""
-    import hf_tweets.publish as publish_module
+    import hf_tweets.hub.publish as publish_module
 
     if change == "card-only change":  # no preupload then: only the check before the retry can tell
         assert publish(run, tiny_model)[0] == 0
@@ -227,7 +227,7 @@ def test_a_commit_whose_answer_was_lost_is_not_made_twice(run, hub, card, tiny_m
 
 
 def test_a_repo_changed_by_someone_else_is_not_overwritten(run, hub, card, tiny_model, monkeypatch):
-    import hf_tweets.publish as publish_module
+    import hf_tweets.hub.publish as publish_module
 
     assert publish(run, tiny_model)[0] == 0
     record = load_record(card)

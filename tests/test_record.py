@@ -10,7 +10,7 @@ import yaml
 
 from conftest import SINGLE, THREE, make_record
 from hf_tweets.errors import RecordError, RecordNotFoundError, WriteError
-from hf_tweets.record import dump_record, load_record, save_record
+from hf_tweets.cards.record import dump_record, load_record, save_record
 
 
 def test_defaults_follow_huggingtweets():

@@ -10,8 +10,8 @@ from huggingface_hub import ModelCard
 
 from conftest import HUB, REPO_ROOT, THREE, TRAINING, WANDB, make_record
 from hf_tweets.errors import TemplateError
-from hf_tweets.render import render
-from hf_tweets.templating import reload_templates
+from hf_tweets.cards.render import render
+from hf_tweets.cards.templating import reload_templates
 
 
 def sections(text: str) -> dict[str, str]:

@@ -11,10 +11,10 @@ import pytest
 from huggingface_hub import HfApi
 
 from conftest import REPO_ROOT, SEED_CARDS, SINGLE
-from hf_tweets.record import PublishState, load_record, save_record, validate_record
-from hf_tweets.render import render
-from hf_tweets.republish import Pacer
-from hf_tweets.templating import reload_templates
+from hf_tweets.cards.record import PublishState, load_record, save_record, validate_record
+from hf_tweets.cards.render import render
+from hf_tweets.hub.republish import Pacer
+from hf_tweets.cards.templating import reload_templates
 
 
 def seed_repos(hub, cards, n):
@@ -129,7 +129,7 @@ def test_a_rerun_after_failures_goes_on_and_never_commits_twice(run, hub, cards,
 
 
 def test_a_crash_after_the_commit_is_not_committed_again(run, hub, cards, changed_template, monkeypatch):
-    import hf_tweets.record as module  # republish saves through record.update_record
+    import hf_tweets.cards.record as module  # republish saves through record.update_record
 
     real = module.save_record
 
@@ -163,10 +163,10 @@ def test_one_repo_failing_never_stops_the_batch(run, hub, cards, changed_templat
 
 
 def test_rate_limit_waits_for_retry_after(run, hub, cards, changed_template, monkeypatch):
-    import hf_tweets.hub
+    import hf_tweets.hub.client
 
     waits = []
-    monkeypatch.setattr(hf_tweets.hub.time, "sleep", waits.append)
+    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", waits.append)
     hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "30"})
     code, out, _ = republish(run, "--jobs", "1")
     assert code == 0 and "6 changed" in out and waits == [30.0]
@@ -202,7 +202,7 @@ def test_pacer_spaces_commits():
 
 
 def test_a_local_thumbnail_goes_out_with_the_card(run, hub, cards, changed_template, tmp_path):
-    from hf_tweets.thumbnail import write_thumbnail
+    from hf_tweets.cards.thumbnail import write_thumbnail
 
     record = load_record(cards / "bot0.yaml")
     write_thumbnail(record, ["My dream is soup."], tmp_path / "out" / "bot0" / "predictions.png", avatars=[None])
@@ -215,8 +215,8 @@ def test_a_local_thumbnail_goes_out_with_the_card(run, hub, cards, changed_templ
 
 
 def test_the_eta_accounts_for_pacing():
-    from hf_tweets.republish import Outcome
-    from hf_tweets.republish_view import Progress
+    from hf_tweets.hub.republish import Outcome
+    from hf_tweets.hub.republish_view import Progress
 
     progress = Progress(enabled=False)
     progress.start(total=100, interval=30.0)  # 120 commits an hour

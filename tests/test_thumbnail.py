@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import THREE, make_record
-from hf_tweets.thumbnail import SIZE, _font, _Glyphs, draw, fetch_avatar, wrap, write_thumbnail
+from hf_tweets.cards.thumbnail import SIZE, _font, _Glyphs, draw, fetch_avatar, wrap, write_thumbnail
 
 LONG = "My dream is " + "a lighthouse that serves soup to passing ships " * 12
 

@@ -9,9 +9,9 @@ import pytest
 from safetensors.torch import load_file
 
 from conftest import REPO_ROOT
-from hf_tweets.check import check_readme_text
-from hf_tweets.record import load_record
-from hf_tweets.render import render
+from hf_tweets.cards.check import check_readme_text
+from hf_tweets.cards.record import load_record
+from hf_tweets.cards.render import render
 from wandb_records import summary
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
@@ -150,7 +150,7 @@ def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path):
     card = tmp_path / "cards" / "pixel_poet.yaml"
     record = load_record(card)
     record.training = record.training.model_dump() | {"eval_loss": 0.01}  # pretend the published one was excellent
-    from hf_tweets.record import save_record
+    from hf_tweets.cards.record import save_record
 
     save_record(record, card)
     code, _, err = run("run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish")

@@ -10,8 +10,8 @@ import tweepy
 import vcr
 from vcr.serializers import yamlserializer
 
-from hf_tweets.posts import load_posts, load_profile
-from hf_tweets.xapi import _post
+from hf_tweets.sources.posts import load_posts, load_profile
+from hf_tweets.sources.x_api import _post
 
 CASSETTES = Path(__file__).parent / "cassettes" / "x-api"
 BEARER = "AAAA-test-bearer-token-made-up"
@@ -134,7 +134,7 @@ def test_rate_limit_with_wait_counts_down_and_goes_on(run, bearer, monkeypatch):
 
     slept = []
     monkeypatch.setattr("time.sleep", slept.append)
-    monkeypatch.setattr("hf_tweets.xapi.time.time", lambda: 1893456000 - 3)
+    monkeypatch.setattr("hf_tweets.sources.x_api.time.time", lambda: 1893456000 - 3)
     with replay.use_cassette("rate_limited_then_ok.yaml") as cassette:
         code, out, err = run("fetch", "pixel_poet", "--wait")
     assert code == 0 and cassette.all_played

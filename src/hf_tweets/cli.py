@@ -13,9 +13,13 @@ from pathlib import Path
 
 import click
 
-from . import __version__, card as cards, settings
-from .errors import HfTweetsError, redact
-from .record import find_record
+from hf_tweets import __version__
+
+from hf_tweets.cards import commands as cards
+
+from hf_tweets import settings
+from hf_tweets.errors import HfTweetsError, redact
+from hf_tweets.cards.record import find_record
 
 CARDS_DIR_HELP = f"Folder of card records [default: ${settings.CARDS_DIR_ENV} or ./cards]."
 
@@ -86,7 +90,7 @@ DATA_DIR_HELP = f"Folder of raw posts and training text [default: ${settings.DAT
 @click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
 def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, data_dir) -> None:
     """Download posts: from the X API (token in $X_BEARER_TOKEN), your X archive, or a file of texts."""
-    from . import sources
+    from hf_tweets.sources import fetch as sources
 
     folder = settings.data_dir(data_dir)
     if archive or from_file:
@@ -122,7 +126,7 @@ def _countdown(seconds: int) -> None:
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
 def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, data_dir, cards_dir) -> None:
     """Clean stored posts into train.txt/eval.txt and fill cards/NAME.yaml with users and counts."""
-    from .prepare import prepare
+    from hf_tweets.training.prepare import prepare
 
     result = prepare(name, settings.data_dir(data_dir), settings.cards_dir(cards_dir),
                      users.split(",") if users else None, keep_newlines=keep_newlines,
@@ -154,8 +158,8 @@ def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, 
 def train_command(name, base_model, epochs, learning_rate, batch_size, block_size, seed, precision, resume, out,
                   wandb_mode, data_dir, cards_dir) -> None:
     """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
-    from .pipeline import train_stage
-    from .train import TrainConfig
+    from hf_tweets.pipeline import train_stage
+    from hf_tweets.training.train import TrainConfig
 
     config = TrainConfig(base_model=base_model, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
                          block_size=block_size, seed=seed, precision=precision)
@@ -175,7 +179,7 @@ def generate_command(model, prompt, count, seed, as_json) -> None:
     """Write posts with a trained model (a folder, out/NAME, or a Hub repo id) and its saved settings."""
     import json as json_module
 
-    from .generate import generate
+    from hf_tweets.training.generate import generate
 
     for text in generate(model, prompt, count, seed):
         click.echo(json_module.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
@@ -200,8 +204,8 @@ def generate_command(model, prompt, count, seed, as_json) -> None:
 def run_command(handles, archive, base_model, epochs, batch_size, seed, min_chars, no_replies, do_publish, force,
                 wandb_mode, out_root, data_dir, cards_dir) -> None:
     """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish)."""
-    from .pipeline import run
-    from .train import TrainConfig
+    from hf_tweets.pipeline import run
+    from hf_tweets.training.train import TrainConfig
 
     if bool(handles) == bool(archive):
         raise click.UsageError("give HANDLE... or --archive PATH")
@@ -219,7 +223,7 @@ def run_command(handles, archive, base_model, epochs, batch_size, seed, min_char
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
 def preview_command(names, port, open_browser, cards_dir) -> None:
     """Serve the cards as the Hub would show them, on 127.0.0.1; a reload shows edits."""
-    from .preview import serve
+    from hf_tweets.cards.preview import serve
 
     serve(list(names), settings.cards_dir(cards_dir), port, open_browser,
           ready=lambda url: click.echo(f"previewing cards at {url} (Ctrl-C to stop)", err=True))
@@ -236,7 +240,7 @@ def preview_command(names, port, open_browser, cards_dir) -> None:
 def publish_command(name: str, model_dir: Path, namespace: str | None, private: bool, create_pr: bool,
                     dry_run: bool, cards_dir: Path | None) -> None:
     """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
-    from .publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
+    from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
 
     result = publish(find_record(name, settings.cards_dir(cards_dir)), model_dir, namespace, private, create_pr, dry_run)
     click.echo(describe(result))
@@ -288,8 +292,8 @@ def _size(size: int | None) -> str:
 def republish_command(from_hub, save_records, only, limit, dry_run, create_pr, force, jobs, max_commits_per_hour, as_json,
                       out_root, cards_dir, data_dir) -> None:
     """Re-render every card and push only those that changed (one commit each); resumable."""
-    from .republish import report_json, republish
-    from .republish_view import Progress, table
+    from hf_tweets.hub.republish import report_json, republish
+    from hf_tweets.hub.republish_view import Progress, table
 
     with Progress(enabled=not as_json) as progress:
         report = republish(settings.cards_dir(cards_dir), settings.data_dir(data_dir), out_root=out_root, from_hub=from_hub, only=only,

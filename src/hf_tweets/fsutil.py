@@ -30,7 +30,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import UnsafePathError, WriteError
+from hf_tweets.errors import UnsafePathError, WriteError
 
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,95}")  # no leading "." or "-": no dot-files, no options
 _ORPHAN = re.compile(r"^\.(.+)\.(\d+)\.(?:[0-9a-f]{8}\.tmp|new|old)$")

@@ -14,15 +14,15 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import tracking
-from .errors import HfTweetsError
-from .fsutil import atomic_write_text, child, sweep_orphans
-from .posts import raw_path
-from .prepare import check_prepared
-from .record import default_repo_name, load_record, record_path, update_record
-from .render import render
-from .text import clean_line
-from .train import TrainConfig, TrainResult, prepared_posts, train, versions
+from hf_tweets.training import tracking
+from hf_tweets.errors import HfTweetsError
+from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.sources.posts import raw_path
+from hf_tweets.training.prepare import check_prepared
+from hf_tweets.cards.record import default_repo_name, load_record, record_path, update_record
+from hf_tweets.cards.render import render
+from hf_tweets.text import clean_line
+from hf_tweets.training.train import TrainConfig, TrainResult, prepared_posts, train, versions
 
 SAMPLE_PROMPT_COUNT = 3
 
@@ -54,7 +54,7 @@ def train_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, confi
 
 def add_samples(name: str, cards_dir: Path, model_dir: Path, seed: int = 42) -> list[str]:
     """Generate a few posts with the record's widget prompt and keep them on the record."""
-    from .generate import generate
+    from hf_tweets.training.generate import generate
 
     card = record_path(cards_dir, name)
     texts = [clean_line(t) for t in generate(str(model_dir), load_record(card).widget_prompt, SAMPLE_PROMPT_COUNT, seed)]
@@ -136,8 +136,8 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
         publish: bool = False, force: bool = False, wandb_mode: str = "auto", min_chars: int = 6000,
         include_replies: bool = True, say=print) -> RunSummary:
     """The whole pipeline; see the module docstring."""
-    from . import sources
-    from .prepare import prepare
+    from hf_tweets.sources import fetch as sources
+    from hf_tweets.training.prepare import prepare
 
     say("1/5 fetch")
     if archive:
@@ -170,7 +170,7 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
         stages.mark("train", trained)
     say("4/5 card")
     samples = add_samples(name, cards_dir, out_dir, config.seed)
-    from .thumbnail import write_thumbnail
+    from hf_tweets.cards.thumbnail import write_thumbnail
 
     write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
 
@@ -186,7 +186,7 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     if publish:
         say("5/5 publish")
         refuse_worse(previous_loss, summary.eval_loss or 0.0, force, name)
-        from .publish import publish as publish_model
+        from hf_tweets.hub.publish import publish as publish_model
 
         outcome = publish_model(card, out_dir)
         summary.published = outcome.url

@@ -109,7 +109,7 @@ def _number(name: str, default: float) -> float:
     except ValueError:
         number = -1.0
     if number < 0:
-        from .errors import HfTweetsError
+        from hf_tweets.errors import HfTweetsError
 
         raise HfTweetsError(f"{name}={value!r} is not a number >= 0", fix=f"set {name} to a number, or unset it for {default:g}")
     return number

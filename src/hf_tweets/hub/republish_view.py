@@ -9,7 +9,7 @@ import time
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
-from .republish import Outcome, Report
+from hf_tweets.hub.republish import Outcome, Report
 
 
 class Progress:

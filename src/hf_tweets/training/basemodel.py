@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import TrainError
+from hf_tweets.errors import TrainError
 
 EOS = "<|endoftext|>"
 TINY = "tiny"

@@ -15,10 +15,10 @@ import jinja2
 import yaml
 from huggingface_hub import ModelCardData
 
-from . import settings
-from .errors import TemplateError
-from .record import CardRecord, User, thumbnail_url
-from .templating import FILTERS, Safe, bundled_templates_dir, card_template
+from hf_tweets import settings
+from hf_tweets.errors import TemplateError
+from hf_tweets.cards.record import CardRecord, User, thumbnail_url
+from hf_tweets.cards.templating import FILTERS, Safe, bundled_templates_dir, card_template
 
 TAGS = ["huggingtweets", "hf-tweets", "text-generation"]
 X_URL = "https://x.com/"

@@ -38,8 +38,8 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 from huggingface_hub.utils.sha import git_hash
 
-from . import settings
-from .errors import ConcurrentUpdateError, HfTweetsError, PublishError
+from hf_tweets import settings
+from hf_tweets.errors import ConcurrentUpdateError, HfTweetsError, PublishError
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})

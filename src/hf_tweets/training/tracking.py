@@ -12,10 +12,10 @@ import netrc
 from dataclasses import asdict
 from pathlib import Path
 
-from . import settings
-from .errors import HfTweetsError
-from .fsutil import atomic_write_text
-from .posts import raw_path
+from hf_tweets import settings
+from hf_tweets.errors import HfTweetsError
+from hf_tweets.fsutil import atomic_write_text
+from hf_tweets.sources.posts import raw_path
 
 
 

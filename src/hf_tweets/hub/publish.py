@@ -19,12 +19,12 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from . import hub
-from .errors import HfTweetsError, PublishError
-from .fsutil import sweep_orphans
-from .hub import LocalFile, RemoteFile
-from .record import PublishState, load_record, update_record
-from .render import render
+from hf_tweets.hub import client as hub
+from hf_tweets.errors import HfTweetsError, PublishError
+from hf_tweets.fsutil import sweep_orphans
+from hf_tweets.hub.client import LocalFile, RemoteFile
+from hf_tweets.cards.record import PublishState, load_record, update_record
+from hf_tweets.cards.render import render
 
 # What a model folder may contribute to the repo; anything else in it (checkpoints, logs) stays local.
 MODEL_FILES = ("config.json", "generation_config.json", "*.safetensors", "model.safetensors.index.json",

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .archive import read_archive
-from .errors import SourceError
-from .fsutil import sweep_orphans
-from .posts import Profile, read_text_file, save_posts, save_profile
-from .record import HANDLE_RE
-from .text import snippet
+from hf_tweets.sources.x_archive import read_archive
+from hf_tweets.errors import SourceError
+from hf_tweets.fsutil import sweep_orphans
+from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
+from hf_tweets.cards.record import HANDLE_RE
+from hf_tweets.text import snippet
 
 
 def fetch_api(handle: str, data_dir: Path, limit: int, include_replies: bool, wait: bool, on_wait=None):
     """Posts of ``handle`` from the X API; see xapi.py."""
-    from . import xapi
+    from hf_tweets.sources import x_api as xapi
 
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     return xapi.fetch(handle.removeprefix("@"), data_dir, limit, include_replies, wait, **({"on_wait": on_wait} if on_wait else {}))

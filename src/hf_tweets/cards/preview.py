@@ -31,12 +31,12 @@ import nh3
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
-from . import settings
-from .errors import HfTweetsError, RecordError, UnsafePathError
-from .fsutil import child
-from .record import CardRecord, load_record
-from .render import render
-from .templating import bundled_templates_dir, reload_templates
+from hf_tweets import settings
+from hf_tweets.errors import HfTweetsError, RecordError, UnsafePathError
+from hf_tweets.fsutil import child
+from hf_tweets.cards.record import CardRecord, load_record
+from hf_tweets.cards.render import render
+from hf_tweets.cards.templating import bundled_templates_dir, reload_templates
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 TAGS = {"a", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import check_path, expand
-from .errors import HfTweetsError
-from .fsutil import atomic_write_text, child, sweep_orphans
-from .importer import import_card
-from .record import find_record, load_record, record_path, replace_record
-from .render import render
+from hf_tweets.cards.check import check_path, expand
+from hf_tweets.errors import HfTweetsError
+from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.record import find_record, load_record, record_path, replace_record
+from hf_tweets.cards.render import render
 
 
 def render_records(
@@ -20,7 +20,7 @@ def render_records(
     records = [load_record(find_record(arg, cards_dir)) for arg in args]  # all valid before anything is written
     texts = [(r.name, render(r, templates_dir)) for r in records]
     if as_html:
-        from .preview import card_page
+        from hf_tweets.cards.preview import card_page
 
         texts = [(name, card_page(text, name)) for name, text in texts]
     if output is None:

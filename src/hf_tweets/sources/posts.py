@@ -31,10 +31,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import SourceError, UnsafePathError
-from .fsutil import atomic_write_text, child
-from .record import HANDLE_RE, MAX_NAME
-from .text import clean_line, replace_lone_surrogates, snippet
+from hf_tweets.errors import SourceError, UnsafePathError
+from hf_tweets.fsutil import atomic_write_text, child
+from hf_tweets.cards.record import HANDLE_RE, MAX_NAME
+from hf_tweets.text import clean_line, replace_lone_surrogates, snippet
 
 KINDS = ("post", "retweet", "reply")
 

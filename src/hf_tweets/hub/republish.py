@@ -33,13 +33,13 @@ from pathlib import Path
 from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from . import hub
-from .errors import CardImportError, HfTweetsError, RecordError
-from .fsutil import append_line, atomic_write_bytes, child, sweep_orphans
-from .hub import LocalFile
-from .importer import import_card
-from .record import CardRecord, PublishState, load_record, record_path, save_record, update_record
-from .render import render
+from hf_tweets.hub import client as hub
+from hf_tweets.errors import CardImportError, HfTweetsError, RecordError
+from hf_tweets.fsutil import append_line, atomic_write_bytes, child, sweep_orphans
+from hf_tweets.hub.client import LocalFile
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.record import CardRecord, PublishState, load_record, record_path, save_record, update_record
+from hf_tweets.cards.render import render
 
 log = logging.getLogger("hf_tweets.republish")
 

@@ -29,11 +29,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import __version__
-from .basemodel import EOS, TINY, load
-from .errors import TrainError
-from .fsutil import atomic_write_text, child, staged_folder, sweep_orphans
-from .record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
+from hf_tweets import __version__
+from hf_tweets.training.basemodel import EOS, TINY, load
+from hf_tweets.errors import TrainError
+from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
+from hf_tweets.cards.record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
 MIN_LENGTH = 10
@@ -67,7 +67,7 @@ class TrainResult:
 
 
 def prepared_posts(folder: Path, name: str) -> tuple[list[str], list[str], dict]:
-    from .prepare import check_prepared
+    from hf_tweets.training.prepare import check_prepared
 
     files = [folder / f for f in ("train.txt", "eval.txt", "stats.json")]
     if not all(f.exists() for f in files):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from .fsutil import atomic_write_bytes
-from .record import CardRecord
+from hf_tweets.fsutil import atomic_write_bytes
+from hf_tweets.cards.record import CardRecord
 
 SIZE = (1200, 628)
 FONTS = Path(__file__).with_name("fonts")

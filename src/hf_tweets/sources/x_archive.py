@@ -27,11 +27,11 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import settings
-from .errors import SourceError
-from .posts import Post, Profile, display_name, parse_date, post_id_ok
-from .record import HANDLE_RE
-from .text import clean_url, replace_lone_surrogates, snippet
+from hf_tweets import settings
+from hf_tweets.errors import SourceError
+from hf_tweets.sources.posts import Post, Profile, display_name, parse_date, post_id_ok
+from hf_tweets.cards.record import HANDLE_RE
+from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 TWEET_PART = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$|^tweets?(?:-part\d+)?\.js$")
 _PREFIX = re.compile(r"^\s*window\.YTD\.[A-Za-z_]+\.part\d+\s*=\s*", re.S)

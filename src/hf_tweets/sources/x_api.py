@@ -24,12 +24,12 @@ from pathlib import Path
 import requests
 import tweepy
 
-from . import settings
-from .errors import SourceError
-from .fsutil import atomic_write_text
-from .posts import Post, Profile, display_name, iso_utc, load_posts, raw_path, save_posts, save_profile, user_file
-from .record import HANDLE_RE
-from .text import clean_url, replace_lone_surrogates, snippet
+from hf_tweets import settings
+from hf_tweets.errors import SourceError
+from hf_tweets.fsutil import atomic_write_text
+from hf_tweets.sources.posts import Post, Profile, display_name, iso_utc, load_posts, raw_path, save_posts, save_profile, user_file
+from hf_tweets.cards.record import HANDLE_RE
+from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 API_LIMIT = 3200
 PAGE = 100

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import ftfy
 
-from .errors import PrepareError
-from .fsutil import atomic_write_text, child, sweep_orphans
-from .posts import Post, load_posts, load_profile
-from .record import MAX_USERS, CardRecord, load_record, record_path, save_record, update_record, validate_record
+from hf_tweets.errors import PrepareError
+from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.sources.posts import Post, load_posts, load_profile
+from hf_tweets.cards.record import MAX_USERS, CardRecord, load_record, record_path, save_record, update_record, validate_record
 
 EOS = "<|endoftext|>"
 MIN_CHARS = 6_000  # the recipe refuses less kept text than this

@@ -16,8 +16,8 @@ from typing import Any
 
 import jinja2
 
-from .errors import TemplateError
-from .text import format_scalar, html_text, md_text, py_str
+from hf_tweets.errors import TemplateError
+from hf_tweets.text import format_scalar, html_text, md_text, py_str
 
 CARD_TEMPLATE = "card.md.j2"
 _INCLUDE = re.compile(r'{%-?\s*include\s+"([^"]+)"(?:\s+if\s+(\w+)\s+else\s+"([^"]+)")?\s*-?%}')
@@ -30,8 +30,9 @@ class Safe(str):
 @functools.lru_cache(maxsize=1)
 def bundled_templates_dir() -> Path:
     """The templates shipped with the package (wheel), or the repo's ``templates/`` (source checkout)."""
-    packaged = Path(__file__).with_name("templates")
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+    package = Path(__file__).resolve().parents[1]  # hf_tweets/
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parents[1] / "templates"
 
 
 class InliningLoader(jinja2.FileSystemLoader):

@@ -28,10 +28,12 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError,
                       field_validator, model_validator)
 
-from . import settings, yamlio
-from .errors import Problem, RecordError, RecordNotFoundError
-from .fsutil import NAME_RE, atomic_write_text, child
-from .text import MAX_URL, clean_line, url_problem
+from hf_tweets import settings
+
+from hf_tweets.cards import yamlio
+from hf_tweets.errors import Problem, RecordError, RecordNotFoundError
+from hf_tweets.fsutil import NAME_RE, atomic_write_text, child
+from hf_tweets.text import MAX_URL, clean_line, url_problem
 
 DEFAULT_NAMESPACE = "huggingtweets"
 DEFAULT_BASE_MODEL = "openai-community/gpt2"

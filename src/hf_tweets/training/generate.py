@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import HfTweetsError
+from hf_tweets.errors import HfTweetsError
 
 
 def resolve(model: str) -> str:

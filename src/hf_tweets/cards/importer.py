@@ -19,9 +19,9 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
-from .errors import CardImportError, RecordError
-from .record import CardRecord, validate_record
-from .text import clean_line, parse_scalar
+from hf_tweets.errors import CardImportError, RecordError
+from hf_tweets.cards.record import CardRecord, validate_record
+from hf_tweets.text import clean_line, parse_scalar
 
 _MD = MarkdownIt("commonmark").enable("table")
 _MODEL_ARG = re.compile(r"""model\s*=\s*(['"])([^'"]+)\1""")

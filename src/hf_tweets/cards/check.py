@@ -16,11 +16,11 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
-from .errors import CardImportError, HfTweetsError, Problem, RecordError
-from .importer import import_card, parse_body
-from .record import load_record
-from .render import render
-from .text import url_problem
+from hf_tweets.errors import CardImportError, HfTweetsError, Problem, RecordError
+from hf_tweets.cards.importer import import_card, parse_body
+from hf_tweets.cards.record import load_record
+from hf_tweets.cards.render import render
+from hf_tweets.text import url_problem
 
 # Tags a card may use: what Markdown produces plus the layout HTML of the card headers.
 ALLOWED_TAGS = frozenset(

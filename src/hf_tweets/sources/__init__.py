@@ -1,0 +1,1 @@
+"""Where posts come from: the post store, and one module per source."""

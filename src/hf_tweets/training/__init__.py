@@ -1,0 +1,1 @@
+"""From stored posts to a model: prepare, train, generate, and W&B tracking."""
