@@ -37,8 +37,8 @@ def build(case: str, posts: int, folder: Path) -> None:
 
 
 def child(case: str, folder: Path) -> dict:
-    from hf_tweets.training.prepare import prepare
     from hf_tweets.sources.fetch import fetch_archive
+    from hf_tweets.training.prepare import prepare
 
     archives = [folder / f"{h}.zip" for h in HANDLES[case]]
     start = time.perf_counter()
@@ -63,8 +63,12 @@ def child(case: str, folder: Path) -> dict:
 def run(case: str, posts: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         for step in ("build", case):
-            out = subprocess.run([sys.executable, __file__, "--child", step, "--case", case, "--posts", str(posts),
-                                  "--folder", folder], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", step, "--case", case, "--posts", str(posts), "--folder", folder],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
     return json.loads(out.stdout)
 
 
@@ -87,8 +91,10 @@ def main() -> int:
         "3 users x 3,200": run("cyborg", 3_200),
     }
     for label, r in results.items():
-        print(f"{label:18}: {r['posts']:7,} posts in {r['seconds']:5.2f} s = {r['posts'] / r['seconds']:9,.0f} posts/s,"
-              f" peak RSS {r['peak_mb']:4.0f} MB")
+        print(
+            f"{label:18}: {r['posts']:7,} posts in {r['seconds']:5.2f} s = {r['posts'] / r['seconds']:9,.0f} posts/s,"
+            f" peak RSS {r['peak_mb']:4.0f} MB"
+        )
     archive, floor = results["archive, 1 user"], results["json.loads only"]
     print(f"ratio to the parse floor: {archive['seconds'] / floor['seconds']:.1f}x the time")
     ok = archive["seconds"] < 5 and archive["peak_mb"] < 500

@@ -33,17 +33,26 @@ os.environ |= {"HF_ENDPOINT": HUB.url, "HF_TOKEN": HUB.token}
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 from huggingface_hub.utils import logging as hf_logging  # noqa: E402
 
-from hf_tweets.hub.publish import publish  # noqa: E402
 from hf_tweets.cards.record import load_record, save_record, validate_record  # noqa: E402
 from hf_tweets.cards.render import render  # noqa: E402
+from hf_tweets.hub.publish import publish  # noqa: E402
+
 from tiny_model import build_tiny_model  # noqa: E402
 
 CASES = ("first publish", "unchanged", "card-only change")
 
 
 def record_for(name: str, cards: Path) -> Path:
-    data = {"name": name, "users": [{"handle": "bench_user", "display_name": "Bench User",
-                                     "counts": {"downloaded": 10, "retweets": 2, "short": 3, "kept": 5}}]}
+    data = {
+        "name": name,
+        "users": [
+            {
+                "handle": "bench_user",
+                "display_name": "Bench User",
+                "counts": {"downloaded": 10, "retweets": 2, "short": 3, "kept": 5},
+            }
+        ],
+    }
     path = cards / f"{name}.yaml"
     save_record(validate_record(data, "bench"), path)
     return path
@@ -112,8 +121,10 @@ def main() -> int:
             ok &= commits == 0 and reqs <= 2
         if case == "card-only change":
             ok &= commits == 1 and reqs <= 3
-    print(f"targets (worst of {args.repos} repos): unchanged 0 commits, <= 2 requests; card-only 1 commit, <= 3 requests:"
-          f" {'met' if ok else 'MISSED'}")
+    print(
+        f"targets (worst of {args.repos} repos): unchanged 0 commits, <= 2 requests; card-only 1 commit, <= 3 requests:"
+        f" {'met' if ok else 'MISSED'}"
+    )
     HUB.stop()
     return 0 if ok else 1
 

@@ -42,8 +42,8 @@ from huggingface_hub.utils import logging as hf_logging  # noqa: E402
 
 from hf_tweets.cards.record import PublishState, save_record  # noqa: E402
 from hf_tweets.cards.render import card_data, context, render  # noqa: E402
-from hf_tweets.hub.republish import republish  # noqa: E402
 from hf_tweets.cards.templating import FILTERS, reload_templates  # noqa: E402
+from hf_tweets.hub.republish import republish  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from render import flat_template, make_records  # noqa: E402
@@ -75,7 +75,12 @@ def measure(fn, repos):
     result = fn()
     seconds = time.perf_counter() - start
     after_requests, after_commits = totals(repos)
-    return {"seconds": seconds, "requests": after_requests - requests, "commits": after_commits - commits, "result": result}
+    return {
+        "seconds": seconds,
+        "requests": after_requests - requests,
+        "commits": after_commits - commits,
+        "result": result,
+    }
 
 
 def naive(records_dir: Path, repos: list[str], template: str) -> None:
@@ -89,8 +94,10 @@ def naive(records_dir: Path, repos: list[str], template: str) -> None:
 
 
 def line(label: str, m: dict, n: int) -> str:
-    return (f"{label:34}: {m['seconds']:7.1f} s ({m['seconds'] / n * 1000:6.1f} ms/repo), "
-            f"{m['requests'] / n:5.2f} requests/repo ({m['requests']} in all), {m['commits'] / n:4.2f} commits/repo")
+    return (
+        f"{label:34}: {m['seconds']:7.1f} s ({m['seconds'] / n * 1000:6.1f} ms/repo), "
+        f"{m['requests'] / n:5.2f} requests/repo ({m['requests']} in all), {m['commits'] / n:4.2f} commits/repo"
+    )
 
 
 def main() -> int:
@@ -115,7 +122,9 @@ def main() -> int:
 
     folder = HOME / "templates"
     shutil.copytree(ROOT / "templates", folder)
-    (folder / "partials" / "about.md.j2").write_text("## About\n\nMaintained by the collection team.\n", encoding="utf-8")
+    (folder / "partials" / "about.md.j2").write_text(
+        "## About\n\nMaintained by the collection team.\n", encoding="utf-8"
+    )
     os.environ["HF_TWEETS_TEMPLATES_DIR"] = str(folder)
     reload_templates()
     jinja2.defaults.DEFAULT_FILTERS.update(FILTERS)
@@ -126,20 +135,30 @@ def main() -> int:
     api = HfApi()
     HUB.latency = 0.0  # the hand edits are set-up, not measured
     for repo in edited:
-        api.upload_file(path_or_fileobj=b"---\nlanguage: en\n---\n# Edited by hand\n", path_in_repo="README.md", repo_id=repo)
+        api.upload_file(
+            path_or_fileobj=b"---\nlanguage: en\n---\n# Edited by hand\n", path_in_repo="README.md", repo_id=repo
+        )
     HUB.latency = args.latency
     b = measure(lambda: republish(**run), repos)
     report = b["result"]
     statuses = {o.repo_id: o.status for o in report.outcomes}
     clean = [r for r in repos if r not in edited]
     print(line("(b)+(c) template change, hf-tweets", b, n))
-    print(f"    changed {sum(s == 'changed' for s in statuses.values())}, skipped {sum(s == 'skipped' for s in statuses.values())}"
-          f" (hand-edited: {len(edited)}), failed {sum(s == 'failed' for s in statuses.values())}")
-    untouched = all(HUB.store.read_blob(HUB.repo(r).head.files["README.md"].sha256).startswith(b"---\nlanguage: en\n---\n# Edited")
-                    for r in edited)
+    print(
+        f"    changed {sum(s == 'changed' for s in statuses.values())},"
+        f" skipped {sum(s == 'skipped' for s in statuses.values())}"
+        f" (hand-edited: {len(edited)}), failed {sum(s == 'failed' for s in statuses.values())}"
+    )
+    untouched = all(
+        HUB.store.read_blob(HUB.repo(r).head.files["README.md"].sha256).startswith(b"---\nlanguage: en\n---\n# Edited")
+        for r in edited
+    )
     ok &= all(statuses[r] == "changed" for r in clean) and all(statuses[r] == "skipped" for r in edited) and untouched
     ok &= b["commits"] == len(clean) and (b["requests"] - 2) / len(clean) <= 3
-    print(f"    (c) every hand-edited card skipped and kept: {untouched and all(statuses[r] == 'skipped' for r in edited)}")
+    print(
+        "    (c) every hand-edited card skipped and kept:"
+        f" {untouched and all(statuses[r] == 'skipped' for r in edited)}"
+    )
 
     os.environ["HF_TWEETS_TEMPLATES_DIR"] = str(ROOT / "templates")  # the naive loop pushes the old cards back first
     reload_templates()

@@ -49,7 +49,9 @@ def tokenizer_for(texts: list[str], folder: Path, vocab: int):
     from transformers import PreTrainedTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(texts, vocab_size=vocab, min_frequency=1, special_tokens=["<|endoftext|>"], show_progress=False)
+    bpe.train_from_iterator(
+        texts, vocab_size=vocab, min_frequency=1, special_tokens=["<|endoftext|>"], show_progress=False
+    )
     eos = "<|endoftext|>"
     return PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token=eos, eos_token=eos, unk_token=eos, pad_token=eos)
 
@@ -82,8 +84,17 @@ def child(way: str, args) -> dict:
     # The model's vocabulary is GPT-2-like in size (rows past the tokenizer's are never used), so the
     # LM head costs what it would with a real tokenizer: ~20M parameters at 6 x 384.
     vocab = 50257 if way == "124m" else max(len(tokenizer), args.model_vocab)
-    model = GPT2LMHeadModel(GPT2Config(vocab_size=vocab, n_layer=layers, n_embd=width, n_head=max(1, width // 64),
-                                       n_positions=1024, bos_token_id=0, eos_token_id=0))
+    model = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=vocab,
+            n_layer=layers,
+            n_embd=width,
+            n_head=max(1, width // 64),
+            n_positions=1024,
+            bos_token_id=0,
+            eos_token_id=0,
+        )
+    )
     encoded = tokenizer(train, add_special_tokens=False)["input_ids"]
     if way == "recipe":
         block, batch = 1024, 1
@@ -92,11 +103,23 @@ def child(way: str, args) -> dict:
     blocks = [{"input_ids": b} for b in pack(encoded, tokenizer.eos_token_id, block)]
     gpu = torch.cuda.is_available()
     bf16, fp16 = mixed_precision("auto" if way != "recipe" else "fp32")
-    targs = TrainingArguments(output_dir=args.folder, num_train_epochs=args.epochs, learning_rate=1.372e-4,
-                              lr_scheduler_type="cosine", per_device_train_batch_size=batch, seed=0, data_seed=0,
-                              report_to=[], disable_tqdm=True, save_strategy="no", use_cpu=not gpu, logging_steps=10_000,
-                              max_steps=args.steps_124m if way == "124m" else -1,
-                              bf16=bf16, fp16=fp16)
+    targs = TrainingArguments(
+        output_dir=args.folder,
+        num_train_epochs=args.epochs,
+        learning_rate=1.372e-4,
+        lr_scheduler_type="cosine",
+        per_device_train_batch_size=batch,
+        seed=0,
+        data_seed=0,
+        report_to=[],
+        disable_tqdm=True,
+        save_strategy="no",
+        use_cpu=not gpu,
+        logging_steps=10_000,
+        max_steps=args.steps_124m if way == "124m" else -1,
+        bf16=bf16,
+        fp16=fp16,
+    )
     trainer = Trainer(model=model, args=targs, train_dataset=blocks, data_collator=_Collate(tokenizer.pad_token_id))
     start = time.perf_counter()
     trainer.train()
@@ -104,10 +127,17 @@ def child(way: str, args) -> dict:
     tokens = int(sum(len(b["input_ids"]) for b in blocks) * (1 if way == "124m" else args.epochs))
     if way == "124m":
         tokens = args.steps_124m * batch * block
-    return {"way": way, "seconds": seconds, "tokens": tokens, "block": block, "batch": batch,
-            "params": sum(p.numel() for p in model.parameters()), "precision": "bf16" if bf16 else "fp16" if fp16 else "fp32",
-            "eval_loss": None if way == "124m" else eval_loss(model, tokenizer, held),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "way": way,
+        "seconds": seconds,
+        "tokens": tokens,
+        "block": block,
+        "batch": batch,
+        "params": sum(p.numel() for p in model.parameters()),
+        "precision": "bf16" if bf16 else "fp16" if fp16 else "fp32",
+        "eval_loss": None if way == "124m" else eval_loss(model, tokenizer, held),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def run(way: str, args) -> dict:
@@ -140,17 +170,23 @@ def main() -> int:
         return 0
     results = [run("recipe", args), run("ours", args)]
     for r in results:
-        print(f"{r['way']:7}: {r['params'] / 1e6:5.1f}M params, {r['precision']}, blocks {r['block']:4d} x batch {r['batch']}: "
-              f"{r['tokens']:,} tokens in {r['seconds']:6.1f} s = {r['tokens'] / r['seconds']:7,.0f} tokens/s, "
-              f"eval loss {r['eval_loss']:.4f} (ppl {math.exp(r['eval_loss']):.1f}), peak RSS {r['peak_mb']:5.0f} MB")
+        print(
+            f"{r['way']:7}: {r['params'] / 1e6:5.1f}M params, {r['precision']},"
+            f" blocks {r['block']:4d} x batch {r['batch']}: "
+            f"{r['tokens']:,} tokens in {r['seconds']:6.1f} s = {r['tokens'] / r['seconds']:7,.0f} tokens/s, "
+            f"eval loss {r['eval_loss']:.4f} (ppl {math.exp(r['eval_loss']):.1f}), peak RSS {r['peak_mb']:5.0f} MB"
+        )
     recipe, ours = results
     speedup = recipe["seconds"] / ours["seconds"]
     ok = speedup >= 2 and ours["eval_loss"] <= recipe["eval_loss"]
     print(f"ours vs recipe: {speedup:.1f}x less wall time, eval loss {ours['eval_loss'] - recipe['eval_loss']:+.4f}")
     if not args.skip_124m:
         big = run("124m", args)
-        print(f"124m   : {big['params'] / 1e6:5.1f}M params, blocks {big['block']} x batch {big['batch']}, {args.steps_124m} steps "
-              f"in {big['seconds']:.1f} s, peak RSS {big['peak_mb']:.0f} MB")
+        print(
+            f"124m   : {big['params'] / 1e6:5.1f}M params, blocks {big['block']} x batch {big['batch']},"
+            f" {args.steps_124m} steps "
+            f"in {big['seconds']:.1f} s, peak RSS {big['peak_mb']:.0f} MB"
+        )
         ok &= big["peak_mb"] < 4096
     print(f"targets (>= 2x less time at equal or lower eval loss; < 4 GB at 124M): {'met' if ok else 'MISSED'}")
     return 0 if ok else 1

@@ -20,8 +20,8 @@ from hub import LoopbackHub  # noqa: E402
 HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 
+from hf_tweets.cards.record import CardRecord, save_record, validate_record  # noqa: E402
 from hf_tweets.cli import main  # noqa: E402
-from hf_tweets.cards.record import CardRecord, save_record, validate_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_CARDS = FIXTURES / "seed-cards"
@@ -41,16 +41,31 @@ SINGLE = {
 }
 THREE = {
     "users": [
-        {"handle": "Zeta_Z", "display_name": "Zeta", "avatar": "https://pbs.twimg.com/z_400x400.jpg",
-         "counts": {"downloaded": 10, "retweets": 1, "short": 2, "kept": 7}},
-        {"handle": "alpha", "display_name": "Alpha & Omega", "avatar": "https://pbs.twimg.com/a_400x400.jpg",
-         "counts": {"downloaded": 20, "retweets": 5, "short": 5, "kept": 10}},
-        {"handle": "mid_1", "display_name": "Mid 🌙", "counts": {"downloaded": 30, "retweets": 0, "short": 0, "kept": 30}},
+        {
+            "handle": "Zeta_Z",
+            "display_name": "Zeta",
+            "avatar": "https://pbs.twimg.com/z_400x400.jpg",
+            "counts": {"downloaded": 10, "retweets": 1, "short": 2, "kept": 7},
+        },
+        {
+            "handle": "alpha",
+            "display_name": "Alpha & Omega",
+            "avatar": "https://pbs.twimg.com/a_400x400.jpg",
+            "counts": {"downloaded": 20, "retweets": 5, "short": 5, "kept": 10},
+        },
+        {
+            "handle": "mid_1",
+            "display_name": "Mid 🌙",
+            "counts": {"downloaded": 30, "retweets": 0, "short": 0, "kept": 30},
+        },
     ],
 }
 TRAINING = {
     "hyperparameters": {"learning_rate": 1.372e-4, "epochs": 4, "lr_scheduler": "cosine", "fp16": False},
-    "train_loss": 3.21, "eval_loss": 3.5, "oldest_tweet": "2020-01-02", "newest_tweet": "2021-06-30",
+    "train_loss": 3.21,
+    "eval_loss": 3.5,
+    "oldest_tweet": "2020-01-02",
+    "newest_tweet": "2021-06-30",
 }
 WANDB = {
     "report": "https://wandb.ai/wandb/huggingtweets/reports/HuggingTweets--VmlldzoxMTY5MjI",
@@ -70,7 +85,14 @@ def isolated(tmp_path, monkeypatch):
     """Run in a temp folder: cards/, HF home and templates never touch the developer's."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_TWEETS_RETRY_BASE", "0.01")
-    for name in ("HF_TWEETS_CARDS_DIR", "HF_TWEETS_TEMPLATES_DIR", "HF_TWEETS_DEBUG", "HF_TOKEN", "X_BEARER_TOKEN", "WANDB_API_KEY"):
+    for name in (
+        "HF_TWEETS_CARDS_DIR",
+        "HF_TWEETS_TEMPLATES_DIR",
+        "HF_TWEETS_DEBUG",
+        "HF_TOKEN",
+        "X_BEARER_TOKEN",
+        "WANDB_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 kill_at, log = int(sys.argv[1]), Path(sys.argv[2])
-args = sys.argv[sys.argv.index("--") + 1:]
+args = sys.argv[sys.argv.index("--") + 1 :]
 passed = 0
 
 
@@ -39,7 +39,12 @@ from huggingface_hub import HfApi  # noqa: E402
 
 import hf_tweets.fsutil as fsutil  # noqa: E402
 
-real_write, real_append, real_commit, real_swap = fsutil.atomic_write_bytes, fsutil.append_line, HfApi.create_commit, fsutil._swap_in
+real_write, real_append, real_commit, real_swap = (
+    fsutil.atomic_write_bytes,
+    fsutil.append_line,
+    HfApi.create_commit,
+    fsutil._swap_in,
+)
 
 
 def atomic_write_bytes(path, data, *, verify=None):

@@ -7,9 +7,10 @@ import zipfile
 
 import pytest
 
-from archive_factory import js, made_up_tweets, tweet, write_archive
-from hf_tweets.sources.x_archive import read_archive
 from hf_tweets.sources.posts import load_posts, load_profile
+from hf_tweets.sources.x_archive import read_archive
+
+from archive_factory import js, made_up_tweets, tweet, write_archive
 
 
 @pytest.mark.parametrize("as_zip", [True, False], ids=["zip", "folder"])
@@ -28,8 +29,13 @@ def test_archive_shapes(tmp_path, as_zip, word, parts):
 
 
 def test_kinds_entities_media_emoji_and_rtl(tmp_path):
-    tweets = [tweet(1, "fish &amp; chips"), tweet(2, "shared this", retweet=True), tweet(3, "thanks!", reply_to="friend"),
-              tweet(4, "look at this", media=True), tweet(5, "🌙 שלום עולם مرحبا")]
+    tweets = [
+        tweet(1, "fish &amp; chips"),
+        tweet(2, "shared this", retweet=True),
+        tweet(3, "thanks!", reply_to="friend"),
+        tweet(4, "look at this", media=True),
+        tweet(5, "🌙 שלום עולם مرحبا"),
+    ]
     write_archive(tmp_path / "a.zip", tweets)
     _, posts, _ = read_archive(tmp_path / "a.zip")
     by_id = {p.id: p for p in posts}
@@ -49,7 +55,11 @@ def test_only_the_needed_parts_are_read(tmp_path, monkeypatch):
     write_archive(tmp_path / "a.zip", made_up_tweets(5))
     opened = []
     real = zipfile.ZipFile.open  # the reader streams each part (ZipFile.read goes through open too)
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real(self, name, *a, **k))
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "open",
+        lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real(self, name, *a, **k),
+    )
     read_archive(tmp_path / "a.zip")
     assert sorted(opened) == ["data/account.js", "data/profile.js", "data/tweets.js"]
 
@@ -82,11 +92,22 @@ def test_bare_tweets_js_needs_a_handle(run, tmp_path):
         (lambda p: p.write_bytes(zip_bytes(p)[:200]), "is not a zip archive (or the zip is damaged)"),
         (lambda p: write_zip(p, {"data/notes.txt": "x"}), "no data/tweets.js"),
         (lambda p: write_zip(p, {"data/tweets.js": "alert('hi')"}), "does not start with window.YTD"),
-        (lambda p: write_zip(p, {"data/tweets.js": "window.YTD.tweets.part0 = [{\"tweet\": "}), "is not valid JSON"),
-        (lambda p: write_zip(p, {"data/tweets.js": "window.YTD.tweets.part0 = {\"a\": 1}"}), "is not a list of {\"tweet\""),
-        (lambda p: write_zip(p, {"data/tweets.js": "window.YTD.tweets.part0 = [{\"tweet\": {\"x\": 1}}]"}), "has no id_str or full_text"),
+        (lambda p: write_zip(p, {"data/tweets.js": 'window.YTD.tweets.part0 = [{"tweet": '}), "is not valid JSON"),
+        (lambda p: write_zip(p, {"data/tweets.js": 'window.YTD.tweets.part0 = {"a": 1}'}), 'is not a list of {"tweet"'),
+        (
+            lambda p: write_zip(p, {"data/tweets.js": 'window.YTD.tweets.part0 = [{"tweet": {"x": 1}}]'}),
+            "has no id_str or full_text",
+        ),
     ],
-    ids=["not a zip", "truncated zip", "no tweets part", "javascript", "broken json", "wrong shape", "tweet without text"],
+    ids=[
+        "not a zip",
+        "truncated zip",
+        "no tweets part",
+        "javascript",
+        "broken json",
+        "wrong shape",
+        "tweet without text",
+    ],
 )
 def test_bad_archives_are_clear_errors_and_write_nothing(run, tmp_path, make, message):
     make(tmp_path / "a.zip")
@@ -114,7 +135,7 @@ def zip_bytes(path):
 
 def test_text_files(run, tmp_path):
     (tmp_path / "p.jsonl").write_text("\n".join(json.dumps({"text": f"line {i} of made up text"}) for i in range(4)))
-    (tmp_path / "p.csv").write_text("text,kind\nhello there friend,post\n\"RT @a: b c d\",retweet\n")
+    (tmp_path / "p.csv").write_text('text,kind\nhello there friend,post\n"RT @a: b c d",retweet\n')
     assert run("fetch", "--from", "p.jsonl", "--handle", "writer")[1] == "@writer: 4 new posts, 4 stored in data\n"
     assert run("fetch", "--from", "p.csv", "--handle", "writer")[1] == "@writer: 2 new posts, 6 stored in data\n"
     (tmp_path / "bad.csv").write_text("words\nhello\n")

@@ -4,24 +4,53 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record
 from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.record import save_record
 from hf_tweets.cards.render import render
+
+from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record
 
 GOOD = render(make_record(THREE, training=TRAINING, wandb=WANDB))
 
 BAD = [
     ("script tag", lambda t: t + "\n<script>alert(1)</script>\n", "html: <script> is not allowed"),
-    ("event handler", lambda t: t + '\n<img src="https://a.example/x.png" onerror="alert(1)">\n', "html: <img onerror=...> is an event handler"),
-    ("javascript link", lambda t: t + "\n[click](javascript:alert(1))\n", "link: 'javascript:alert(1)': URL must start with http"),
-    ("html javascript href", lambda t: t + '\n<a href="javascript:alert(1)">x</a>\n', "html: <a href='javascript:alert(1)'>"),
-    ("css url", lambda t: t.replace("url('https://pbs.twimg.com/z_400x400.jpg')", "url('javascript:alert(1)')"), "style url()"),
+    (
+        "event handler",
+        lambda t: t + '\n<img src="https://a.example/x.png" onerror="alert(1)">\n',
+        "html: <img onerror=...> is an event handler",
+    ),
+    (
+        "javascript link",
+        lambda t: t + "\n[click](javascript:alert(1))\n",
+        "link: 'javascript:alert(1)': URL must start with http",
+    ),
+    (
+        "html javascript href",
+        lambda t: t + '\n<a href="javascript:alert(1)">x</a>\n',
+        "html: <a href='javascript:alert(1)'>",
+    ),
+    (
+        "css url",
+        lambda t: t.replace("url('https://pbs.twimg.com/z_400x400.jpg')", "url('javascript:alert(1)')"),
+        "style url()",
+    ),
     ("empty link", lambda t: t + "\n[nothing]()\n", "a link has no URL"),
     ("iframe", lambda t: t + '\n<iframe src="https://evil.example"></iframe>\n', "<iframe> is not allowed"),
-    ("table sum", lambda t: t.replace("| Tweets kept | 7 | 10 | 30 |", "| Tweets kept | 7 | 11 | 30 |"), "column 2: Tweets kept is 11, but downloaded - retweets - short = 10"),
-    ("None in a row", lambda t: t.replace("| Eval loss | 3.5 |", "| Eval loss | None |"), "row 'Eval loss' has no values"),
-    ("broken front matter", lambda t: t.replace("language: en", "language: [en"), "front matter: does not load with huggingface_hub ModelCard"),
+    (
+        "table sum",
+        lambda t: t.replace("| Tweets kept | 7 | 10 | 30 |", "| Tweets kept | 7 | 11 | 30 |"),
+        "column 2: Tweets kept is 11, but downloaded - retweets - short = 10",
+    ),
+    (
+        "None in a row",
+        lambda t: t.replace("| Eval loss | 3.5 |", "| Eval loss | None |"),
+        "row 'Eval loss' has no values",
+    ),
+    (
+        "broken front matter",
+        lambda t: t.replace("language: en", "language: [en"),
+        "front matter: does not load with huggingface_hub ModelCard",
+    ),
 ]
 
 

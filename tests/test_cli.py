@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
-from conftest import SEED_CARDS, THREE, make_record
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import load_record, save_record
 from hf_tweets.cards.render import render
+
+from conftest import SEED_CARDS, THREE, make_record
 
 TOKEN = "hf_test_" + "q" * 24  # shaped so no secret scanner mistakes it for a real token
 
@@ -33,7 +34,9 @@ def test_render_by_name_prints_the_card(run, cards):
 def test_render_by_path_to_a_file(run, cards, tmp_path):
     code, out, err = run("card", "render", str(cards / "pixel_poet.yaml"), "-o", "out/README.md")
     assert (code, out) == (0, "")
-    assert (tmp_path / "out" / "README.md").read_text(encoding="utf-8") == render(load_record(cards / "pixel_poet.yaml"))
+    assert (tmp_path / "out" / "README.md").read_text(encoding="utf-8") == render(
+        load_record(cards / "pixel_poet.yaml")
+    )
     assert "wrote out/README.md" in err
 
 
@@ -66,7 +69,10 @@ def test_import_writes_records_and_reports(run, seed_cards, tmp_path):
     code, out, err = run("card", "import", *sorted(map(str, seed_cards.iterdir())))
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "cards").iterdir()) == [
-        "dril-gnomeszs-s4m31p4n.yaml", "mike_massive.yaml", "the___missile.yaml"]
+        "dril-gnomeszs-s4m31p4n.yaml",
+        "mike_massive.yaml",
+        "the___missile.yaml",
+    ]
     assert out.count("(written)") == 3
     code, out, _ = run("card", "import", str(seed_cards / "mike_massive.README.md"))
     assert "(unchanged)" in out
@@ -95,8 +101,10 @@ def test_import_failure_writes_no_record_and_goes_on(run, seed_cards, tmp_path):
 def test_unknown_record_is_one_line_and_exit_1(run):
     code, out, err = run("card", "render", "nobody")
     assert (code, out) == (1, "")
-    assert err == ("hf-tweets: error: nobody: no such record (looked for cards/nobody.yaml); pass a path,"
-                   " set --cards-dir, or create one with hf-tweets card import README.md\n")
+    assert err == (
+        "hf-tweets: error: nobody: no such record (looked for cards/nobody.yaml); pass a path,"
+        " set --cards-dir, or create one with hf-tweets card import README.md\n"
+    )
 
 
 def test_secrets_never_reach_the_output(run, monkeypatch):
@@ -116,7 +124,10 @@ def test_unexpected_errors_are_one_line_unless_debugging(run, monkeypatch, cards
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     code, _, err = run("card", "render", "pixel_poet")
     assert code == 1
-    assert err == "hf-tweets: error: RuntimeError: disk on fire second line *** (set HF_TWEETS_DEBUG=1 for the traceback)\n"
+    assert (
+        err
+        == "hf-tweets: error: RuntimeError: disk on fire second line *** (set HF_TWEETS_DEBUG=1 for the traceback)\n"
+    )
     monkeypatch.setenv("HF_TWEETS_DEBUG", "1")
     with pytest.raises(RuntimeError):
         run("card", "render", "pixel_poet")
@@ -129,10 +140,17 @@ def test_usage_errors_exit_2(run):
 
 def test_python_dash_m_and_console_script(cards, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-    by_module = subprocess.run([sys.executable, "-m", "hf_tweets", "card", "render", "pixel_poet"],
-                               capture_output=True, text=True, env=env, cwd=tmp_path)
+    by_module = subprocess.run(
+        [sys.executable, "-m", "hf_tweets", "card", "render", "pixel_poet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     script = os.path.join(os.path.dirname(sys.executable), "hf-tweets")
-    by_script = subprocess.run([script, "card", "render", "pixel_poet"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    by_script = subprocess.run(
+        [script, "card", "render", "pixel_poet"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert by_module.returncode == by_script.returncode == 0
     assert by_module.stdout == by_script.stdout == render(load_record(cards / "pixel_poet.yaml"))
     version = subprocess.run([script, "--version"], capture_output=True, text=True)

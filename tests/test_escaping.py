@@ -10,11 +10,12 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
-from conftest import THREE, make_record
 from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import dump_record
 from hf_tweets.cards.render import render
+
+from conftest import THREE, make_record
 
 HOSTILE = [
     "</div><script>alert(1)</script>",

@@ -12,11 +12,11 @@ import subprocess
 
 import pytest
 
-from conftest import REPO_ROOT, SEED_CARDS, make_record
-from hf_tweets.training.prepare import check_prepared
 from hf_tweets.cards.record import load_record, save_record
-from test_republish import cards, changed_template  # noqa: F401 - fixtures
-from test_republish import republish
+from hf_tweets.training.prepare import check_prepared
+
+from conftest import REPO_ROOT, SEED_CARDS, make_record
+from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
 from tiny_model import build_tiny_model
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
@@ -27,7 +27,9 @@ def disk(tmp_path, monkeypatch):
     """A 4 MiB tmpfs as the working folder; ``disk.fill()`` uses up its last block, ``disk.free()`` gives it back."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or done.returncode}); run as root")
     monkeypatch.chdir(mount)
@@ -130,5 +132,8 @@ def test_republish_on_a_full_disk_keeps_the_journal_whole(run, hub, disk, tmp_pa
     code, out, _ = republish(run)
     assert code == 0 and "6 unchanged" in out  # every commit landed before the disk refused: none is made twice
     assert all(len(hub.repo(f"huggingtweets/bot{i}").commits) == 3 for i in range(6))
-    assert all(load_record(disk.path / "cards" / f"bot{i}.yaml").published().commit == hub.repo(f"huggingtweets/bot{i}").head.sha
-               for i in range(6))
+    assert all(
+        load_record(disk.path / "cards" / f"bot{i}.yaml").published().commit
+        == hub.repo(f"huggingtweets/bot{i}").head.sha
+        for i in range(6)
+    )

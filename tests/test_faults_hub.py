@@ -1,5 +1,6 @@
-"""Fault suite: the Hub loses answers, drops connections, rate-limits and fails, on every write publish and republish
-make. Whatever happens, a commit is made once (or not at all, and the error says so), and the record says what is true."""
+"""Fault suite: the Hub loses answers, drops connections, rate-limits and fails, on every write publish and
+republish make. Whatever happens, a commit is made once (or not at all, and the error says so), and the record
+says what is true."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from hf_tweets.cards.record import load_record, save_record
+
 from hub import LoopbackHub
 from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
 from tiny_model import build_tiny_model

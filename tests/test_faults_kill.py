@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, SEED_CARDS, make_record
-from hf_tweets.training.prepare import check_prepared
 from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.training.prepare import check_prepared
+
+from conftest import REPO_ROOT, SEED_CARDS, make_record
 from test_republish import seed_repos
 from tiny_model import build_tiny_model
 
@@ -31,8 +32,14 @@ EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
 
 def child(n: int, log: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = os.environ | {"HF_TWEETS_RETRY_BASE": "0.01", "WANDB_MODE": "disabled"}
-    return subprocess.run([sys.executable, str(KILL_AT), str(n), str(log), "--", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(KILL_AT), str(n), str(log), "--", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def nothing_half_written(work: Path) -> None:
@@ -67,18 +74,29 @@ class Scenario:
 def _files(*globs):
     def state(work, hub):
         return {str(p.relative_to(work)): p.read_bytes() for g in globs for p in sorted(work.glob(g)) if p.is_file()}
+
     return state
 
 
 def _hub_and(*globs):
     def state(work, hub):
-        repos = {r: (len(hub.repo(r).commits), len(hub.repo(r).prs), sorted(
-            (p, e.sha256) for p, e in hub.repo(r).head.files.items())) for r in sorted(hub.store.repos)}
-        records = {p.name: load_record(p).model_dump(exclude={"training": {"train_seconds"}}) for p in (work / "cards").glob("*.yaml")}
+        repos = {
+            r: (
+                len(hub.repo(r).commits),
+                len(hub.repo(r).prs),
+                sorted((p, e.sha256) for p, e in hub.repo(r).head.files.items()),
+            )
+            for r in sorted(hub.store.repos)
+        }
+        records = {
+            p.name: load_record(p).model_dump(exclude={"training": {"train_seconds"}})
+            for p in (work / "cards").glob("*.yaml")
+        }
         heads = {r: hub.repo(r).head.sha for r in hub.store.repos}
         for data in records.values():  # a commit's sha has its time in it: compare "is the head", not the sha
             data["publish"] = {r: s["commit"] == heads.get(r) for r, s in data["publish"].items()}
         return repos, records, _files(*globs)(work, hub)
+
     return state
 
 
@@ -108,22 +126,36 @@ def _ran(work, hub, run):
 
 
 SCENARIOS = {
-    "card import": Scenario(["card", "import", *map(str, sorted(SEED_CARDS.iterdir()))], lambda w, h, r: None, _files("cards/*")),
+    "card import": Scenario(
+        ["card", "import", *map(str, sorted(SEED_CARDS.iterdir()))], lambda w, h, r: None, _files("cards/*")
+    ),
     "fetch --archive": Scenario(["fetch", "--archive", str(EXAMPLE)], lambda w, h, r: None, _files("data/raw/*")),
     "prepare": Scenario(["prepare", "pixel_poet"], _fetched, _files("data/pixel_poet/*", "cards/*")),
     "publish": Scenario(["publish", "pixel_poet", "--model-dir", "model"], _record_and_model, _hub_and()),
-    "republish": Scenario(["republish", "--max-commits-per-hour", "0", "--jobs", "1"], _seeded, _hub_and(),
-                          env={"HF_TWEETS_TEMPLATES_DIR": "templates"}),
+    "republish": Scenario(
+        ["republish", "--max-commits-per-hour", "0", "--jobs", "1"],
+        _seeded,
+        _hub_and(),
+        env={"HF_TWEETS_TEMPLATES_DIR": "templates"},
+    ),
     # Training runs take seconds each: kill with the temp file of each write ready (after its rename, the state is
     # the one a kill before the next write leaves), not twice per write as above.
-    "train": Scenario(["train", "pixel_poet", "--base-model", "tiny", "--epochs", "1", "--wandb", "off"], _prepared,
-                      lambda work, hub: (load_record(work / "cards" / "pixel_poet.yaml").training.model_dump(
-                          exclude={"train_seconds"}), (work / "out" / "pixel_poet" / "model.safetensors").is_file()),
-                      only=("temp:", "staged:", "swapping:")),
+    "train": Scenario(
+        ["train", "pixel_poet", "--base-model", "tiny", "--epochs", "1", "--wandb", "off"],
+        _prepared,
+        lambda work, hub: (
+            load_record(work / "cards" / "pixel_poet.yaml").training.model_dump(exclude={"train_seconds"}),
+            (work / "out" / "pixel_poet" / "model.safetensors").is_file(),
+        ),
+        only=("temp:", "staged:", "swapping:"),
+    ),
     # The stages after training (samples, thumbnail, card, publish); training itself is the scenario above.
-    "run --publish": Scenario(["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off",
-                               "--publish"], _ran, _hub_and("out/pixel_poet/README.md"),
-                              only=("temp:cards/", "temp:out/", "commit:")),
+    "run --publish": Scenario(
+        ["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish"],
+        _ran,
+        _hub_and("out/pixel_poet/README.md"),
+        only=("temp:cards/", "temp:out/", "commit:"),
+    ),
 }
 
 
@@ -148,8 +180,11 @@ def test_kill_9_at_every_write_loses_nothing_and_a_rerun_finishes(name, tmp_path
     done = child(0, log, scenario.args, work)
     assert done.returncode == 0, done.stderr[-2000:]
     expected = scenario.state(work, hub)
-    points = [(n, label) for n, label in enumerate(log.read_text().splitlines(), 1)
-              if not scenario.only or any(part in label for part in scenario.only)]
+    points = [
+        (n, label)
+        for n, label in enumerate(log.read_text().splitlines(), 1)
+        if not scenario.only or any(part in label for part in scenario.only)
+    ]
     assert points, "the command made no write"
     for n, label in points:
         work = fresh(tmp_path / "work")

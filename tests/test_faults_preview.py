@@ -18,12 +18,13 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, SINGLE, THREE
 from hf_tweets.cards import preview
-from hf_tweets.errors import HfTweetsError, UnsafePathError
-from hf_tweets.fsutil import child
 from hf_tweets.cards.preview import serve
 from hf_tweets.cards.record import load_record
+from hf_tweets.errors import HfTweetsError, UnsafePathError
+from hf_tweets.fsutil import child
+
+from conftest import REPO_ROOT, SINGLE, THREE
 
 NON_RECORD = "secret: VICTIM-SECRET-5678\nusers: VICTIM-SECRET-5678\n"  # users: makes validation quote the value
 HUGE = "7" * 5000
@@ -44,8 +45,12 @@ def _victim() -> dict:
 def _start(cards: Path, names: list[str] | None = None) -> int:
     started = threading.Event()
     found = {}
-    threading.Thread(target=serve, args=(names or [], cards),
-                     kwargs={"ready": lambda url: (found.update(url=url), started.set())}, daemon=True).start()
+    threading.Thread(
+        target=serve,
+        args=(names or [], cards),
+        kwargs={"ready": lambda url: (found.update(url=url), started.set())},
+        daemon=True,
+    ).start()
     assert started.wait(10), "the preview server did not start"
     return int(found["url"].rstrip("/").rsplit(":", 1)[1])
 
@@ -58,7 +63,10 @@ def site(tmp_path, monkeypatch) -> tuple[int, Path]:
     _write(cards / "alpha-mid_1-zeta_z.yaml", THREE)
     _write(cards / "secret.yaml", NON_RECORD)
     _write(cards / "baddate.yaml", yaml.safe_dump(SINGLE, sort_keys=False) + "training:\n  oldest_tweet: 2021-02-30\n")
-    _write(cards / "bigcount.yaml", yaml.safe_dump(SINGLE, sort_keys=False).replace("downloaded: 3200", f"downloaded: {HUGE}"))
+    _write(
+        cards / "bigcount.yaml",
+        yaml.safe_dump(SINGLE, sort_keys=False).replace("downloaded: 3200", f"downloaded: {HUGE}"),
+    )
     _write(other / "victim.yaml", _victim())
     _write(other / "secret.yaml", NON_RECORD)
     templates = tmp_path / "templates"
@@ -87,33 +95,36 @@ def assert_nothing_planted(body: str) -> None:
     assert "Traceback" not in body
 
 
-@pytest.mark.parametrize("path, status, shown", [
-    ("/", 200, "Pixel Poet"),
-    ("/card/pixel_poet", 200, "Pixel Poet"),
-    ("/card/pixel_poet?x=1", 200, "Pixel Poet"),
-    ("/card/pixel%5Fpoet", 200, "Pixel Poet"),  # percent-encoded letters of a good name are fine
-    ("/card/nope", 404, "nope"),
-    ("/card/pixel_poet.yaml", 404, "pixel_poet.yaml"),
-    ("/elsewhere", 404, "not found"),
-    ("/card/secret", 500, "hf-tweets card check"),  # a non-record in the folder: named, not quoted
-    ("/card/baddate", 500, "hf-tweets card check"),  # 2021-02-30 fails inside the YAML parser
-    ("/card/bigcount", 500, "hf-tweets card check"),  # so does a 5,000-digit number
-    ("/card/../other/victim", 400, "bad name"),
-    ("/card/..%2Fother%2Fvictim", 400, "bad name"),
-    ("/card/%2E%2E%2Fother%2Fvictim", 400, "bad name"),
-    ("/card/../other/secret", 400, "bad name"),
-    ("/card/{other}/victim", 400, "bad name"),  # /card//tmp/...: an absolute path
-    ("/card/{other_quoted}%2Fvictim", 400, "bad name"),
-    ("/card/{other_quoted}%2Fsecret", 400, "bad name"),
-    ("/card/%00", 400, "bad name"),
-    ("/card/pixel_poet%00", 400, "bad name"),
-    ("/card/" + "a" * 300, 400, "bad name"),
-    ("/card/" + "a" * 97, 400, "bad name"),
-    ("/card/", 400, "bad name"),
-    ("/card/.hidden", 400, "bad name"),
-    ("/card/a/b", 400, "bad name"),
-    ("/card/%ff%fe", 400, "bad name"),
-])
+@pytest.mark.parametrize(
+    "path, status, shown",
+    [
+        ("/", 200, "Pixel Poet"),
+        ("/card/pixel_poet", 200, "Pixel Poet"),
+        ("/card/pixel_poet?x=1", 200, "Pixel Poet"),
+        ("/card/pixel%5Fpoet", 200, "Pixel Poet"),  # percent-encoded letters of a good name are fine
+        ("/card/nope", 404, "nope"),
+        ("/card/pixel_poet.yaml", 404, "pixel_poet.yaml"),
+        ("/elsewhere", 404, "not found"),
+        ("/card/secret", 500, "hf-tweets card check"),  # a non-record in the folder: named, not quoted
+        ("/card/baddate", 500, "hf-tweets card check"),  # 2021-02-30 fails inside the YAML parser
+        ("/card/bigcount", 500, "hf-tweets card check"),  # so does a 5,000-digit number
+        ("/card/../other/victim", 400, "bad name"),
+        ("/card/..%2Fother%2Fvictim", 400, "bad name"),
+        ("/card/%2E%2E%2Fother%2Fvictim", 400, "bad name"),
+        ("/card/../other/secret", 400, "bad name"),
+        ("/card/{other}/victim", 400, "bad name"),  # /card//tmp/...: an absolute path
+        ("/card/{other_quoted}%2Fvictim", 400, "bad name"),
+        ("/card/{other_quoted}%2Fsecret", 400, "bad name"),
+        ("/card/%00", 400, "bad name"),
+        ("/card/pixel_poet%00", 400, "bad name"),
+        ("/card/" + "a" * 300, 400, "bad name"),
+        ("/card/" + "a" * 97, 400, "bad name"),
+        ("/card/", 400, "bad name"),
+        ("/card/.hidden", 400, "bad name"),
+        ("/card/a/b", 400, "bad name"),
+        ("/card/%ff%fe", 400, "bad name"),
+    ],
+)
 def test_a_hostile_path_gets_its_status_and_no_file_content(site, path, status, shown):
     port, other = site
     path = path.format(other=other, other_quoted=quote(str(other), safe=""))
@@ -158,25 +169,28 @@ def test_an_unexpected_error_answers_500_without_its_text(site, monkeypatch, pag
     assert fetch(port, "/card/pixel_poet")[0] == 200  # the server still answers
 
 
-@pytest.mark.parametrize("hosts, status", [
-    (("127.0.0.1:{port}",), 200),
-    (("127.0.0.1",), 200),
-    (("localhost:{port}",), 200),
-    (("localhost",), 200),
-    (("[::1]:{port}",), 200),
-    (("[::1]",), 200),
-    (("evil.example",), 400),
-    (("evil.example:{port}",), 400),
-    (("127.0.0.1.evil.example:{port}",), 400),  # DNS rebinding names the attacker's host
-    (("localhost.evil.example",), 400),
-    (("evil.localhost",), 400),
-    (("127.0.0.1:{port}@evil.example",), 400),
-    (("127.0.0.1:http",), 400),
-    (("::1",), 400),
-    (("",), 400),
-    ((), 400),  # no Host at all
-    (("127.0.0.1:{port}", "evil.example"), 400),  # two of them
-])
+@pytest.mark.parametrize(
+    "hosts, status",
+    [
+        (("127.0.0.1:{port}",), 200),
+        (("127.0.0.1",), 200),
+        (("localhost:{port}",), 200),
+        (("localhost",), 200),
+        (("[::1]:{port}",), 200),
+        (("[::1]",), 200),
+        (("evil.example",), 400),
+        (("evil.example:{port}",), 400),
+        (("127.0.0.1.evil.example:{port}",), 400),  # DNS rebinding names the attacker's host
+        (("localhost.evil.example",), 400),
+        (("evil.localhost",), 400),
+        (("127.0.0.1:{port}@evil.example",), 400),
+        (("127.0.0.1:http",), 400),
+        (("::1",), 400),
+        (("",), 400),
+        ((), 400),  # no Host at all
+        (("127.0.0.1:{port}", "evil.example"), 400),  # two of them
+    ],
+)
 def test_only_loopback_host_names_are_served(site, hosts, status):
     port, _ = site
     got, content_type, body = fetch(port, "/card/pixel_poet", tuple(h.format(port=port) for h in hosts))
@@ -218,7 +232,9 @@ def no_listening(monkeypatch) -> list:
     return reached
 
 
-@pytest.mark.parametrize("name", ["../other/victim", "/tmp/x", "a/b", "..", ".hidden", "", "a" * 300, "x\x00y", "my card"])
+@pytest.mark.parametrize(
+    "name", ["../other/victim", "/tmp/x", "a/b", "..", ".hidden", "", "a" * 300, "x\x00y", "my card"]
+)
 def test_a_bad_name_on_the_command_line_stops_before_the_server(run, tmp_path, no_listening, name):
     cards = tmp_path / "cards"
     with pytest.raises(UnsafePathError) as error:

@@ -8,9 +8,10 @@ import stat
 
 import pytest
 
-from conftest import SEED_CARDS, SINGLE, make_record
-from hf_tweets.errors import RecordError, WriteError
 from hf_tweets.cards.record import dump_record, load_record, save_record
+from hf_tweets.errors import RecordError, WriteError
+
+from conftest import SEED_CARDS, SINGLE, make_record
 
 GOOD = dump_record(make_record())
 
@@ -22,28 +23,68 @@ def _with(line: str, after: str = "language: en\n") -> str:
 
 HOSTILE = [
     # (what, the record's text, words the one-line error must hold)
-    ("duplicate key", _with("license: apache-2.0\n"), "line 5: 'license' is set twice (lines 4 and 5); keep one of them"),
-    ("duplicate nested key", GOOD.replace("    downloaded: 3200\n", "    downloaded: 3200\n    downloaded: 3300\n"),
-     "'downloaded' is set twice"),
-    ("lone surrogate", GOOD.replace("widget_prompt: My dream is", 'widget_prompt: "\\ud800 hi"'),
-     "line 6: holds a broken character escape (such as \\ud800, half of a character); remove it"),
-    ("surrogate in a hyper-parameter", GOOD + 'training:\n  hyperparameters:\n    note: "\\udfff"\n', "line 19: holds a broken character escape"),
-    ("impossible date", GOOD + "training:\n  oldest_tweet: 2021-02-30\n",
-     "training.oldest_tweet: must be a date, YYYY-MM-DD (got '2021-02-30')"),
-    ("5,000-digit count", GOOD.replace("downloaded: 3200", "downloaded: " + "9" * 5000),
-     "users[0].counts.downloaded: must be a whole number (got a 5,000-digit number)"),
-    ("count beyond belief", GOOD.replace("downloaded: 3200", "downloaded: 99999999999999").replace("kept: 2500", "kept: 99999999999299"),
-     "users[0].counts.downloaded: is too large to be right"),
-    ("20 MB display name", GOOD.replace("display_name: Pixel Poet", "display_name: " + "x" * 20_000_000),
-     "users[0].display_name: is 20,000,000 characters long; keep it under 200"),
-    ("list as a hyper-parameter", GOOD + "training:\n  hyperparameters:\n    lr: [1, 2]\n",
-     "training.hyperparameters.lr: must be a number, true/false or a line of text (got [1, 2])"),
-    ("infinite hyper-parameter", GOOD + "training:\n  hyperparameters:\n    lr: .inf\n",
-     "training.hyperparameters.lr: is inf; give a finite number"),
-    ("nested 50,000 deep", _with("samples: " + "[" * 50_000 + "]" * 50_000 + "\n"), "is nested more than 100 levels deep"),
+    (
+        "duplicate key",
+        _with("license: apache-2.0\n"),
+        "line 5: 'license' is set twice (lines 4 and 5); keep one of them",
+    ),
+    (
+        "duplicate nested key",
+        GOOD.replace("    downloaded: 3200\n", "    downloaded: 3200\n    downloaded: 3300\n"),
+        "'downloaded' is set twice",
+    ),
+    (
+        "lone surrogate",
+        GOOD.replace("widget_prompt: My dream is", 'widget_prompt: "\\ud800 hi"'),
+        "line 6: holds a broken character escape (such as \\ud800, half of a character); remove it",
+    ),
+    (
+        "surrogate in a hyper-parameter",
+        GOOD + 'training:\n  hyperparameters:\n    note: "\\udfff"\n',
+        "line 19: holds a broken character escape",
+    ),
+    (
+        "impossible date",
+        GOOD + "training:\n  oldest_tweet: 2021-02-30\n",
+        "training.oldest_tweet: must be a date, YYYY-MM-DD (got '2021-02-30')",
+    ),
+    (
+        "5,000-digit count",
+        GOOD.replace("downloaded: 3200", "downloaded: " + "9" * 5000),
+        "users[0].counts.downloaded: must be a whole number (got a 5,000-digit number)",
+    ),
+    (
+        "count beyond belief",
+        GOOD.replace("downloaded: 3200", "downloaded: 99999999999999").replace("kept: 2500", "kept: 99999999999299"),
+        "users[0].counts.downloaded: is too large to be right",
+    ),
+    (
+        "20 MB display name",
+        GOOD.replace("display_name: Pixel Poet", "display_name: " + "x" * 20_000_000),
+        "users[0].display_name: is 20,000,000 characters long; keep it under 200",
+    ),
+    (
+        "list as a hyper-parameter",
+        GOOD + "training:\n  hyperparameters:\n    lr: [1, 2]\n",
+        "training.hyperparameters.lr: must be a number, true/false or a line of text (got [1, 2])",
+    ),
+    (
+        "infinite hyper-parameter",
+        GOOD + "training:\n  hyperparameters:\n    lr: .inf\n",
+        "training.hyperparameters.lr: is inf; give a finite number",
+    ),
+    (
+        "nested 50,000 deep",
+        _with("samples: " + "[" * 50_000 + "]" * 50_000 + "\n"),
+        "is nested more than 100 levels deep",
+    ),
     ("compact nesting", _with("samples:\n" + "- " * 50_000 + "x\n"), "is nested more than 100 levels deep"),
     ("bad explicit tag", _with("samples: !!timestamp 2021-02-30\n"), "has a value YAML cannot read"),
-    ("binary", GOOD.replace("widget_prompt: My dream is", "widget_prompt: !!binary aGVsbG8="), "line 6: holds binary data (!!binary); a record holds text"),
+    (
+        "binary",
+        GOOD.replace("widget_prompt: My dream is", "widget_prompt: !!binary aGVsbG8="),
+        "line 6: holds binary data (!!binary); a record holds text",
+    ),
     ("not UTF-8", None, "is not UTF-8 text; save it as UTF-8"),
 ]
 
@@ -127,7 +168,10 @@ def test_a_failed_write_names_the_file_and_the_next_cards_still_go_in(run, tmp_p
     code, out, err = run("card", "import", *[str(p) for p in sorted(SEED_CARDS.iterdir())])
     assert code == 1
     assert "cards/mike_massive.yaml: could not be written (No space left on device)" in err and "free some space" in err
-    assert sorted(p.name for p in (tmp_path / "cards").iterdir()) == ["dril-gnomeszs-s4m31p4n.yaml", "the___missile.yaml"]
+    assert sorted(p.name for p in (tmp_path / "cards").iterdir()) == [
+        "dril-gnomeszs-s4m31p4n.yaml",
+        "the___missile.yaml",
+    ]
 
 
 def test_files_get_the_umask_mode_and_keep_their_own(run, tmp_path):
@@ -175,10 +219,15 @@ def test_a_model_folder_is_swapped_in_whole(tmp_path):
     with pytest.raises(RuntimeError), staged_folder(target) as staging:
         (staging / "model.safetensors").write_text("half")
         raise RuntimeError("the save failed half-way")
-    assert (target / "model.safetensors").read_text() == "old" and sorted(p.name for p in target.parent.iterdir()) == ["bot"]
+    assert (target / "model.safetensors").read_text() == "old" and sorted(p.name for p in target.parent.iterdir()) == [
+        "bot"
+    ]
     with staged_folder(target) as staging:
         (staging / "model.safetensors").write_text("new")
-    assert sorted(p.name for p in target.iterdir()) == ["model.safetensors"] and (target / "model.safetensors").read_text() == "new"
+    assert (
+        sorted(p.name for p in target.iterdir()) == ["model.safetensors"]
+        and (target / "model.safetensors").read_text() == "new"
+    )
 
 
 @pytest.mark.parametrize("complete", [True, False], ids=["killed between the renames", "killed while saving"])

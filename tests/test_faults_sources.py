@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 import vcr
 import yaml
-
-from archive_factory import js, made_up_tweets, tweet, write_archive
 from cassettes.make_cassettes import PAGE3, USER, lookup, timeline
+
+from hf_tweets import text
 from hf_tweets.errors import UnsafePathError
 from hf_tweets.sources import posts
-from hf_tweets import text
 from hf_tweets.sources.posts import load_posts, load_profile, profile_path, raw_path
 from hf_tweets.training.prepare import prepare
+
+from archive_factory import js, made_up_tweets, tweet, write_archive
 
 MB = 1024 * 1024
 
@@ -75,8 +76,13 @@ def test_archive_username_must_be_an_x_handle(run, tmp_path, username, as_zip):
 
 
 def test_archive_without_a_username_is_refused(run, tmp_path):
-    write_zip(tmp_path / "a.zip", {"data/tweets.js": js("tweets", 0, made_up_tweets(3)),
-                                   "data/account.js": js("account", 0, [{"account": {"accountId": "1"}}])})
+    write_zip(
+        tmp_path / "a.zip",
+        {
+            "data/tweets.js": js("tweets", 0, made_up_tweets(3)),
+            "data/account.js": js("account", 0, [{"account": {"accountId": "1"}}]),
+        },
+    )
     assert "a.zip:data/account.js: has no username; " in refused(run, tmp_path, "--archive", "a.zip")
 
 
@@ -86,13 +92,16 @@ def test_handle_option_must_be_an_x_handle(run, tmp_path, handle, source):
     write_archive(tmp_path / "a.zip", made_up_tweets(3))
     (tmp_path / "tweets.js").write_text(js("tweets", 0, made_up_tweets(3)), encoding="utf-8")
     (tmp_path / "p.jsonl").write_text('{"text": "a made up post"}\n', encoding="utf-8")
-    args = {"archive": ["--archive", "a.zip"], "bare tweets.js": ["--archive", "tweets.js"], "from": ["--from", "p.jsonl"]}
+    args = {
+        "archive": ["--archive", "a.zip"],
+        "bare tweets.js": ["--archive", "tweets.js"],
+        "from": ["--from", "p.jsonl"],
+    }
     err = refused(run, tmp_path, *args[source], "--handle", handle)
     assert f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores" in err
 
 
-@pytest.mark.parametrize("handle", ["../../x", "/abs/x", "a/b", "", ".", "..", "x" * 16, "ok\u0000", 123],
-                         ids=repr)
+@pytest.mark.parametrize("handle", ["../../x", "/abs/x", "a/b", "", ".", "..", "x" * 16, "ok\u0000", 123], ids=repr)
 @pytest.mark.parametrize("path", [raw_path, profile_path], ids=["raw_path", "profile_path"])
 def test_store_paths_stay_in_data_raw(tmp_path, path, handle):
     with pytest.raises(UnsafePathError):
@@ -144,10 +153,13 @@ def test_folder_archive_reads_only_regular_files(run, tmp_path):
 
 # --- 2. zip bombs -----------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory) -> Path:
     """1.5 GB in the real case; 50 MB of zeros here (ratio ~1000) is as telling and quick to build."""
-    return write_zip(tmp_path_factory.mktemp("bomb") / "bomb.zip", {"data/tweets.js": b"0" * (50 * MB), "data/account.js": ACCOUNT})
+    return write_zip(
+        tmp_path_factory.mktemp("bomb") / "bomb.zip", {"data/tweets.js": b"0" * (50 * MB), "data/account.js": ACCOUNT}
+    )
 
 
 def fetch_traced(run, *args) -> tuple[int, str, int]:
@@ -192,16 +204,18 @@ def test_total_inflated_size_is_capped(run, tmp_path, monkeypatch, parts):
 def test_total_size_cap_applies_to_folders_and_bare_files(run, tmp_path, monkeypatch):
     (tmp_path / "tweets.js").write_text(js("tweets", 0, made_up_tweets(2000)), encoding="utf-8")
     monkeypatch.setenv("HF_TWEETS_ARCHIVE_MAX_BYTES", "300000")
-    assert "add up to more than 300,000 bytes" in refused(run, tmp_path, "--archive", "tweets.js", "--handle", "pixel_poet")
+    assert "add up to more than 300,000 bytes" in refused(
+        run, tmp_path, "--archive", "tweets.js", "--handle", "pixel_poet"
+    )
 
 
 def patch_central_directory(path: Path, name: str, offset: int, value: int) -> None:
     """Overwrite one 4-byte field of ``name``'s central directory entry (20: packed size, 24: inflated size)."""
     raw = bytearray(path.read_bytes())
     start = raw.find(b"PK\x01\x02")
-    while raw[start + 46:start + 46 + len(name)] != name.encode():
+    while raw[start + 46 : start + 46 + len(name)] != name.encode():
         start = raw.find(b"PK\x01\x02", start + 4)
-    raw[start + offset:start + offset + 4] = struct.pack("<I", value)
+    raw[start + offset : start + offset + 4] = struct.pack("<I", value)
     path.write_bytes(bytes(raw))
 
 
@@ -209,7 +223,11 @@ def patch_central_directory(path: Path, name: str, offset: int, value: int) -> N
     "offset, value, message",
     [
         (24, 1000, "the zip is damaged"),  # says it inflates to 1,000 bytes: zipfile stops there, and the CRC fails
-        (20, 0xFFFFFFF0, "the zip is damaged (it ends too early)"),  # says it is packed in 4 GB: zipfile reads past the end
+        (
+            20,
+            0xFFFFFFF0,
+            "the zip is damaged (it ends too early)",
+        ),  # says it is packed in 4 GB: zipfile reads past the end
         (24, 0xFFFFFFF0, "inflates more than 100 times its packed size"),  # declared sizes are not what is counted
     ],
     ids=["small inflated size", "huge packed size", "huge inflated size"],
@@ -266,13 +284,31 @@ def test_dates_are_parsed_into_the_store_format(value, stored):
     assert posts.parse_date(stored) == stored
 
 
-NOT_DATES = ["yesterday", "2021-02-30", "2021-13-01", "2021-03-04T24:00:00Z", "Wed Feb 30 16:17:23 +0000 2021",
-             "Wed Mar 03 25:17:23 +0000 2021", "Wed Foo 03 16:17:23 +0000 2021", "Wed Mar 03 16:17:23 +0000 21",
-             "Wed Mar 03 16:17:23 UTC 2021", "2021-03-04T16:17:23+25:00", "03/04/2021", "1614788243", 1614788243,
-             "Sun Feb 29 12:00:00 +0000 2021", "Wed Mar 03 16:17:23 +0000 \uff12\uff10\uff12\uff11", "\uff12\uff10\uff12\uff11-03-04",
-             "Wed Mar 03 16:17:233 +0000 202", "Wed Mar 03 16:17:23 +0000 0000", "2021-03-04T16:17:23Z later",
-             "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", ["2021-03-04"],
-             "2021-03-04" * 1000]
+NOT_DATES = [
+    "yesterday",
+    "2021-02-30",
+    "2021-13-01",
+    "2021-03-04T24:00:00Z",
+    "Wed Feb 30 16:17:23 +0000 2021",
+    "Wed Mar 03 25:17:23 +0000 2021",
+    "Wed Foo 03 16:17:23 +0000 2021",
+    "Wed Mar 03 16:17:23 +0000 21",
+    "Wed Mar 03 16:17:23 UTC 2021",
+    "2021-03-04T16:17:23+25:00",
+    "03/04/2021",
+    "1614788243",
+    1614788243,
+    "Sun Feb 29 12:00:00 +0000 2021",
+    "Wed Mar 03 16:17:23 +0000 \uff12\uff10\uff12\uff11",
+    "\uff12\uff10\uff12\uff11-03-04",
+    "Wed Mar 03 16:17:233 +0000 202",
+    "Wed Mar 03 16:17:23 +0000 0000",
+    "2021-03-04T16:17:23Z later",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    ["2021-03-04"],
+    "2021-03-04" * 1000,
+]
 
 
 @pytest.mark.parametrize("value", NOT_DATES, ids=lambda v: repr(v)[:40])
@@ -283,24 +319,32 @@ def test_what_is_not_a_date_is_refused(value):
 
 def test_archive_dates_in_other_formats_are_stored_in_the_store_format_and_prepare_works(run, tmp_path):
     tweets = [tweet(i, f"made up post number {i} about clouds and spoons") for i in range(4)]
-    for item, created in zip(tweets, ["Wed Mar 3 16:17:23 +0000 2021", "2013-01-31 17:42:33 +0000",
-                                      "2020-05-06T07:08:09.123Z", ""]):
+    dates = ["Wed Mar 3 16:17:23 +0000 2021", "2013-01-31 17:42:33 +0000", "2020-05-06T07:08:09.123Z", ""]
+    for item, created in zip(tweets, dates, strict=True):
         item["tweet"]["created_at"] = created
     write_archive(tmp_path / "a.zip", tweets)
     assert run("fetch", "--archive", "a.zip")[0] == 0
     stored = {p.id: p.created_at for p in load_posts(tmp_path / "data", "pixel_poet")}
-    assert stored == {"1000000": "2021-03-03T16:17:23Z", "1000001": "2013-01-31T17:42:33Z",
-                      "1000002": "2020-05-06T07:08:09Z", "1000003": ""}
+    assert stored == {
+        "1000000": "2021-03-03T16:17:23Z",
+        "1000001": "2013-01-31T17:42:33Z",
+        "1000002": "2020-05-06T07:08:09Z",
+        "1000003": "",
+    }
     prepare("pixel_poet", tmp_path / "data", tmp_path / "cards", min_chars=0)
     record = (tmp_path / "cards" / "pixel_poet.yaml").read_text()
     assert "oldest_tweet: 2013-01-31" in record and "newest_tweet: 2021-03-03" in record
 
 
 def test_file_dates_are_stored_in_the_store_format(run, tmp_path):
-    rows = [{"id": "1", "text": "made up post one about soup", "created_at": "2021/03/04"},
-            {"id": "2", "text": "made up post two about soup", "created_at": "2021-03-05 10:00:00 +0100"}]
+    rows = [
+        {"id": "1", "text": "made up post one about soup", "created_at": "2021/03/04"},
+        {"id": "2", "text": "made up post two about soup", "created_at": "2021-03-05 10:00:00 +0100"},
+    ]
     (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    (tmp_path / "p.csv").write_text("id,text,created_at\n3,made up post three,Wed Mar 3 16:17:23 +0000 2021\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text(
+        "id,text,created_at\n3,made up post three,Wed Mar 3 16:17:23 +0000 2021\n", encoding="utf-8"
+    )
     assert run("fetch", "--from", "p.jsonl", "--handle", "writer")[0] == 0
     assert run("fetch", "--from", "p.csv", "--handle", "writer")[0] == 0
     stored = {p.id: p.created_at for p in load_posts(tmp_path / "data", "writer")}
@@ -327,7 +371,7 @@ URLS = [
     ("https://example.com/caf\u00e9.jpg", "https://example.com/caf%C3%A9.jpg"),
     ("https://example.com/100%.jpg", "https://example.com/100%25.jpg"),
     ("https://example.com/%41ok", "https://example.com/%41ok"),
-    ("https://example.com/\"><script>", "https://example.com/%22%3E%3Cscript%3E"),
+    ('https://example.com/"><script>', "https://example.com/%22%3E%3Cscript%3E"),
     ("https://example.com/a\nb", "https://example.com/a%0Ab"),
     ("https://example.com/\ud800", "https://example.com/%EF%BF%BD"),
     ("  https://example.com/x  ", "https://example.com/x"),
@@ -354,7 +398,10 @@ def test_clean_url(url, cleaned):
 @pytest.mark.parametrize(
     "avatar, stored",
     [
-        ("https://pbs.twimg.com/profile_images/1/it's_normal.jpg", "https://pbs.twimg.com/profile_images/1/it%27s_400x400.jpg"),
+        (
+            "https://pbs.twimg.com/profile_images/1/it's_normal.jpg",
+            "https://pbs.twimg.com/profile_images/1/it%27s_400x400.jpg",
+        ),
         ("http://pbs.twimg.com/profile_images/1/a_normal.jpg", "http://pbs.twimg.com/profile_images/1/a_400x400.jpg"),
         ("javascript:alert(1)", None),
         ("https://example.com/" + "a" * 3000, None),
@@ -370,6 +417,7 @@ def test_archive_avatars_are_clean_urls_or_none(run, tmp_path, avatar, stored):
 
 
 # --- 5. lone surrogates, deep nesting, duplicates, long names ---------------------------------------------------------
+
 
 def test_lone_surrogates_become_replacement_characters_and_pairs_stay_emoji(run, tmp_path):
     tweets = [tweet(1, "lone SURROGATE here"), tweet(2, "pair PAIR here")]
@@ -392,20 +440,52 @@ def test_lone_surrogates_in_a_file(run, tmp_path):
 @pytest.mark.parametrize(
     "files, message",
     [
-        ({"data/tweets.js": "window.YTD.tweets.part0 = " + "[" * 100_000}, "a.zip:data/tweets.js: is nested too deeply; is it"),
-        ({"data/tweets.js": "window.YTD.tweets.part0 = [{\"tweet\": {\"id_str\": \"1\", \"full_text\": \"x\", \"entities\": "
-                            + "[" * 100_000 + "]" * 100_000 + "}}]"}, "a.zip:data/tweets.js: is nested too deeply"),
-        ({"data/tweets.js": js("tweets", 0, [tweet(1, "x")]), "data/account.js": "window.YTD.account.part0 = " + "{\"a\":" * 100_000},
-         "a.zip:data/account.js: is nested too deeply"),
-        ({"data/tweets.js": "window.YTD.tweets.part0 = [" + "1" * 5000 + "]"},
-         "a.zip:data/tweets.js: the array after '=' is not valid JSON"),
-        ({"data/tweets.js": "window.YTD.tweets.part0 = [{\"tweet\": {\"id_str\": [1], \"full_text\": \"x\"}}]"},
-         "a.zip:data/tweets.js: a tweet's id_str [1] is not an id"),
-        ({"data/tweets.js": "window.YTD.tweets.part0 = [{\"tweet\": {\"id_str\": \"1\", \"full_text\": \"x\", \"created_at\": 5}}]"},
-         "a.zip:data/tweets.js: tweet 1: created_at 5 is not a date"),
+        (
+            {"data/tweets.js": "window.YTD.tweets.part0 = " + "[" * 100_000},
+            "a.zip:data/tweets.js: is nested too deeply; is it",
+        ),
+        (
+            {
+                "data/tweets.js": 'window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "x", "entities": '
+                + "[" * 100_000
+                + "]" * 100_000
+                + "}}]"
+            },
+            "a.zip:data/tweets.js: is nested too deeply",
+        ),
+        (
+            {
+                "data/tweets.js": js("tweets", 0, [tweet(1, "x")]),
+                "data/account.js": "window.YTD.account.part0 = " + '{"a":' * 100_000,
+            },
+            "a.zip:data/account.js: is nested too deeply",
+        ),
+        (
+            {"data/tweets.js": "window.YTD.tweets.part0 = [" + "1" * 5000 + "]"},
+            "a.zip:data/tweets.js: the array after '=' is not valid JSON",
+        ),
+        (
+            {"data/tweets.js": 'window.YTD.tweets.part0 = [{"tweet": {"id_str": [1], "full_text": "x"}}]'},
+            "a.zip:data/tweets.js: a tweet's id_str [1] is not an id",
+        ),
+        (
+            {
+                "data/tweets.js": "window.YTD.tweets.part0 = "
+                '[{"tweet": {"id_str": "1", "full_text": "x", "created_at": 5}}]'
+            },
+            "a.zip:data/tweets.js: tweet 1: created_at 5 is not a date",
+        ),
         ({"data/tweets.js": b"window.YTD.tweets.part0 = [\xff]"}, "a.zip:data/tweets.js: is not UTF-8 text"),
     ],
-    ids=["nested array", "nested inside a tweet", "nested account", "huge number", "id is a list", "date is a number", "not utf-8"],
+    ids=[
+        "nested array",
+        "nested inside a tweet",
+        "nested account",
+        "huge number",
+        "id is a list",
+        "date is a number",
+        "not utf-8",
+    ],
 )
 def test_malformed_archive_parts(run, tmp_path, files, message):
     write_zip(tmp_path / "a.zip", files)
@@ -416,7 +496,7 @@ def test_damaged_compressed_data(run, tmp_path):
     write_archive(tmp_path / "a.zip", made_up_tweets(200))
     raw = bytearray((tmp_path / "a.zip").read_bytes())
     start = 30 + len("data/tweets.js") + 200  # inside the first member's deflate stream
-    raw[start:start + 20] = bytes(20)
+    raw[start : start + 20] = bytes(20)
     (tmp_path / "a.zip").write_bytes(bytes(raw))
     assert "a.zip: the zip is damaged" in refused(run, tmp_path, "--archive", "a.zip")
 
@@ -427,10 +507,12 @@ def test_unsupported_compression(run, tmp_path):
     for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # compression method 99 (AES) everywhere
         at = raw.find(signature)
         while at >= 0:
-            raw[at + offset:at + offset + 2] = struct.pack("<H", 99)
+            raw[at + offset : at + offset + 2] = struct.pack("<H", 99)
             at = raw.find(signature, at + 4)
     (tmp_path / "a.zip").write_bytes(bytes(raw))
-    assert "a.zip:data/tweets.js: is packed in a way hf-tweets cannot read" in refused(run, tmp_path, "--archive", "a.zip")
+    assert "a.zip:data/tweets.js: is packed in a way hf-tweets cannot read" in refused(
+        run, tmp_path, "--archive", "a.zip"
+    )
 
 
 @pytest.mark.parametrize("parts", [1, 2])
@@ -443,8 +525,12 @@ def test_duplicate_tweets_in_an_archive_count_once(run, tmp_path, parts):
 
 
 def test_duplicate_ids_in_a_file_count_once_and_the_first_stays(run, tmp_path):
-    rows = [{"id": "1", "text": "first made up text"}, {"id": "1", "text": "second made up text"},
-            {"text": "no id here"}, {"text": "no id here"}]
+    rows = [
+        {"id": "1", "text": "first made up text"},
+        {"id": "1", "text": "second made up text"},
+        {"text": "no id here"},
+        {"text": "no id here"},
+    ]
     (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert run("fetch", "--from", "p.jsonl", "--handle", "writer")[1] == "@writer: 2 new posts, 2 stored in data\n"
     assert {p.text for p in load_posts(tmp_path / "data", "writer")} == {"first made up text", "no id here"}
@@ -475,12 +561,20 @@ def test_display_names_are_one_clipped_line(run, tmp_path, display, stored):
 FILES = [
     ("p.jsonl", "[" * 100_000 + "\n", "p.jsonl: line 1 is nested too deeply"),
     ("p.jsonl", '{"text": "ok"}\n\n' + '{"text": ' + "[" * 100_000 + "\n", "p.jsonl: line 3 is nested too deeply"),
-    ("p.jsonl", '{"text": "ok"}\n{"text": "' + "x" * 2_000_000 + '"}\n', "p.jsonl: line 2 is 2,000,012 characters long"),
+    (
+        "p.jsonl",
+        '{"text": "ok"}\n{"text": "' + "x" * 2_000_000 + '"}\n',
+        "p.jsonl: line 2 is 2,000,012 characters long",
+    ),
     ("p.jsonl", "[1, 2]\n", "p.jsonl: line 1 is not a JSON object"),
     ("p.jsonl", '{"text": "ok"}\n"just a string"\n', "p.jsonl: line 2 is not a JSON object"),
     ("p.jsonl", '{"text": "ok"}\n\n{"texts": "ok"}\n', 'p.jsonl: line 3 has no "text"'),
     ("p.jsonl", '{"text": 5}\n', 'p.jsonl: line 1 has no "text"'),
-    ("p.jsonl", '{"text": "ok", "kind": ["post"]}\n', "p.jsonl: line 1: kind ['post'] must be one of post, retweet, reply"),
+    (
+        "p.jsonl",
+        '{"text": "ok", "kind": ["post"]}\n',
+        "p.jsonl: line 1: kind ['post'] must be one of post, retweet, reply",
+    ),
     ("p.jsonl", '{"text": "ok", "id": ["1"]}\n', "p.jsonl: line 1: id ['1'] is not an id"),
     ("p.jsonl", '{"text": "ok", "id": NaN}\n', "p.jsonl: line 1: id nan is not an id"),
     ("p.jsonl", '{"text": "ok", "id": true}\n', "p.jsonl: line 1: id True is not an id"),
@@ -526,9 +620,12 @@ def replay_user(tmp_path: Path, monkeypatch, user: dict, page: dict | None = Non
         item["response"]["body"]["string"] = json.dumps(page)
     folder = tmp_path / "cassettes"
     folder.mkdir(exist_ok=True)
-    (folder / "c.yaml").write_text(yaml.safe_dump({"interactions": items, "version": 1}, sort_keys=False), encoding="utf-8")
-    return vcr.VCR(cassette_library_dir=str(folder), record_mode="none",
-                   match_on=["method", "scheme", "host", "path", "query"]).use_cassette("c.yaml")
+    (folder / "c.yaml").write_text(
+        yaml.safe_dump({"interactions": items, "version": 1}, sort_keys=False), encoding="utf-8"
+    )
+    return vcr.VCR(
+        cassette_library_dir=str(folder), record_mode="none", match_on=["method", "scheme", "host", "path", "query"]
+    ).use_cassette("c.yaml")
 
 
 @pytest.mark.parametrize("username", HOSTILE_USERNAMES, ids=repr)
@@ -546,8 +643,11 @@ def test_api_answer_username_must_be_an_x_handle(run, tmp_path, monkeypatch, use
     "fields, display, avatar",
     [
         ({}, "Pixel Poet 🌙", "https://pbs.twimg.com/profile_images/1111/pixel_400x400.jpg"),
-        ({"profile_image_url": "https://pbs.twimg.com/profile_images/1111/it's_normal.jpg"}, "Pixel Poet 🌙",
-         "https://pbs.twimg.com/profile_images/1111/it%27s_400x400.jpg"),
+        (
+            {"profile_image_url": "https://pbs.twimg.com/profile_images/1111/it's_normal.jpg"},
+            "Pixel Poet 🌙",
+            "https://pbs.twimg.com/profile_images/1111/it%27s_400x400.jpg",
+        ),
         ({"profile_image_url": "javascript:alert(1)"}, "Pixel Poet 🌙", None),
         ({"name": "Pixel\n\ud800 " + "p" * 500}, "Pixel \ufffd " + "p" * 192, AVATAR),
         ({"name": ""}, "pixel_poet", AVATAR),

@@ -10,10 +10,10 @@ import os
 import pytest
 from huggingface_hub import HfApi
 
-from conftest import REPO_ROOT, make_record
 from hf_tweets.cards.record import load_record, save_record
-from test_republish import cards, changed_template  # noqa: F401 - fixtures
-from test_republish import republish
+
+from conftest import REPO_ROOT, make_record
+from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
 from tiny_model import build_tiny_model
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
@@ -29,7 +29,9 @@ def edit_during(monkeypatch, target, method, edit):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(target, method, wrapped)
-    return lambda: monkeypatch.setattr(target, method, real)  # undo this patch only (monkeypatch.undo() would undo chdir)
+    return lambda: monkeypatch.setattr(
+        target, method, real
+    )  # undo this patch only (monkeypatch.undo() would undo chdir)
 
 
 def hand_edit(path, old, new):
@@ -40,10 +42,12 @@ def hand_edit(path, old, new):
         if not done:
             done.append(True)
             path.write_text(path.read_text().replace(old, new))
+
     return edit
 
 
 # -- edits made while a command runs are kept ------------------------------------------------------
+
 
 def test_publish_keeps_an_edit_made_while_it_runs(run, hub, tmp_path, monkeypatch):
     card = tmp_path / "cards" / "pixel_poet.yaml"
@@ -86,13 +90,19 @@ def test_train_keeps_an_edit_made_while_it_trains(run, tmp_path, monkeypatch):
 
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
     card = tmp_path / "cards" / "pixel_poet.yaml"
-    edit_during(monkeypatch, transformers.Trainer, "train", hand_edit(card, "widget_prompt: My dream is", "widget_prompt: Today I"))
+    edit_during(
+        monkeypatch,
+        transformers.Trainer,
+        "train",
+        hand_edit(card, "widget_prompt: My dream is", "widget_prompt: Today I"),
+    )
     assert run("train", "pixel_poet", *FAST)[0] == 0
     record = load_record(card)
     assert record.widget_prompt == "Today I" and record.training.eval_loss is not None
 
 
 # -- the republish journal -----------------------------------------------------------------------
+
 
 def journal(tmp_path):
     return tmp_path / "data" / "republish" / "journal.jsonl"
@@ -114,7 +124,9 @@ def test_a_torn_journal_line_is_repaired(run, hub, tmp_path, changed_template): 
 def test_a_damaged_journal_names_the_file_and_the_line(run, hub, tmp_path, changed_template):  # noqa: F811
     path = journal(tmp_path)
     path.parent.mkdir(parents=True)
-    path.write_text('{"repo_id": "huggingtweets/bot0", "status": "changed", "readme_sha256": "x", "commit": null}\nnot json\n{}\n')
+    path.write_text(
+        '{"repo_id": "huggingtweets/bot0", "status": "changed", "readme_sha256": "x", "commit": null}\nnot json\n{}\n'
+    )
     code, _, err = republish(run)
     assert code == 1 and f"{SHOWN}: line 2 is not a journal entry; delete that line, or the file" in err
     assert len(err.strip().splitlines()) == 1
@@ -143,6 +155,7 @@ def test_the_journal_stays_valid_on_a_full_disk(run, hub, tmp_path, changed_temp
 
 # -- prepare's files are one unit -------------------------------------------------------------
 
+
 def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch):
     import hf_tweets.fsutil as fsutil
 
@@ -168,6 +181,7 @@ def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch):
 
 
 # -- a resumed training records the whole run ---------------------------------------------------
+
 
 def test_resume_records_the_whole_run(run, tmp_path, interrupt_training):
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0

@@ -51,12 +51,19 @@ def test_tree_and_download_round_trip(hub, tmp_path):
     top = {item.path for item in api.list_repo_tree("huggingtweets/r")}
     assert top == {".gitattributes", "sub", "w.safetensors"}
     assert open(hf_hub_download("huggingtweets/r", "sub/a.txt", cache_dir=tmp_path / "c")).read() == "alpha"
-    assert open(hf_hub_download("huggingtweets/r", "w.safetensors", cache_dir=tmp_path / "c"), "rb").read() == b"\0" * 4096
+    assert (
+        open(hf_hub_download("huggingtweets/r", "w.safetensors", cache_dir=tmp_path / "c"), "rb").read() == b"\0" * 4096
+    )
 
 
 def test_runs_by_hand_and_prints_url_and_token(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "tests.hub", "--root", str(tmp_path / "hub")], cwd=REPO_ROOT,
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.hub", "--root", str(tmp_path / "hub")],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         url, token = proc.stdout.readline().strip(), proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:") and token.startswith("token: hf_loopback_")

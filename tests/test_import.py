@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record
-from hf_tweets.errors import CardImportError
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import load_record
 from hf_tweets.cards.render import render
+from hf_tweets.errors import CardImportError
+
+from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record
 
 SEEDS = [
-    # file, repo name, [(handle, display name, avatar id, (downloaded, retweets, short, kept))], preprocess run, train run
-    ("mike_massive", "mike_massive", [("mike_massive", "mike insane", "erdLPGsC", (434, 67, 73, 294))], "sk151pwp", "rli832dd"),
-    ("the___missile", "the___missile", [("the___missile", "The Missile", "paTyKfPR", (365, 155, 51, 159))], "3ujas2q4", "4ajpl0tu"),
-    ("dril-gnomeszs-s4m31p4n", "dril-gnomeszs-s4m31p4n", [
-        ("dril", "wint", "VXyQHfn0", (3192, 456, 307, 2429)),
-        ("gnomeszs", "gnome 👼🏻", "1urtPrKy", (3220, 1075, 438, 1707)),
-        ("s4m31p4n", "ppigg", "gta_5zXG", (3156, 992, 907, 1257)),
-    ], "2370ibjc", "yu2suj5m"),
+    # file, repo name, [(handle, display name, avatar id, (downloaded, retweets, short, kept))],
+    # preprocess run, train run
+    (
+        "mike_massive",
+        "mike_massive",
+        [("mike_massive", "mike insane", "erdLPGsC", (434, 67, 73, 294))],
+        "sk151pwp",
+        "rli832dd",
+    ),
+    (
+        "the___missile",
+        "the___missile",
+        [("the___missile", "The Missile", "paTyKfPR", (365, 155, 51, 159))],
+        "3ujas2q4",
+        "4ajpl0tu",
+    ),
+    (
+        "dril-gnomeszs-s4m31p4n",
+        "dril-gnomeszs-s4m31p4n",
+        [
+            ("dril", "wint", "VXyQHfn0", (3192, 456, 307, 2429)),
+            ("gnomeszs", "gnome 👼🏻", "1urtPrKy", (3220, 1075, 438, 1707)),
+            ("s4m31p4n", "ppigg", "gta_5zXG", (3156, 992, 907, 1257)),
+        ],
+        "2370ibjc",
+        "yu2suj5m",
+    ),
 ]
 
 
@@ -27,9 +47,13 @@ def test_legacy_cards_are_read(stem, name, users, preprocess, train):
     record = import_card((SEED_CARDS / f"{stem}.README.md").read_text(encoding="utf-8"))
     assert record.repo_id == f"huggingtweets/{name}"
     assert (record.language, record.widget_prompt, record.base_model) == ("en", "My dream is", "openai-community/gpt2")
-    assert record.thumbnail.startswith(f"https://www.huggingtweets.com/{name}/") and record.thumbnail.endswith("/predictions.png")
+    assert record.thumbnail.startswith(f"https://www.huggingtweets.com/{name}/") and record.thumbnail.endswith(
+        "/predictions.png"
+    )
     got = [(u.handle, u.display_name, u.avatar, tuple(u.counts.model_dump().values())) for u in record.users]
-    assert got == [(h, d, f"https://pbs.twimg.com/profile_images/{a_id_path(stem, a)}_400x400.jpg", c) for h, d, a, c in users]
+    assert got == [
+        (h, d, f"https://pbs.twimg.com/profile_images/{a_id_path(stem, a)}_400x400.jpg", c) for h, d, a, c in users
+    ]
     assert record.wandb.report.startswith("https://wandb.ai/wandb/huggingtweets/reports/")  # app.wandb.ai normalised
     assert record.wandb.preprocess_run == f"https://wandb.ai/wandb/huggingtweets/runs/{preprocess}"
     assert record.wandb.train_run == f"https://wandb.ai/wandb/huggingtweets/runs/{train}"
@@ -38,7 +62,7 @@ def test_legacy_cards_are_read(stem, name, users, preprocess, train):
 def a_id_path(stem: str, avatar_id: str) -> str:
     text = (SEED_CARDS / f"{stem}.README.md").read_text(encoding="utf-8")
     start = text.index(avatar_id)
-    return text[text.rindex("profile_images/", 0, start) + len("profile_images/"): start + len(avatar_id)]
+    return text[text.rindex("profile_images/", 0, start) + len("profile_images/") : start + len(avatar_id)]
 
 
 def test_legacy_mojibake_is_repaired():
@@ -83,9 +107,21 @@ BROKEN = [
     ("no usage snippet", lambda t: t.replace("model='huggingtweets/mike_massive'", "model=name"), "no usage snippet"),
     ("no data table", lambda t: t.replace("| Data |", "| Info |"), "no data table"),
     ("missing row", lambda t: t.replace("| Retweets | 67 |\n", ""), "no 'Retweets' row"),
-    ("count not a number", lambda t: t.replace("| Short tweets | 73 |", "| Short tweets | many |"), "'many' is not a whole number"),
-    ("counts do not add up", lambda t: t.replace("| Tweets kept | 294 |", "| Tweets kept | 295 |"), "downloaded - retweets - short"),
-    ("bad avatar", lambda t: t.replace("url('https://pbs", "url('ftp://pbs"), r"users\[0\]\.avatar: URL must start with http"),
+    (
+        "count not a number",
+        lambda t: t.replace("| Short tweets | 73 |", "| Short tweets | many |"),
+        "'many' is not a whole number",
+    ),
+    (
+        "counts do not add up",
+        lambda t: t.replace("| Tweets kept | 294 |", "| Tweets kept | 295 |"),
+        "downloaded - retweets - short",
+    ),
+    (
+        "bad avatar",
+        lambda t: t.replace("url('https://pbs", "url('ftp://pbs"),
+        r"users\[0\]\.avatar: URL must start with http",
+    ),
 ]
 
 

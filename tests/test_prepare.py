@@ -7,11 +7,12 @@ import random
 
 import pytest
 
-from archive_factory import made_up_tweets, tweet, write_archive
-from hf_tweets.errors import PrepareError
-from hf_tweets.sources.posts import Post, save_posts, save_profile, Profile
-from hf_tweets.training.prepare import EOS, balance, clean, is_short, prepare, sort_posts, split
 from hf_tweets.cards.record import load_record
+from hf_tweets.errors import PrepareError
+from hf_tweets.sources.posts import Post, Profile, save_posts, save_profile
+from hf_tweets.training.prepare import EOS, balance, clean, is_short, prepare, sort_posts, split
+
+from archive_factory import made_up_tweets, tweet, write_archive
 
 CLEAN = [
     # (raw text, keep newlines, cleaned)
@@ -84,7 +85,10 @@ def test_balance_gives_users_about_the_same_characters():
 
 
 def stored(data_dir, handle, n, display="Pixel Poet"):
-    posts = [Post(str(i), f"2021-01-{1 + i % 28:02d}T00:00:00Z", f"made up post {i} about clouds and spoons") for i in range(n)]
+    posts = [
+        Post(str(i), f"2021-01-{1 + i % 28:02d}T00:00:00Z", f"made up post {i} about clouds and spoons")
+        for i in range(n)
+    ]
     save_posts(data_dir, handle, posts)
     save_profile(data_dir, Profile(handle, display, f"https://pbs.twimg.com/{handle}_400x400.jpg", "test"))
 
@@ -119,7 +123,9 @@ def test_prepare_three_users_names_the_repo_and_balances(tmp_path):
 
 def test_too_little_text_is_refused_with_numbers(tmp_path):
     stored(tmp_path / "data", "pixel_poet", 20)
-    with pytest.raises(PrepareError, match=r"only \d,?\d+ characters of kept posts \(20 posts\); at least 6,000 .* --min-chars"):
+    with pytest.raises(
+        PrepareError, match=r"only \d,?\d+ characters of kept posts \(20 posts\); at least 6,000 .* --min-chars"
+    ):
         prepare("pixel_poet", tmp_path / "data", tmp_path / "cards")
     assert not (tmp_path / "cards").exists() and not (tmp_path / "data" / "pixel_poet").exists()
 
@@ -131,6 +137,8 @@ def test_prepare_from_an_archive_end_to_end(run, tmp_path):
     code, out, err = run("prepare", "pixel_poet", "--min-chars", "1000")
     assert code == 0, err
     assert "@pixel_poet: 301 downloaded, 43 retweets, 0 short, 258 kept" in out
-    train = (tmp_path / "data" / "pixel_poet" / "train.txt").read_text() + (tmp_path / "data" / "pixel_poet" / "eval.txt").read_text()
+    train = (tmp_path / "data" / "pixel_poet" / "train.txt").read_text() + (
+        tmp_path / "data" / "pixel_poet" / "eval.txt"
+    ).read_text()
     assert "fish & chips <3 with friends tonight" in train
     assert "https://t.co" not in train and "RT @" not in train

@@ -12,20 +12,27 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import REPO_ROOT, SINGLE, THREE, make_record
 from hf_tweets.cards.preview import card_page, sanitise, serve
 from hf_tweets.cards.record import save_record
 from hf_tweets.cards.render import render
 
-HOSTILE = ('Evil <img src=x onerror="document.body.setAttribute(\'data-pwned\', 1)">'
-           '<script>document.body.setAttribute("data-pwned", 2)</script>')
+from conftest import REPO_ROOT, SINGLE, THREE, make_record
+
+HOSTILE = (
+    "Evil <img src=x onerror=\"document.body.setAttribute('data-pwned', 1)\">"
+    '<script>document.body.setAttribute("data-pwned", 2)</script>'
+)
 
 
 @pytest.mark.parametrize(
     "fragment, kept, gone",
     [
-        ('<div style="width: 92px; border-radius: 50%; background-image: url(\'https://pbs.twimg.com/a.jpg\')" title="@a"></div>',
-         ["border-radius:50%", "background-image:url", 'title="@a"'], []),
+        (
+            "<div style=\"width: 92px; border-radius: 50%; background-image: url('https://pbs.twimg.com/a.jpg')\""
+            ' title="@a"></div>',
+            ["border-radius:50%", "background-image:url", 'title="@a"'],
+            [],
+        ),
         ('<img src="https://a.example/x.png" onerror="alert(1)">', ['src="https://a.example/x.png"'], ["onerror"]),
         ("<script>alert(1)</script><b>ok</b>", ["<b>ok</b>"], ["<script", "alert(1)"]),
         ('<a href="javascript:alert(1)">x</a>', ["x"], ["javascript:"]),
@@ -63,8 +70,12 @@ def server(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(templates))
     started = threading.Event()
     found = {}
-    threading.Thread(target=serve, args=([], cards), kwargs={"ready": lambda url: (found.update(url=url), started.set())},
-                     daemon=True).start()
+    threading.Thread(
+        target=serve,
+        args=([], cards),
+        kwargs={"ready": lambda url: (found.update(url=url), started.set())},
+        daemon=True,
+    ).start()
     started.wait(10)
     return found["url"], cards, templates
 
@@ -119,24 +130,42 @@ class _Dom(HTMLParser):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
-@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="Chromium is not installed (.ci/run installs it)")
-@pytest.mark.parametrize("name, avatars, header_cells", [
-    ("pixel_poet", 1, ["Data", "Pixel Poet"]),
-    ("alpha-mid_1-zeta_z", 3, ["Data", "Zeta", HOSTILE, "Mid 🌙"]),
-])
+@pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true", reason="Chromium is not installed (.ci/run installs it)"
+)
+@pytest.mark.parametrize(
+    "name, avatars, header_cells",
+    [
+        ("pixel_poet", 1, ["Data", "Pixel Poet"]),
+        ("alpha-mid_1-zeta_z", 3, ["Data", "Zeta", HOSTILE, "Mid 🌙"]),
+    ],
+)
 def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells):
     assert CHROMIUM, "Chromium is missing: .ci/run installs the Debian packages chromium and chromium-driver"
     url, _, _ = server
     profile = tmp_path / f"chromium-{name}"
     common = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=3000"]
-    dom = subprocess.run([*common, "--dump-dom", url + f"card/{name}"], capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [*common, "--dump-dom", url + f"card/{name}"], capture_output=True, text=True, timeout=120
+    ).stdout
     shot = tmp_path / f"{name}.png"
-    subprocess.run([*common, "--window-size=1200,1600", f"--screenshot={shot}", url + f"card/{name}"],
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [*common, "--window-size=1200,1600", f"--screenshot={shot}", url + f"card/{name}"],
+        capture_output=True,
+        timeout=120,
+    )
     parsed = _Dom()
     parsed.feed(dom)
     assert parsed.avatars == avatars

@@ -18,10 +18,14 @@ from hf_tweets.text import clean_line
 any_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60)
 names = any_text.filter(lambda s: clean_line(s) != "")
 handles = st.from_regex(r"[A-Za-z0-9_]{1,15}", fullmatch=True)
-urls = st.builds(lambda host, path: f"https://{host}.example/{path}",
-                 st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True),
-                 st.from_regex(r"([A-Za-z0-9;/?:@&=+$,_.!~*#-]|%[0-9A-Fa-f]{2}){0,30}", fullmatch=True))
-scalars = st.one_of(st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False), names)
+urls = st.builds(
+    lambda host, path: f"https://{host}.example/{path}",
+    st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True),
+    st.from_regex(r"([A-Za-z0-9;/?:@&=+$,_.!~*#-]|%[0-9A-Fa-f]{2}){0,30}", fullmatch=True),
+)
+scalars = st.one_of(
+    st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False), names
+)
 
 
 @st.composite
@@ -33,8 +37,9 @@ def counts(draw):
 
 
 def user(handle):
-    return st.fixed_dictionaries({"handle": st.just(handle), "display_name": names, "counts": counts()},
-                                 optional={"avatar": urls})
+    return st.fixed_dictionaries(
+        {"handle": st.just(handle), "display_name": names, "counts": counts()}, optional={"avatar": urls}
+    )
 
 
 @st.composite
@@ -46,21 +51,28 @@ def records(draw) -> CardRecord:
         "name": st.from_regex(r"[a-z0-9][a-z0-9_]{0,20}", fullmatch=True),
         "language": st.sampled_from(["en", "fr", "pt-BR", "yue"]),
         "license": st.sampled_from(["mit", "apache-2.0", "other"]),
-        "base_model": st.sampled_from(["openai-community/gpt2", "distilbert/distilgpt2", "EleutherAI/pythia-70m", "gpt2", None]),
+        "base_model": st.sampled_from(
+            ["openai-community/gpt2", "distilbert/distilgpt2", "EleutherAI/pythia-70m", "gpt2", None]
+        ),
         "samples": st.lists(names, max_size=4),
         "widget_prompt": names,
         "thumbnail": urls,
         "wandb": st.fixed_dictionaries({}, optional={"report": urls, "preprocess_run": urls, "train_run": urls}),
-        "training": st.fixed_dictionaries({}, optional={
-            "hyperparameters": st.dictionaries(st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True), scalars, max_size=4),
-            "train_loss": st.floats(0, 1e6),
-            "eval_loss": st.floats(0, 50),
-            "oldest_tweet": st.dates(),
-            "newest_tweet": st.dates(),
-            "tokens_seen": st.integers(0, 10**12),
-            "train_seconds": st.floats(0, 1e7),
-            "versions": st.dictionaries(st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True), names, max_size=3),
-        }).filter(lambda t: not ("oldest_tweet" in t and "newest_tweet" in t and t["oldest_tweet"] > t["newest_tweet"])),
+        "training": st.fixed_dictionaries(
+            {},
+            optional={
+                "hyperparameters": st.dictionaries(
+                    st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True), scalars, max_size=4
+                ),
+                "train_loss": st.floats(0, 1e6),
+                "eval_loss": st.floats(0, 50),
+                "oldest_tweet": st.dates(),
+                "newest_tweet": st.dates(),
+                "tokens_seen": st.integers(0, 10**12),
+                "train_seconds": st.floats(0, 1e7),
+                "versions": st.dictionaries(st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True), names, max_size=3),
+            },
+        ).filter(lambda t: not ("oldest_tweet" in t and "newest_tweet" in t and t["oldest_tweet"] > t["newest_tweet"])),
     }
     for key, strategy in optional.items():
         if draw(st.booleans()):
@@ -70,7 +82,12 @@ def records(draw) -> CardRecord:
 
 # CI runs the same examples every time (a gate should not flake on a new random draw); set
 # HF_TWEETS_PROPERTY_EXAMPLES to explore more widely on a workstation.
-SETTINGS = settings(max_examples=int(os.environ.get("HF_TWEETS_PROPERTY_EXAMPLES", "300")), derandomize=os.environ.get("CI") == "true", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("HF_TWEETS_PROPERTY_EXAMPLES", "300")),
+    derandomize=os.environ.get("CI") == "true",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @SETTINGS
@@ -94,7 +111,9 @@ def test_records_survive_yaml(record):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.sampled_from(["thumbnail", "language", "key with: colon"]), st.text(st.characters(exclude_categories=("Cs",))))
+@given(
+    st.sampled_from(["thumbnail", "language", "key with: colon"]), st.text(st.characters(exclude_categories=("Cs",)))
+)
 def test_fast_yaml_entries_match_the_yaml_library(key, value):
     from hf_tweets.cards.render import dump_yaml
 

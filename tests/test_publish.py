@@ -30,8 +30,15 @@ def test_first_publish_is_one_commit_and_the_snippet_works(run, hub, card, tiny_
     assert code == 0, err
     repo = hub.repo(REPO)
     assert len(repo.commits) == 2  # the repo's initial commit, then ours
-    assert sorted(repo.head.files) == [".gitattributes", "README.md", "config.json", "generation_config.json",
-                                       "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+    assert sorted(repo.head.files) == [
+        ".gitattributes",
+        "README.md",
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ]
     assert repo.head.files["model.safetensors"].lfs  # went through the LFS batch API
     assert out == f"published {REPO}: commit {repo.head.sha[:7]} (6 added, 0 changed, 0 deleted) {hub.url}/{REPO}\n"
     record = load_record(card)
@@ -41,7 +48,11 @@ def test_first_publish_is_one_commit_and_the_snippet_works(run, hub, card, tiny_
     readme = hub.store.read_blob(repo.head.files["README.md"].sha256).decode()
     assert readme == render(record)
     card_data = ModelCard.load(REPO).data
-    assert (card_data.pipeline_tag, card_data.library_name, card_data.license) == ("text-generation", "transformers", "mit")
+    assert (card_data.pipeline_tag, card_data.library_name, card_data.license) == (
+        "text-generation",
+        "transformers",
+        "mit",
+    )
     assert card_data.widget == [{"text": "My dream is"}] and "huggingtweets" in card_data.tags
 
     # The card's usage snippet, exactly as written, in a fresh process with an empty HF_HOME.
@@ -49,7 +60,9 @@ def test_first_publish_is_one_commit_and_the_snippet_works(run, hub, card, tiny_
     program = snippet.replace("generator(", "result = generator(") + "print(result[0]['generated_text'])\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
     env |= {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "fresh-home"), "HF_HUB_DISABLE_XET": "1"}
-    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    ran = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+    )
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout.startswith("My dream is")
     assert len(ran.stdout.strip()) > len("My dream is")
@@ -137,17 +150,27 @@ def test_namespace_flag_publishes_elsewhere(run, hub, card, tiny_model):
     code, out, _ = publish(run, tiny_model, "--namespace", "tester")
     assert code == 0 and hub.repo("tester/pixel_poet") is not None
     record = load_record(card)  # the override was for that run: the record still names its own namespace
-    assert record.namespace == "huggingtweets" and record.published("tester/pixel_poet").commit == hub.repo("tester/pixel_poet").head.sha
+    assert (
+        record.namespace == "huggingtweets"
+        and record.published("tester/pixel_poet").commit == hub.repo("tester/pixel_poet").head.sha
+    )
 
 
 # -- failure paths -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "setup, message",
     [
         (lambda hub, mp: mp.delenv("HF_TOKEN"), "no Hugging Face token found; set HF_TOKEN or run `hf auth login`"),
-        (lambda hub, mp: mp.setenv("HF_TOKEN", "hf_test_not_a_known_token"), "the Hugging Face token was refused (401)"),
-        (lambda hub, mp: mp.setenv("HF_TOKEN", hub.add_user("outsider")), "your token cannot write to the namespace 'huggingtweets' (403)"),
+        (
+            lambda hub, mp: mp.setenv("HF_TOKEN", "hf_test_not_a_known_token"),
+            "the Hugging Face token was refused (401)",
+        ),
+        (
+            lambda hub, mp: mp.setenv("HF_TOKEN", hub.add_user("outsider")),
+            "your token cannot write to the namespace 'huggingtweets' (403)",
+        ),
     ],
     ids=["no token", "wrong token", "namespace not writable"],
 )

@@ -8,9 +8,10 @@ import os
 import pytest
 import yaml
 
-from conftest import SINGLE, THREE, make_record
-from hf_tweets.errors import RecordError, RecordNotFoundError, WriteError
 from hf_tweets.cards.record import dump_record, load_record, save_record
+from hf_tweets.errors import RecordError, RecordNotFoundError, WriteError
+
+from conftest import SINGLE, THREE, make_record
 
 
 def test_defaults_follow_huggingtweets():
@@ -115,7 +116,7 @@ def test_several_problems_are_all_listed():
         ("Pixel\u00a0Poet\n\nrocks", "Pixel Poet rocks"),  # one line, single spaces
         ("Cafe\u0301", "Caf\u00e9"),  # NFC
         ("evil\u202eeman", "evileman"),  # bidi overrides dropped
-        ("ok\u200d\U0001F469\u200d\U0001F4BB", "ok\u200d\U0001F469\u200d\U0001F4BB"),  # ZWJ emoji kept
+        ("ok\u200d\U0001f469\u200d\U0001f4bb", "ok\u200d\U0001f469\u200d\U0001f4bb"),  # ZWJ emoji kept
         ("\u05e9\u05dc\u05d5\u05dd \u200f!", "\u05e9\u05dc\u05d5\u05dd \u200f!"),  # RTL text and marks kept
         ("@handle-ish: # - *", "@handle-ish: # - *"),
     ],
@@ -125,7 +126,9 @@ def test_display_names_are_normalised(raw, stored):
 
 
 def test_wandb_links_are_canonical():
-    record = make_record(wandb={"report": "https://app.wandb.ai/a/b/reports/c", "train_run": "https://wandb.ai/a/b/runs/x/artifacts/"})
+    record = make_record(
+        wandb={"report": "https://app.wandb.ai/a/b/reports/c", "train_run": "https://wandb.ai/a/b/runs/x/artifacts/"}
+    )
     assert record.wandb.report == "https://wandb.ai/a/b/reports/c"
     assert record.wandb.train_run == "https://wandb.ai/a/b/runs/x"
 
@@ -149,8 +152,13 @@ def test_save_round_trips_and_is_stable(tmp_path):
 def test_save_keeps_the_files_key_order(tmp_path):
     path = tmp_path / "r.yaml"
     data = copy.deepcopy(SINGLE)
-    reordered = {"users": [{"counts": data["users"][0]["counts"], **{k: v for k, v in data["users"][0].items() if k != "counts"}}],
-                 "thumbnail": data["thumbnail"], "license": data["license"]}
+    reordered = {
+        "users": [
+            {"counts": data["users"][0]["counts"], **{k: v for k, v in data["users"][0].items() if k != "counts"}}
+        ],
+        "thumbnail": data["thumbnail"],
+        "license": data["license"],
+    }
     path.write_text(yaml.safe_dump(reordered, sort_keys=False), encoding="utf-8")
     record = load_record(path)
     record.language = "fr"
@@ -185,5 +193,8 @@ def test_dump_has_no_empty_sections():
 
 def test_hand_written_exponents_are_numbers(tmp_path):
     path = tmp_path / "r.yaml"
-    path.write_text(yaml.safe_dump(SINGLE) + "training:\n  hyperparameters: {learning_rate: 1e-4, weight_decay: 1.5E+2, note: '1e-4'}\n")
+    path.write_text(
+        yaml.safe_dump(SINGLE)
+        + "training:\n  hyperparameters: {learning_rate: 1e-4, weight_decay: 1.5E+2, note: '1e-4'}\n"
+    )
     assert load_record(path).training.hyperparameters == {"learning_rate": 1e-4, "weight_decay": 150.0, "note": "1e-4"}

@@ -8,29 +8,43 @@ import shutil
 import pytest
 from huggingface_hub import ModelCard
 
-from conftest import HUB, REPO_ROOT, THREE, TRAINING, WANDB, make_record
-from hf_tweets.errors import TemplateError
 from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import reload_templates
+from hf_tweets.errors import TemplateError
+
+from conftest import HUB, REPO_ROOT, THREE, TRAINING, WANDB, make_record
 
 
 def sections(text: str) -> dict[str, str]:
     """The card body split at its '## ' headings."""
     parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
-    return {title: body for title, body in zip(parts[1::2], parts[2::2])}
+    return {title: body for title, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
 @pytest.mark.parametrize(
     "changes, expected",
     [
-        ({}, {"language": "en", "license": "mit", "base_model": "openai-community/gpt2",
-              "pipeline_tag": "text-generation", "library_name": "transformers",
-              "thumbnail": f"{HUB.url}/huggingtweets/pixel_poet/resolve/main/predictions.png",  # follows the Hub in use
-              "widget": [{"text": "My dream is"}]}),
-        ({"license": None, "thumbnail": None, "widget_prompt": "Je pense que", "language": "fr"},
-         {"language": "fr", "widget": [{"text": "Je pense que"}]}),
-        ({"widget_prompt": 'key: value # "quoted" - [list]', "base_model": "distilbert/distilgpt2"},
-         {"widget": [{"text": 'key: value # "quoted" - [list]'}], "base_model": "distilbert/distilgpt2"}),
+        (
+            {},
+            {
+                "language": "en",
+                "license": "mit",
+                "base_model": "openai-community/gpt2",
+                "pipeline_tag": "text-generation",
+                "library_name": "transformers",
+                # a file of the repo, resolved on the Hub in use
+                "thumbnail": f"{HUB.url}/huggingtweets/pixel_poet/resolve/main/predictions.png",
+                "widget": [{"text": "My dream is"}],
+            },
+        ),
+        (
+            {"license": None, "thumbnail": None, "widget_prompt": "Je pense que", "language": "fr"},
+            {"language": "fr", "widget": [{"text": "Je pense que"}]},
+        ),
+        (
+            {"widget_prompt": 'key: value # "quoted" - [list]', "base_model": "distilbert/distilgpt2"},
+            {"widget": [{"text": 'key: value # "quoted" - [list]'}], "base_model": "distilbert/distilgpt2"},
+        ),
     ],
 )
 def test_front_matter_loads_with_modelcard(changes, expected):
@@ -64,7 +78,10 @@ def test_three_user_card_names_its_users():
     assert "Zeta &amp; Alpha &amp; Omega &amp; Mid 🌙" in text  # header names, HTML-escaped
     assert "| Data | Zeta | Alpha &amp; Omega | Mid 🌙 |" in text
     assert "| Tweets downloaded | 10 | 20 | 30 |" in text
-    assert "| Handle | [@Zeta\\_Z](https://x.com/Zeta_Z) | [@alpha](https://x.com/alpha) | [@mid\\_1](https://x.com/mid_1) |" in text
+    assert (
+        "| Handle | [@Zeta\\_Z](https://x.com/Zeta_Z) | [@alpha](https://x.com/alpha)"
+        " | [@mid\\_1](https://x.com/mid_1) |" in text
+    )
     procedure = sections(text)["Training procedure"]
     assert "alpha-mid_1-zeta_z" not in procedure  # the legacy bug: "fine-tuned on @a-b-c's tweets"
     assert "fine-tuned on the tweets of @Zeta\\_Z, @alpha and @mid\\_1." in procedure
@@ -78,8 +95,15 @@ def test_without_wandb_the_card_states_facts_inline():
     assert "wandb" not in text.lower().replace("w&b", "")
     assert "W&B" not in text
     procedure = sections(text)["Training procedure"]
-    for row in ("| learning\\_rate | 0.0001372 |", "| epochs | 4 |", "| lr\\_scheduler | cosine |", "| fp16 | false |",
-                "| Train loss | 3.21 |", "| Eval loss | 3.5 |", "| Eval perplexity | 33.12 |"):
+    for row in (
+        "| learning\\_rate | 0.0001372 |",
+        "| epochs | 4 |",
+        "| lr\\_scheduler | cosine |",
+        "| fp16 | false |",
+        "| Train loss | 3.21 |",
+        "| Eval loss | 3.5 |",
+        "| Eval perplexity | 33.12 |",
+    ):
         assert row in procedure
     assert "posted between 2020-01-02 and 2021-06-30" in sections(text)["Training data"]
 
@@ -97,8 +121,14 @@ def test_sections_with_nothing_to_say_are_left_out():
     assert re.search(r"\bNone\b|\bnull\b|\]\(\)|\(\s*\)|url\(''\)", text) is None
     assert "Hyperparameter" not in text and "Metric" not in text and "posted" not in text
     assert "\n\n\n" not in text
-    assert list(sections(text)) == ["How does it work?", "Training data", "Training procedure", "How to use",
-                                    "Limitations and bias", "About"]
+    assert list(sections(text)) == [
+        "How does it work?",
+        "Training data",
+        "Training procedure",
+        "How to use",
+        "Limitations and bias",
+        "About",
+    ]
 
 
 def test_base_model_other_than_gpt2_is_named():
@@ -134,7 +164,9 @@ def test_templates_dir_can_be_overridden(tmp_path, monkeypatch):
 def test_a_template_that_forgets_to_escape_is_refused(tmp_path):
     custom = tmp_path / "tpl"
     shutil.copytree(REPO_ROOT / "templates", custom)
-    (custom / "partials" / "about.md.j2").write_text("## About\n\n{{ record.users[0].display_name }}\n", encoding="utf-8")
+    (custom / "partials" / "about.md.j2").write_text(
+        "## About\n\n{{ record.users[0].display_name }}\n", encoding="utf-8"
+    )
     with pytest.raises(TemplateError, match=r"\|html, \|md"):
         render(make_record(), custom)
 

@@ -10,11 +10,12 @@ import shutil
 import pytest
 from huggingface_hub import HfApi
 
-from conftest import REPO_ROOT, SEED_CARDS, SINGLE
 from hf_tweets.cards.record import PublishState, load_record, save_record, validate_record
 from hf_tweets.cards.render import render
-from hf_tweets.hub.republish import Pacer
 from hf_tweets.cards.templating import reload_templates
+from hf_tweets.hub.republish import Pacer
+
+from conftest import REPO_ROOT, SEED_CARDS, SINGLE
 
 
 def seed_repos(hub, cards, n):
@@ -66,7 +67,9 @@ def changed_template(hub, cards, tmp_path, monkeypatch):
     repos = seed_repos(hub, cards, 6)
     folder = tmp_path / "templates"
     shutil.copytree(REPO_ROOT / "templates", folder)
-    (folder / "partials" / "about.md.j2").write_text("## About\n\nMaintained by the collection team.\n", encoding="utf-8")
+    (folder / "partials" / "about.md.j2").write_text(
+        "## About\n\nMaintained by the collection team.\n", encoding="utf-8"
+    )
     monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(folder))
     reload_templates()
     yield repos
@@ -90,10 +93,15 @@ def test_hand_edited_cards_are_skipped_unless_forced(run, hub, cards, changed_te
     repos = changed_template
     api = HfApi()
     for repo in repos[:2]:
-        api.upload_file(path_or_fileobj=b"---\nlanguage: en\n---\n# Edited by hand\n", path_in_repo="README.md", repo_id=repo)
+        api.upload_file(
+            path_or_fileobj=b"---\nlanguage: en\n---\n# Edited by hand\n", path_in_repo="README.md", repo_id=repo
+        )
     code, out, _ = republish(run)
     assert code == 0 and "4 changed" in out and "2 skipped" in out
-    assert f"skipped    {repos[0]}: README.md was edited on the Hub since hf-tweets published it (--force overwrites)" in out
+    assert (
+        f"skipped    {repos[0]}: README.md was edited on the Hub since hf-tweets published it (--force overwrites)"
+        in out
+    )
     assert readme(hub, repos[0]).endswith("# Edited by hand\n")
     code, out, _ = republish(run, "--force")
     assert "2 changed" in out and "4 unchanged" in out and "collection team" in readme(hub, repos[0])
@@ -156,7 +164,9 @@ def test_one_repo_failing_never_stops_the_batch(run, hub, cards, changed_templat
     code, out, _ = republish(run, "--json")
     lines = {json.loads(line)["repo_id"]: json.loads(line) for line in out.splitlines()}
     assert code == 1
-    assert lines["huggingtweets/bot2"]["status"] == "failed" and "not on the Hub" in lines["huggingtweets/bot2"]["reason"]
+    assert (
+        lines["huggingtweets/bot2"]["status"] == "failed" and "not on the Hub" in lines["huggingtweets/bot2"]["reason"]
+    )
     assert lines["huggingtweets/bot4"]["status"] == "failed" and "(403)" in lines["huggingtweets/bot4"]["reason"]
     assert lines["broken"]["status"] == "unreadable"
     assert sum(v["status"] == "changed" for v in lines.values()) == 4
@@ -183,7 +193,10 @@ def test_from_hub_imports_legacy_cards_and_saves_records(run, hub, tmp_path):
     assert code == 0 and "3 changed" in out and "1 unreadable" in out
     assert "hf-tweets" in readme(hub, "huggingtweets/mike_massive")  # now our template
     record = load_record(tmp_path / "cards" / "mike_massive.yaml")
-    assert record.users[0].display_name == "mike insane" and record.published().commit == hub.repo("huggingtweets/mike_massive").head.sha
+    assert (
+        record.users[0].display_name == "mike insane"
+        and record.published().commit == hub.repo("huggingtweets/mike_massive").head.sha
+    )
     code, out, _ = republish(run, "--from-hub", "huggingtweets")
     assert "3 unchanged" in out
 

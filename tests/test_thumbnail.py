@@ -11,8 +11,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from conftest import THREE, make_record
 from hf_tweets.cards.thumbnail import SIZE, _font, _Glyphs, draw, fetch_avatar, wrap, write_thumbnail
+
+from conftest import THREE, make_record
 
 LONG = "My dream is " + "a lighthouse that serves soup to passing ships " * 12
 
@@ -34,7 +35,9 @@ def test_characters_no_bundled_font_draws_are_left_out():
 
 def test_thumbnail_image(tmp_path):
     record = make_record(THREE)
-    target = write_thumbnail(record, ["My dream is soup.", LONG, "lol"], tmp_path / "predictions.png", avatars=[None] * 3)
+    target = write_thumbnail(
+        record, ["My dream is soup.", LONG, "lol"], tmp_path / "predictions.png", avatars=[None] * 3
+    )
     image = Image.open(target)
     assert image.format == "PNG" and image.size == SIZE == (1200, 628)
     colours = image.convert("RGB").getcolors(1_000_000)

@@ -8,10 +8,11 @@ import shutil
 import pytest
 from safetensors.torch import load_file
 
-from conftest import REPO_ROOT
 from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.record import load_record
 from hf_tweets.cards.render import render
+
+from conftest import REPO_ROOT
 from wandb_records import summary
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
@@ -30,7 +31,12 @@ def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
     assert code == 0, err
     assert out.startswith("trained pixel_poet: eval loss ") and "model in out/pixel_poet" in out
     model = prepared / "out" / "pixel_poet"
-    assert {p.name for p in model.iterdir()} >= {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json"}
+    assert {p.name for p in model.iterdir()} >= {
+        "config.json",
+        "model.safetensors",
+        "generation_config.json",
+        "tokenizer.json",
+    }
     config = json.loads((model / "config.json").read_text())
     assert config["prefix"] == "<|endoftext|>" and config["hf_tweets"]["keep_newlines"] is False
     generation = json.loads((model / "generation_config.json").read_text())
@@ -84,12 +90,24 @@ def _rewrite_train(folder, text):
 @pytest.mark.parametrize(
     "setup, args, message",
     [
-        (lambda p: None, ["nobody"], "data/nobody has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare nobody first"),
+        (
+            lambda p: None,
+            ["nobody"],
+            "data/nobody has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare nobody first",
+        ),
         (lambda p: None, ["pixel_poet", "--resume"], "nothing to resume: no checkpoint in data/pixel_poet/checkpoints"),
         (lambda p: _rewrite_train(p, "only one post"), ["pixel_poet"], "are too few to train on"),
-        (lambda p: (p / "data" / "pixel_poet" / "train.txt").write_text("from another run"), ["pixel_poet"],
-         "train.txt that does not match stats.json (a prepare was interrupted); run hf-tweets prepare pixel_poet again"),
-        (lambda p: None, ["pixel_poet", "--base-model", "huggingtweets/not-there"], "base model 'huggingtweets/not-there' cannot be loaded"),
+        (
+            lambda p: (p / "data" / "pixel_poet" / "train.txt").write_text("from another run"),
+            ["pixel_poet"],
+            "train.txt that does not match stats.json (a prepare was interrupted);"
+            " run hf-tweets prepare pixel_poet again",
+        ),
+        (
+            lambda p: None,
+            ["pixel_poet", "--base-model", "huggingtweets/not-there"],
+            "base model 'huggingtweets/not-there' cannot be loaded",
+        ),
     ],
     ids=["not prepared", "nothing to resume", "too little data", "files from two prepares", "unknown base model"],
 )
@@ -118,9 +136,14 @@ def test_wandb_offline_writes_both_runs_without_secrets(run, prepared, monkeypat
     assert code == 0, err
     runs = {p.name.rsplit("-", 1)[1]: p for p in (prepared / "data" / "pixel_poet" / "wandb").glob("offline-run-*")}
     ids = json.loads((prepared / "data" / "pixel_poet" / "wandb-runs.json").read_text())
-    pre, train = summary(next(runs[ids["preprocess_run"]].glob("*.wandb"))), summary(next(runs[ids["train_run"]].glob("*.wandb")))
-    assert pre["artifacts"] == [("pixel_poet-raw-dataset", "raw-dataset", ["pixel_poet.jsonl"]),
-                                ("pixel_poet-train-dataset", "train-dataset", ["eval.txt", "stats.json", "train.txt"])]
+    pre, train = (
+        summary(next(runs[ids["preprocess_run"]].glob("*.wandb"))),
+        summary(next(runs[ids["train_run"]].glob("*.wandb"))),
+    )
+    assert pre["artifacts"] == [
+        ("pixel_poet-raw-dataset", "raw-dataset", ["pixel_poet.jsonl"]),
+        ("pixel_poet-train-dataset", "train-dataset", ["eval.txt", "stats.json", "train.txt"]),
+    ]
     assert train["config"]["handles"] == ["pixel_poet"] and train["config"]["learning_rate"] == 1.372e-4
     assert "versions" in train["config"] and {"train/loss", "eval/loss"} <= train["metrics"]
     for path in (prepared / "data" / "pixel_poet" / "wandb").rglob("*"):
@@ -133,7 +156,13 @@ def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
     assert code == 0, err
     assert "@pixel_poet: 600 downloaded, 67 retweets, 27 short, 506 kept" in out
     assert f"on the Hub: {hub.url}/huggingtweets/pixel_poet" in out
-    assert [line for line in err.splitlines() if line[:1].isdigit()] == ["1/5 fetch", "2/5 prepare", "3/5 train", "4/5 card", "5/5 publish"]
+    assert [line for line in err.splitlines() if line[:1].isdigit()] == [
+        "1/5 fetch",
+        "2/5 prepare",
+        "3/5 train",
+        "4/5 card",
+        "5/5 publish",
+    ]
     readme = (tmp_path / "out" / "pixel_poet" / "README.md").read_text()
     assert "## Sample generations" in readme and check_readme_text(readme, "README.md") == []
     repo = hub.repo("huggingtweets/pixel_poet")
@@ -153,13 +182,17 @@ def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path):
     from hf_tweets.cards.record import save_record
 
     save_record(record, card)
-    code, _, err = run("run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish")
+    code, _, err = run(
+        "run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish"
+    )
     assert code == 1 and "worse than the published one's 0.0100" in err and "--force" in err
 
 
 def test_publish_logs_the_finetuned_model_in_the_train_run(run, hub, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_SILENT", "true")
-    code, _, err = run("run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "offline", "--publish")
+    code, _, err = run(
+        "run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "offline", "--publish"
+    )
     assert code == 0, err
     ids = json.loads((tmp_path / "data" / "pixel_poet" / "wandb-runs.json").read_text())
     files = list((tmp_path / "data" / "pixel_poet" / "wandb").glob(f"offline-run-*-{ids['train_run']}/*.wandb"))

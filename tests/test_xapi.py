@@ -29,15 +29,23 @@ class GunzipYaml:
             encoding = {k.lower(): v for k, v in response["headers"].items()}.get("content-encoding")
             if encoding == ["gzip"] and isinstance(response["body"]["string"], bytes):
                 response["body"]["string"] = gzip.decompress(response["body"]["string"])
-                response["headers"] = {k: v for k, v in response["headers"].items()
-                                       if k.lower() not in ("content-encoding", "content-length")}
+                response["headers"] = {
+                    k: v
+                    for k, v in response["headers"].items()
+                    if k.lower() not in ("content-encoding", "content-length")
+                }
         return data
 
     serialize = staticmethod(yamlserializer.serialize)
 
 
-replay = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none", serializer="yaml-gunzip",
-                 match_on=["method", "scheme", "host", "path", "query"], filter_headers=["authorization"])
+replay = vcr.VCR(
+    cassette_library_dir=str(CASSETTES),
+    record_mode="none",
+    serializer="yaml-gunzip",
+    match_on=["method", "scheme", "host", "path", "query"],
+    filter_headers=["authorization"],
+)
 replay.register_serializer("yaml-gunzip", GunzipYaml)
 
 
@@ -51,7 +59,10 @@ def test_real_recordings_replay_through_tweepy():
     with replay.use_cassette("test_client_get_user.yaml"):
         assert client.get_user(username="Twitter").data.username == "Twitter"
     with replay.use_cassette("test_client_get_users.yaml"):
-        assert [u.username for u in client.get_users(usernames=["Twitter", "TwitterDev"]).data] == ["Twitter", "TwitterDev"]
+        assert [u.username for u in client.get_users(usernames=["Twitter", "TwitterDev"]).data] == [
+            "Twitter",
+            "TwitterDev",
+        ]
     with replay.use_cassette("test_client_get_users_tweets.yaml"):
         response = client.get_users_tweets(783214)
     posts = [_post(t) for t in response.data]
@@ -69,7 +80,10 @@ def test_pages_retweets_and_replies(run, bearer, tmp_path):
     assert [p.kind for p in posts].count("retweet") == 2 and [p.kind for p in posts].count("reply") == 1
     assert posts[0].created_at == "2022-10-20T12:00:00Z"
     profile = load_profile(tmp_path / "data", "pixel_poet")
-    assert (profile.display_name, profile.avatar) == ("Pixel Poet 🌙", "https://pbs.twimg.com/profile_images/1111/pixel_400x400.jpg")
+    assert (profile.display_name, profile.avatar) == (
+        "Pixel Poet 🌙",
+        "https://pbs.twimg.com/profile_images/1111/pixel_400x400.jpg",
+    )
     assert BEARER not in out + err
 
 
@@ -95,7 +109,11 @@ def test_limit(run, bearer, tmp_path):
 @pytest.mark.parametrize(
     "cassette, args, message",
     [
-        ("protected_user.yaml", ["pixel_poet"], "@pixel_poet is a protected account; hf-tweets never trains on protected posts"),
+        (
+            "protected_user.yaml",
+            ["pixel_poet"],
+            "@pixel_poet is a protected account; hf-tweets never trains on protected posts",
+        ),
         ("unknown_user.yaml", ["nobody_here"], "@nobody_here does not exist on X; check the spelling"),
         ("suspended_user.yaml", ["gone_away"], "@gone_away is suspended"),
         ("unauthorized.yaml", ["pixel_poet"], "the X API refused the token (401); set X_BEARER_TOKEN"),
@@ -125,7 +143,10 @@ def test_rate_limit_stops_with_the_reset_time_and_keeps_what_was_fetched(run, be
     with replay.use_cassette("rate_limited_midway.yaml"):
         code, _, err = run("fetch", "pixel_poet")
     assert code == 1
-    assert "rate limit reached after 3 new posts of @pixel_poet (kept); it resets at 00:00:00 UTC" in err and "--wait" in err
+    assert (
+        "rate limit reached after 3 new posts of @pixel_poet (kept); it resets at 00:00:00 UTC" in err
+        and "--wait" in err
+    )
     assert len(load_posts(tmp_path / "data", "pixel_poet")) == 3
 
 
@@ -169,7 +190,10 @@ def test_network_failure_midway_keeps_posts_and_resumes(run, bearer, tmp_path, m
     monkeypatch.setattr(tweepy.Client, "get_users_tweets", flaky)
     with replay.use_cassette("timeline_pages.yaml"):
         code, _, err = run("fetch", "pixel_poet")
-    assert code == 1 and "could not reach the X API (ConnectionError) after 3 new posts (kept; run fetch again to resume)" in err
+    assert (
+        code == 1
+        and "could not reach the X API (ConnectionError) after 3 new posts (kept; run fetch again to resume)" in err
+    )
     with replay.use_cassette("resume_after_error.yaml") as cassette:
         assert run("fetch", "pixel_poet")[1] == "@pixel_poet: 5 new posts, 8 stored in data\n"
     assert cassette.all_played and calls[-2:] == ["p2", "p3"]

@@ -19,8 +19,8 @@ def records(path: Path):
         if left < 7:  # block trailer
             pos += left
             continue
-        _, length, kind = struct.unpack("<IHB", data[pos:pos + 7])
-        pending += data[pos + 7:pos + 7 + length]
+        _, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        pending += data[pos + 7 : pos + 7 + length]
         pos += 7 + length
         if kind in (1, 4):  # a full record, or the last fragment of one
             record = pb.Record()
@@ -37,7 +37,9 @@ def summary(path: Path) -> dict:
         updates = record.run.config.update if kind == "run" else record.config.update if kind == "config" else []
         config |= {u.key: json.loads(u.value_json) for u in updates}
         if kind == "artifact":
-            artifacts.append((record.artifact.name, record.artifact.type, sorted(e.path for e in record.artifact.manifest.contents)))
+            artifacts.append(
+                (record.artifact.name, record.artifact.type, sorted(e.path for e in record.artifact.manifest.contents))
+            )
         if kind == "history":
             metrics |= {"/".join(i.nested_key) or i.key for i in record.history.item}
     return {"config": config, "artifacts": artifacts, "metrics": metrics}

@@ -13,13 +13,10 @@ from pathlib import Path
 
 import click
 
-from hf_tweets import __version__
-
+from hf_tweets import __version__, settings
 from hf_tweets.cards import commands as cards
-
-from hf_tweets import settings
-from hf_tweets.errors import HfTweetsError, redact
 from hf_tweets.cards.record import find_record
+from hf_tweets.errors import HfTweetsError, redact
 
 CARDS_DIR_HELP = f"Folder of card records [default: ${settings.CARDS_DIR_ENV} or ./cards]."
 
@@ -37,12 +34,27 @@ def card() -> None:
 
 @card.command("render")
 @click.argument("records", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout (a folder for several records).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write here instead of stdout (a folder for several records).",
+)
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-@click.option("--templates-dir", type=click.Path(path_type=Path, file_okay=False), help="Use these templates instead of the bundled ones.")
-@click.option("--html", "as_html", is_flag=True, help="Write the page the Hub would show (as hf-tweets preview does) instead of Markdown.")
-def render_command(records: tuple[str, ...], output: Path | None, cards_dir: Path | None, templates_dir: Path | None,
-                   as_html: bool) -> None:
+@click.option(
+    "--templates-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Use these templates instead of the bundled ones.",
+)
+@click.option(
+    "--html",
+    "as_html",
+    is_flag=True,
+    help="Write the page the Hub would show (as hf-tweets preview does) instead of Markdown.",
+)
+def render_command(
+    records: tuple[str, ...], output: Path | None, cards_dir: Path | None, templates_dir: Path | None, as_html: bool
+) -> None:
     """Render records (paths or names in the cards folder) into README.md model cards."""
     results = cards.render_records(list(records), settings.cards_dir(cards_dir), output, templates_dir, as_html)
     for path, text in results:
@@ -81,12 +93,23 @@ DATA_DIR_HELP = f"Folder of raw posts and training text [default: ${settings.DAT
 
 @cli.command("fetch")
 @click.argument("handles", nargs=-1)
-@click.option("--archive", type=click.Path(path_type=Path), help="Read your X archive (.zip, its folder, or tweets.js) instead of the API.")
-@click.option("--from", "from_file", type=click.Path(path_type=Path), help="Read posts from a .jsonl or .csv file (needs --handle).")
+@click.option(
+    "--archive",
+    type=click.Path(path_type=Path),
+    help="Read your X archive (.zip, its folder, or tweets.js) instead of the API.",
+)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(path_type=Path),
+    help="Read posts from a .jsonl or .csv file (needs --handle).",
+)
 @click.option("--handle", help="Whose posts --from holds (or to check the archive's owner).")
 @click.option("--limit", default=3200, show_default=True, help="At most this many posts per user from the API.")
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
-@click.option("--wait", is_flag=True, help="On a rate limit, wait for the reset (with a countdown) instead of stopping.")
+@click.option(
+    "--wait", is_flag=True, help="On a rate limit, wait for the reset (with a countdown) instead of stopping."
+)
 @click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
 def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, data_dir) -> None:
     """Download posts: from the X API (token in $X_BEARER_TOKEN), your X archive, or a file of texts."""
@@ -96,8 +119,11 @@ def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, 
     if archive or from_file:
         if handles or (archive and from_file):
             raise click.UsageError("give HANDLE..., --archive PATH or --from FILE --handle NAME, one of them")
-        results = [sources.fetch_archive(archive, folder, not no_replies, handle) if archive
-                   else sources.fetch_file(from_file, folder, handle)]
+        results = [
+            sources.fetch_archive(archive, folder, not no_replies, handle)
+            if archive
+            else sources.fetch_file(from_file, folder, handle)
+        ]
     elif handles:
         results = [sources.fetch_api(h, folder, limit, not no_replies, wait, on_wait=_countdown) for h in handles]
     else:
@@ -128,45 +154,100 @@ def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, 
     """Clean stored posts into train.txt/eval.txt and fill cards/NAME.yaml with users and counts."""
     from hf_tweets.training.prepare import prepare
 
-    result = prepare(name, settings.data_dir(data_dir), settings.cards_dir(cards_dir),
-                     users.split(",") if users else None, keep_newlines=keep_newlines,
-                     eval_fraction=eval_fraction, seed=seed, min_chars=min_chars)
+    result = prepare(
+        name,
+        settings.data_dir(data_dir),
+        settings.cards_dir(cards_dir),
+        users.split(",") if users else None,
+        keep_newlines=keep_newlines,
+        eval_fraction=eval_fraction,
+        seed=seed,
+        min_chars=min_chars,
+    )
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
     for u in result.users:
-        click.echo(f"@{u.handle}: {u.downloaded} downloaded, {u.retweets} retweets, {u.short} short, {len(u.kept)} kept")
-    click.echo(f"wrote {result.folder}/train.txt ({result.train_chars:,} characters) and eval.txt ({result.eval_posts} posts)")
+        click.echo(
+            f"@{u.handle}: {u.downloaded} downloaded, {u.retweets} retweets, {u.short} short, {len(u.kept)} kept"
+        )
+    click.echo(
+        f"wrote {result.folder}/train.txt ({result.train_chars:,} characters) and eval.txt ({result.eval_posts} posts)"
+    )
 
 
 @cli.command("train")
 @click.argument("name")
-@click.option("--base-model", default="openai-community/gpt2", show_default=True,
-              help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here, no network needed).")
+@click.option(
+    "--base-model",
+    default="openai-community/gpt2",
+    show_default=True,
+    help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here, no network needed).",
+)
 @click.option("--epochs", default=4.0, show_default=True)
 @click.option("--learning-rate", default=1.372e-4, show_default=True)
 @click.option("--batch-size", default=16, show_default=True, help="Blocks per step; lower it if memory runs out.")
 @click.option("--block-size", default=0, show_default=True, help="Tokens per block (0: sized for the posts).")
 @click.option("--seed", default=42, show_default=True)
-@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default="auto", show_default=True,
-              help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.")
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
+    default="auto",
+    show_default=True,
+    help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.",
+)
 @click.option("--resume", is_flag=True, help="Go on from the last checkpoint of an interrupted run.")
 @click.option("--out", type=click.Path(path_type=Path), help="Model folder [default: out/NAME].")
-@click.option("--wandb", "wandb_mode", type=click.Choice(["online", "offline", "off", "auto"]), default="auto",
-              show_default=True, help="Track the run in Weights & Biases (auto: online when logged in).")
+@click.option(
+    "--wandb",
+    "wandb_mode",
+    type=click.Choice(["online", "offline", "off", "auto"]),
+    default="auto",
+    show_default=True,
+    help="Track the run in Weights & Biases (auto: online when logged in).",
+)
 @click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def train_command(name, base_model, epochs, learning_rate, batch_size, block_size, seed, precision, resume, out,
-                  wandb_mode, data_dir, cards_dir) -> None:
+def train_command(
+    name,
+    base_model,
+    epochs,
+    learning_rate,
+    batch_size,
+    block_size,
+    seed,
+    precision,
+    resume,
+    out,
+    wandb_mode,
+    data_dir,
+    cards_dir,
+) -> None:
     """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
     from hf_tweets.pipeline import train_stage
     from hf_tweets.training.train import TrainConfig
 
-    config = TrainConfig(base_model=base_model, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
-                         block_size=block_size, seed=seed, precision=precision)
-    result = train_stage(name, settings.data_dir(data_dir), settings.cards_dir(cards_dir), out or Path("out") / name,
-                         config, resume=resume, wandb_mode=wandb_mode)
-    click.echo(f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
-               f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}")
+    config = TrainConfig(
+        base_model=base_model,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        block_size=block_size,
+        seed=seed,
+        precision=precision,
+    )
+    result = train_stage(
+        name,
+        settings.data_dir(data_dir),
+        settings.cards_dir(cards_dir),
+        out or Path("out") / name,
+        config,
+        resume=resume,
+        wandb_mode=wandb_mode,
+    )
+    click.echo(
+        f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
+        f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}"
+    )
 
 
 @cli.command("generate")
@@ -188,8 +269,12 @@ def generate_command(model, prompt, count, seed, as_json) -> None:
 @cli.command("run")
 @click.argument("handles", nargs=-1)
 @click.option("--archive", type=click.Path(path_type=Path), help="Start from your X archive instead of the API.")
-@click.option("--base-model", default="openai-community/gpt2", show_default=True,
-              help="A causal LM id or folder, or 'tiny' (built here: works offline).")
+@click.option(
+    "--base-model",
+    default="openai-community/gpt2",
+    show_default=True,
+    help="A causal LM id or folder, or 'tiny' (built here: works offline).",
+)
 @click.option("--epochs", default=4.0, show_default=True)
 @click.option("--batch-size", default=16, show_default=True)
 @click.option("--seed", default=42, show_default=True)
@@ -197,12 +282,28 @@ def generate_command(model, prompt, count, seed, as_json) -> None:
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
 @click.option("--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end.")
 @click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
-@click.option("--wandb", "wandb_mode", type=click.Choice(["online", "offline", "off", "auto"]), default="auto", show_default=True)
+@click.option(
+    "--wandb", "wandb_mode", type=click.Choice(["online", "offline", "off", "auto"]), default="auto", show_default=True
+)
 @click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("out"), show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def run_command(handles, archive, base_model, epochs, batch_size, seed, min_chars, no_replies, do_publish, force,
-                wandb_mode, out_root, data_dir, cards_dir) -> None:
+def run_command(
+    handles,
+    archive,
+    base_model,
+    epochs,
+    batch_size,
+    seed,
+    min_chars,
+    no_replies,
+    do_publish,
+    force,
+    wandb_mode,
+    out_root,
+    data_dir,
+    cards_dir,
+) -> None:
     """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish)."""
     from hf_tweets.pipeline import run
     from hf_tweets.training.train import TrainConfig
@@ -210,9 +311,20 @@ def run_command(handles, archive, base_model, epochs, batch_size, seed, min_char
     if bool(handles) == bool(archive):
         raise click.UsageError("give HANDLE... or --archive PATH")
     config = TrainConfig(base_model=base_model, epochs=epochs, batch_size=batch_size, seed=seed)
-    summary = run(list(handles), archive, settings.data_dir(data_dir), settings.cards_dir(cards_dir), out_root, config,
-                  publish=do_publish, force=force, wandb_mode=wandb_mode, min_chars=min_chars,
-                  include_replies=not no_replies, say=lambda line: click.echo(line, err=True))
+    summary = run(
+        list(handles),
+        archive,
+        settings.data_dir(data_dir),
+        settings.cards_dir(cards_dir),
+        out_root,
+        config,
+        publish=do_publish,
+        force=force,
+        wandb_mode=wandb_mode,
+        min_chars=min_chars,
+        include_replies=not no_replies,
+        say=lambda line: click.echo(line, err=True),
+    )
     click.echo("\n".join(summary.lines()))
 
 
@@ -225,8 +337,13 @@ def preview_command(names, port, open_browser, cards_dir) -> None:
     """Serve the cards as the Hub would show them, on 127.0.0.1; a reload shows edits."""
     from hf_tweets.cards.preview import serve
 
-    serve(list(names), settings.cards_dir(cards_dir), port, open_browser,
-          ready=lambda url: click.echo(f"previewing cards at {url} (Ctrl-C to stop)", err=True))
+    serve(
+        list(names),
+        settings.cards_dir(cards_dir),
+        port,
+        open_browser,
+        ready=lambda url: click.echo(f"previewing cards at {url} (Ctrl-C to stop)", err=True),
+    )
 
 
 @cli.command("publish")
@@ -237,12 +354,21 @@ def preview_command(names, port, open_browser, cards_dir) -> None:
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to main.")
 @click.option("--dry-run", is_flag=True, help="Print what would change, and the README diff; touch nothing.")
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def publish_command(name: str, model_dir: Path, namespace: str | None, private: bool, create_pr: bool,
-                    dry_run: bool, cards_dir: Path | None) -> None:
+def publish_command(
+    name: str,
+    model_dir: Path,
+    namespace: str | None,
+    private: bool,
+    create_pr: bool,
+    dry_run: bool,
+    cards_dir: Path | None,
+) -> None:
     """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
     from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
 
-    result = publish(find_record(name, settings.cards_dir(cards_dir)), model_dir, namespace, private, create_pr, dry_run)
+    result = publish(
+        find_record(name, settings.cards_dir(cards_dir)), model_dir, namespace, private, create_pr, dry_run
+    )
     click.echo(describe(result))
 
 
@@ -275,7 +401,12 @@ def _size(size: int | None) -> str:
 
 
 @cli.command("republish")
-@click.option("--from-hub", "from_hub", metavar="NAMESPACE", help="Re-render every model card of a Hub namespace instead of the records.")
+@click.option(
+    "--from-hub",
+    "from_hub",
+    metavar="NAMESPACE",
+    help="Re-render every model card of a Hub namespace instead of the records.",
+)
 @click.option("--save-records", is_flag=True, help="With --from-hub: keep the imported records in the cards folder.")
 @click.option("--only", multiple=True, metavar="NAME", help="Only these repos (names; repeatable).")
 @click.option("--limit", type=int, help="At most this many repos.")
@@ -283,23 +414,59 @@ def _size(size: int | None) -> str:
 @click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing.")
 @click.option("--force", is_flag=True, help="Also overwrite cards edited on the Hub by hand.")
 @click.option("--jobs", default=4, show_default=True, help="Repos handled at a time.")
-@click.option("--max-commits-per-hour", default=120.0, show_default=True, help="Pace commits under the Hub's hourly quota (0: no pacing).")
+@click.option(
+    "--max-commits-per-hour",
+    default=120.0,
+    show_default=True,
+    help="Pace commits under the Hub's hourly quota (0: no pacing).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per repo instead of the table.")
-@click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Where `run` left the repo folders: a NAME/predictions.png there goes out with its card.")
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Where `run` left the repo folders: a NAME/predictions.png there goes out with its card.",
+)
 @click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
 @click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
-def republish_command(from_hub, save_records, only, limit, dry_run, create_pr, force, jobs, max_commits_per_hour, as_json,
-                      out_root, cards_dir, data_dir) -> None:
+def republish_command(
+    from_hub,
+    save_records,
+    only,
+    limit,
+    dry_run,
+    create_pr,
+    force,
+    jobs,
+    max_commits_per_hour,
+    as_json,
+    out_root,
+    cards_dir,
+    data_dir,
+) -> None:
     """Re-render every card and push only those that changed (one commit each); resumable."""
     from hf_tweets.hub.republish import report_json, republish
     from hf_tweets.hub.republish_view import Progress, table
 
     with Progress(enabled=not as_json) as progress:
-        report = republish(settings.cards_dir(cards_dir), settings.data_dir(data_dir), out_root=out_root, from_hub=from_hub, only=only,
-                           limit=limit, dry_run=dry_run, force=force, create_pr=create_pr, jobs=jobs,
-                           max_commits_per_hour=max_commits_per_hour, save_records=save_records,
-                           on_item=progress.advance, on_start=progress.start)
+        report = republish(
+            settings.cards_dir(cards_dir),
+            settings.data_dir(data_dir),
+            out_root=out_root,
+            from_hub=from_hub,
+            only=only,
+            limit=limit,
+            dry_run=dry_run,
+            force=force,
+            create_pr=create_pr,
+            jobs=jobs,
+            max_commits_per_hour=max_commits_per_hour,
+            save_records=save_records,
+            on_item=progress.advance,
+            on_start=progress.start,
+        )
     click.echo(report_json(report) if as_json else table(report, dry_run))
     if report.failed:
         raise SystemExit(1)

@@ -1,4 +1,4 @@
-"""Files on disk: written so that a crash or a full disk never leaves half of one, under names that stay in their folder.
+"""Files on disk: written so that a crash or a full disk never leaves half of one, named so they stay in their folder.
 
 * ``atomic_write_bytes``/``atomic_write_text``: a temp file beside the target,
   flushed to disk, optionally checked (``verify``), then renamed over it. A
@@ -40,20 +40,29 @@ _COMPLETE = ".complete"  # in a staging folder: everything was written
 def child(folder: Path, name: str, suffix: str = "") -> Path:
     """``folder / (name + suffix)`` for a name from data; UnsafePathError unless it is a plain file name."""
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise UnsafePathError(f"{str(name)[:80]!r} cannot name a file", where=folder,
-                              fix="names may use letters, digits, '.', '_' and '-' (at most 96), not starting with '.' or '-'")
+        raise UnsafePathError(
+            f"{str(name)[:80]!r} cannot name a file",
+            where=folder,
+            fix="names may use letters, digits, '.', '_' and '-' (at most 96), not starting with '.' or '-'",
+        )
     return folder / f"{name}{suffix}"
 
 
 def write_failed(path: Path, error: OSError) -> WriteError:
     """A WriteError naming the file, with what to do for the usual causes."""
-    fixes = {errno.ENOSPC: "the disk is full: free some space and run the command again",
-             errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
-             errno.EACCES: "check the folder's permissions", errno.EROFS: "the file system is read-only",
-             errno.EPERM: "check the folder's permissions"}
+    fixes = {
+        errno.ENOSPC: "the disk is full: free some space and run the command again",
+        errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
+        errno.EACCES: "check the folder's permissions",
+        errno.EROFS: "the file system is read-only",
+        errno.EPERM: "check the folder's permissions",
+    }
     fix = fixes.get(error.errno, "check the folder and run the command again")
-    return WriteError(f"could not be written ({error.strerror or error}); the previous version, if any, is unchanged",
-                      where=path, fix=fix)
+    return WriteError(
+        f"could not be written ({error.strerror or error}); the previous version, if any, is unchanged",
+        where=path,
+        fix=fix,
+    )
 
 
 def _mode_for(path: Path) -> int:
@@ -77,7 +86,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, verify: Callable[[Path]
             os.fchmod(fd, _mode_for(path))
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -110,7 +119,7 @@ def append_line(path: Path, line: str) -> None:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         except OSError as error:
             os.ftruncate(fd, size)  # freeing space, so this works on a full disk too

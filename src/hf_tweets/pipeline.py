@@ -14,21 +14,29 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from hf_tweets.training import tracking
+from hf_tweets.cards.record import default_repo_name, load_record, record_path, update_record
+from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.sources.posts import raw_path
-from hf_tweets.training.prepare import check_prepared
-from hf_tweets.cards.record import default_repo_name, load_record, record_path, update_record
-from hf_tweets.cards.render import render
 from hf_tweets.text import clean_line
+from hf_tweets.training import tracking
+from hf_tweets.training.prepare import check_prepared
 from hf_tweets.training.train import TrainConfig, TrainResult, prepared_posts, train, versions
 
 SAMPLE_PROMPT_COUNT = 3
 
 
-def train_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: TrainConfig, *, resume: bool = False,
-                wandb_mode: str = "auto") -> TrainResult:
+def train_stage(
+    name: str,
+    data_dir: Path,
+    cards_dir: Path,
+    out_dir: Path,
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    wandb_mode: str = "auto",
+) -> TrainResult:
     """Train, with the preprocess and train runs in W&B when it is on; run URLs go into the record."""
     prepared_posts(child(data_dir, name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
@@ -45,8 +53,11 @@ def train_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, confi
     if mode == "online":
 
         def change(record) -> None:  # the run links are what this stage owns
-            record.wandb = {**(record.wandb.model_dump(exclude_none=True) if record.wandb else {}),
-                            "preprocess_run": preprocess_url, "train_run": run.url}
+            record.wandb = {
+                **(record.wandb.model_dump(exclude_none=True) if record.wandb else {}),
+                "preprocess_run": preprocess_url,
+                "train_run": run.url,
+            }
 
         update_record(card, change)
     return result
@@ -57,7 +68,9 @@ def add_samples(name: str, cards_dir: Path, model_dir: Path, seed: int = 42) -> 
     from hf_tweets.training.generate import generate
 
     card = record_path(cards_dir, name)
-    texts = [clean_line(t) for t in generate(str(model_dir), load_record(card).widget_prompt, SAMPLE_PROMPT_COUNT, seed)]
+    texts = [
+        clean_line(t) for t in generate(str(model_dir), load_record(card).widget_prompt, SAMPLE_PROMPT_COUNT, seed)
+    ]
     samples = [t for t in texts if t]
 
     def change(record) -> None:
@@ -85,12 +98,19 @@ class RunSummary:
     published: str | None = None
 
     def lines(self) -> list[str]:
-        out = [f"{self.name}: done ({', '.join(self.skipped)} skipped: inputs unchanged)" if self.skipped else f"{self.name}: done"]
-        for handle, c in zip(self.users, self.counts):
-            out.append(f"  @{handle}: {c['downloaded']} downloaded, {c['retweets']} retweets, {c['short']} short, {c['kept']} kept")
+        out = [
+            f"{self.name}: done ({', '.join(self.skipped)} skipped: inputs unchanged)"
+            if self.skipped
+            else f"{self.name}: done"
+        ]
+        for handle, c in zip(self.users, self.counts, strict=True):
+            out.append(
+                f"  @{handle}: {c['downloaded']} downloaded, {c['retweets']} retweets, {c['short']} short,"
+                f" {c['kept']} kept"
+            )
         if self.eval_loss is not None:
             out.append(f"  eval loss {self.eval_loss:.4f}, perplexity {math.exp(min(self.eval_loss, 50)):.1f}")
-        out.append(f"  model and card: {self.out_dir}/ (try: hf-tweets generate {self.out_dir} \"My dream is\")")
+        out.append(f'  model and card: {self.out_dir}/ (try: hf-tweets generate {self.out_dir} "My dream is")')
         out.append(f"  on the Hub: {self.published}" if self.published else "  publish it with --publish")
         return out
 
@@ -128,13 +148,27 @@ def fingerprint(*parts) -> str:
 def refuse_worse(previous: float | None, new: float, force: bool, name: str) -> None:
     """Publishing over a better model needs --force."""
     if previous is not None and new > previous and not force:
-        raise HfTweetsError(f"{name}: the new model's eval loss {new:.4f} is worse than the published one's {previous:.4f};"
-                            " nothing was published (add --force to publish it anyway)")
+        raise HfTweetsError(
+            f"{name}: the new model's eval loss {new:.4f} is worse than the published one's {previous:.4f};"
+            " nothing was published (add --force to publish it anyway)"
+        )
 
 
-def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Path, out_root: Path, config: TrainConfig, *,
-        publish: bool = False, force: bool = False, wandb_mode: str = "auto", min_chars: int = 6000,
-        include_replies: bool = True, say=print) -> RunSummary:
+def run(
+    handles: list[str],
+    archive: Path | None,
+    data_dir: Path,
+    cards_dir: Path,
+    out_root: Path,
+    config: TrainConfig,
+    *,
+    publish: bool = False,
+    force: bool = False,
+    wandb_mode: str = "auto",
+    min_chars: int = 6000,
+    include_replies: bool = True,
+    say=print,
+) -> RunSummary:
     """The whole pipeline; see the module docstring."""
     from hf_tweets.sources import fetch as sources
     from hf_tweets.training.prepare import prepare
@@ -181,8 +215,14 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
     update_record(card, change)
     write_card(name, cards_dir, out_dir)
     record = load_record(card)
-    summary = RunSummary(name, out_dir, [u.handle for u in record.users], [u.counts.model_dump() for u in record.users],
-                         record.training.eval_loss if record.training else None, skipped)
+    summary = RunSummary(
+        name,
+        out_dir,
+        [u.handle for u in record.users],
+        [u.counts.model_dump() for u in record.users],
+        record.training.eval_loss if record.training else None,
+        skipped,
+    )
     if publish:
         say("5/5 publish")
         refuse_worse(previous_loss, summary.eval_loss or 0.0, force, name)
@@ -193,6 +233,7 @@ def run(handles: list[str], archive: Path | None, data_dir: Path, cards_dir: Pat
         mode = tracking.resolve_mode(wandb_mode)
         if outcome.commit and mode != "off":
             files = sorted(outcome.plan.files)
-            tracking.log_published_model(name, data_dir, outcome.plan.repo_id, outcome.commit, files,
-                                         outcome.url.rsplit("/", 2)[0], mode)
+            tracking.log_published_model(
+                name, data_dir, outcome.plan.repo_id, outcome.commit, files, outcome.url.rsplit("/", 2)[0], mode
+            )
     return summary

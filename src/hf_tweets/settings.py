@@ -97,7 +97,9 @@ def max_retry_wait() -> float:
 
 def archive_limits() -> tuple[int, float]:
     """(most bytes the read parts of an archive may inflate to, highest compression ratio of a part)."""
-    return int(_number(ARCHIVE_MAX_BYTES_ENV, DEFAULT_ARCHIVE_MAX_BYTES)), _number(ARCHIVE_MAX_RATIO_ENV, DEFAULT_ARCHIVE_MAX_RATIO)
+    return int(_number(ARCHIVE_MAX_BYTES_ENV, DEFAULT_ARCHIVE_MAX_BYTES)), _number(
+        ARCHIVE_MAX_RATIO_ENV, DEFAULT_ARCHIVE_MAX_RATIO
+    )
 
 
 def _number(name: str, default: float) -> float:
@@ -111,7 +113,9 @@ def _number(name: str, default: float) -> float:
     if number < 0:
         from hf_tweets.errors import HfTweetsError
 
-        raise HfTweetsError(f"{name}={value!r} is not a number >= 0", fix=f"set {name} to a number, or unset it for {default:g}")
+        raise HfTweetsError(
+            f"{name}={value!r} is not a number >= 0", fix=f"set {name} to a number, or unset it for {default:g}"
+        )
     return number
 
 

@@ -102,7 +102,7 @@ def replace_lone_surrogates(value: str) -> str:
 
 
 def clean_url(url: object) -> str | None:
-    """``url`` as an http(s) URL that ``url_problem`` accepts, percent-encoding what it rejects; None when none can be made."""
+    """``url`` as an http(s) URL that ``url_problem`` accepts (what it rejects percent-encoded), or None."""
     if not isinstance(url, str) or len(url) > MAX_URL:
         return None
     url = _URL_BAD_PERCENT.sub("%25", replace_lone_surrogates(url.strip()))

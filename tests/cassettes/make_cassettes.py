@@ -21,8 +21,13 @@ API = "https://api.twitter.com/2"
 USER_FIELDS = {"user.fields": "name,profile_image_url,protected"}
 TWEET_FIELDS = {"max_results": "100", "tweet.fields": "created_at,referenced_tweets,in_reply_to_user_id"}
 RESET = "1893456000"  # 2030-01-01T00:00:00Z
-USER = {"id": "1111", "name": "Pixel Poet 🌙", "username": "pixel_poet", "protected": False,
-        "profile_image_url": "https://pbs.twimg.com/profile_images/1111/pixel_normal.jpg"}
+USER = {
+    "id": "1111",
+    "name": "Pixel Poet 🌙",
+    "username": "pixel_poet",
+    "protected": False,
+    "profile_image_url": "https://pbs.twimg.com/profile_images/1111/pixel_normal.jpg",
+}
 
 POSTS = [
     "My dream is a lighthouse that serves soup to passing ships.",
@@ -37,8 +42,12 @@ POSTS = [
 
 
 def tweet(n: int, kind: str = "post") -> dict:
-    item = {"edit_history_tweet_ids": [str(9100 - n)], "id": str(9100 - n),  # newer posts have larger ids
-            "created_at": f"2022-10-{20 - n:02d}T12:00:00.000Z", "text": POSTS[n % len(POSTS)]}
+    item = {
+        "edit_history_tweet_ids": [str(9100 - n)],
+        "id": str(9100 - n),  # newer posts have larger ids
+        "created_at": f"2022-10-{20 - n:02d}T12:00:00.000Z",
+        "text": POSTS[n % len(POSTS)],
+    }
     if kind == "retweet":
         item["text"] = "RT @someone: " + item["text"]
         item["referenced_tweets"] = [{"type": "retweeted", "id": "5555"}]
@@ -58,20 +67,37 @@ def page(tweets: list[dict], next_token: str | None) -> dict:
 
 def headers(status: int) -> dict:
     remaining = "0" if status == 429 else "1497"
-    return {"api-version": ["2.52"], "cache-control": ["no-cache, no-store, max-age=0"],
-            "content-type": ["application/json; charset=utf-8"], "date": ["Fri, 21 Oct 2022 12:00:00 UTC"],
-            "server": ["tsa_b"], "x-access-level": ["read"], "x-rate-limit-limit": ["1500"],
-            "x-rate-limit-remaining": [remaining], "x-rate-limit-reset": [RESET], "x-content-type-options": ["nosniff"]}
+    return {
+        "api-version": ["2.52"],
+        "cache-control": ["no-cache, no-store, max-age=0"],
+        "content-type": ["application/json; charset=utf-8"],
+        "date": ["Fri, 21 Oct 2022 12:00:00 UTC"],
+        "server": ["tsa_b"],
+        "x-access-level": ["read"],
+        "x-rate-limit-limit": ["1500"],
+        "x-rate-limit-remaining": [remaining],
+        "x-rate-limit-reset": [RESET],
+        "x-content-type-options": ["nosniff"],
+    }
 
 
 MESSAGES = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable"}
 
 
 def interaction(path: str, query: dict, body: dict, status: int = 200) -> dict:
-    return {"request": {"body": None, "headers": {"Accept": ["*/*"], "User-Agent": ["Python/3.11 Requests/2.32 Tweepy/4.17.0"]},
-                        "method": "GET", "uri": f"{API}{path}?{urlencode(query)}"},
-            "response": {"body": {"string": json.dumps(body, ensure_ascii=False)}, "headers": headers(status),
-                         "status": {"code": status, "message": MESSAGES[status]}}}
+    return {
+        "request": {
+            "body": None,
+            "headers": {"Accept": ["*/*"], "User-Agent": ["Python/3.11 Requests/2.32 Tweepy/4.17.0"]},
+            "method": "GET",
+            "uri": f"{API}{path}?{urlencode(query)}",
+        },
+        "response": {
+            "body": {"string": json.dumps(body, ensure_ascii=False)},
+            "headers": headers(status),
+            "status": {"code": status, "message": MESSAGES[status]},
+        },
+    }
 
 
 def lookup(user: dict | None = None, errors: list | None = None, status: int = 200) -> dict:
@@ -87,32 +113,81 @@ def timeline(body: dict, status: int = 200, **extra) -> dict:
 PAGE1 = page([tweet(0), tweet(1, "retweet"), tweet(2, "reply")], "p2")
 PAGE2 = page([tweet(3), tweet(4), tweet(5, "retweet")], "p3")
 PAGE3 = page([tweet(6), tweet(7)], None)
-NEWER = page([{**tweet(0), "id": "9200", "edit_history_tweet_ids": ["9200"], "created_at": "2022-10-25T12:00:00.000Z", "text": "A brand new made-up post about spoons."}], None)
-FORBIDDEN = {"title": "Unsupported Authentication", "type": "https://api.twitter.com/2/problems/unsupported-authentication",
-             "status": 403, "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint."}
+NEWER = page(
+    [
+        {
+            **tweet(0),
+            "id": "9200",
+            "edit_history_tweet_ids": ["9200"],
+            "created_at": "2022-10-25T12:00:00.000Z",
+            "text": "A brand new made-up post about spoons.",
+        }
+    ],
+    None,
+)
+FORBIDDEN = {
+    "title": "Unsupported Authentication",
+    "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+    "status": 403,
+    "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.",
+}
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
 TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
 UNAVAILABLE = {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank", "status": 503}
 
 CASSETTES = {
-    "timeline_pages": [lookup(), timeline(PAGE1), timeline(PAGE2, pagination_token="p2"), timeline(PAGE3, pagination_token="p3")],
+    "timeline_pages": [
+        lookup(),
+        timeline(PAGE1),
+        timeline(PAGE2, pagination_token="p2"),
+        timeline(PAGE3, pagination_token="p3"),
+    ],
     "timeline_newer": [lookup(), timeline(NEWER, since_id="9100")],
     "timeline_no_replies": [lookup(), timeline(page([tweet(0), tweet(3)], None), exclude="replies")],
     "timeline_empty": [lookup(), timeline({"meta": {"result_count": 0}})],
     "protected_user": [lookup({**USER, "protected": True})],
-    "unknown_user": [lookup({**USER, "username": "nobody_here"}, errors=[{
-        "value": "nobody_here", "detail": "Could not find user with username: [nobody_here].", "title": "Not Found Error",
-        "resource_type": "user", "parameter": "username", "resource_id": "nobody_here",
-        "type": "https://api.twitter.com/2/problems/resource-not-found"}])],
-    "suspended_user": [lookup({**USER, "username": "gone_away"}, errors=[{
-        "value": "gone_away", "detail": "User has been suspended: [gone_away].", "title": "Forbidden",
-        "resource_type": "user", "parameter": "username", "resource_id": "gone_away",
-        "type": "https://api.twitter.com/2/problems/resource-not-found"}])],
+    "unknown_user": [
+        lookup(
+            {**USER, "username": "nobody_here"},
+            errors=[
+                {
+                    "value": "nobody_here",
+                    "detail": "Could not find user with username: [nobody_here].",
+                    "title": "Not Found Error",
+                    "resource_type": "user",
+                    "parameter": "username",
+                    "resource_id": "nobody_here",
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            ],
+        )
+    ],
+    "suspended_user": [
+        lookup(
+            {**USER, "username": "gone_away"},
+            errors=[
+                {
+                    "value": "gone_away",
+                    "detail": "User has been suspended: [gone_away].",
+                    "title": "Forbidden",
+                    "resource_type": "user",
+                    "parameter": "username",
+                    "resource_id": "gone_away",
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+            ],
+        )
+    ],
     "unauthorized": [interaction("/users/by/username/pixel_poet", USER_FIELDS, UNAUTHORIZED, 401)],
     "forbidden": [interaction("/users/by/username/pixel_poet", USER_FIELDS, FORBIDDEN, 403)],
     "rate_limited_midway": [lookup(), timeline(PAGE1), timeline(TOO_MANY, 429, pagination_token="p2")],
-    "rate_limited_then_ok": [lookup(), timeline(PAGE1), timeline(TOO_MANY, 429, pagination_token="p2"),
-                             timeline(PAGE2, pagination_token="p2"), timeline(PAGE3, pagination_token="p3")],
+    "rate_limited_then_ok": [
+        lookup(),
+        timeline(PAGE1),
+        timeline(TOO_MANY, 429, pagination_token="p2"),
+        timeline(PAGE2, pagination_token="p2"),
+        timeline(PAGE3, pagination_token="p3"),
+    ],
     "server_error_midway": [lookup(), timeline(PAGE1), timeline(UNAVAILABLE, 503, pagination_token="p2")],
     "resume_after_error": [lookup(), timeline(PAGE2, pagination_token="p2"), timeline(PAGE3, pagination_token="p3")],
 }

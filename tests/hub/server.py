@@ -79,11 +79,15 @@ class LoopbackHub:
 
     LOSE = -1  # a fault status: serve the request, then drop the connection instead of answering
 
-    def fail(self, method: str, path: str, status: int, times: int = 1, headers: dict | None = None, body: dict | None = None) -> None:
+    def fail(
+        self, method: str, path: str, status: int, times: int = 1, headers: dict | None = None, body: dict | None = None
+    ) -> None:
         """Make the next ``times`` requests whose path matches the regex ``path`` fail with ``status``
         (0: drop the connection without serving it, as a reset would; ``LOSE``: serve it, then drop the
         connection, as when the answer is lost on the way back)."""
-        self.faults.append(Fault(method, re.compile(path), status, times, headers or {}, body or {"error": f"injected {status}"}))
+        self.faults.append(
+            Fault(method, re.compile(path), status, times, headers or {}, body or {"error": f"injected {status}"})
+        )
 
     def reset(self) -> None:
         """Forget every repo, fault and logged request (the users and their tokens stay)."""
@@ -235,7 +239,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return True
         return False
 
-    def _send(self, status: int, body: bytes, headers: dict | None = None, content_type: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, headers: dict | None = None, content_type: str = "application/json"
+    ) -> None:
         if self.lose_answer:  # the work is done; the answer never reaches the client
             self.close_connection = True
             self.connection.shutdown(2)
@@ -266,8 +272,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.who is None:
             raise HubError(401, "Invalid user token")
         name, orgs = self.who
-        self._json({"type": "user", "name": name, "orgs": [{"name": o, "type": "org"} for o in sorted(orgs)],
-                    "auth": {"type": "access_token", "accessToken": {"displayName": "loopback", "role": "write"}}})
+        self._json(
+            {
+                "type": "user",
+                "name": name,
+                "orgs": [{"name": o, "type": "org"} for o in sorted(orgs)],
+                "auth": {"type": "access_token", "accessToken": {"displayName": "loopback", "role": "write"}},
+            }
+        )
 
     def validate_yaml(self) -> None:
         self.hub.validate_yaml_calls += 1
@@ -291,11 +303,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.who is None:
             raise HubError(401, "You must be authenticated to create a repo")
         if not self.hub.can_write(self.who, namespace):
-            raise HubError(403, f"You don't have the rights to create a model under the namespace \"{namespace}\"")
+            raise HubError(403, f'You don\'t have the rights to create a model under the namespace "{namespace}"')
         url = f"{self.hub.url}/{repo_id}"
         if self.hub.repo(repo_id):  # the client reads "url" even from the 409
-            self._json({"error": "You already created this model repo", "url": url}, 409,
-                       {"X-Error-Message": "You already created this model repo"})
+            self._json(
+                {"error": "You already created this model repo", "url": url},
+                409,
+                {"X-Error-Message": "You already created this model repo"},
+            )
             return
         self.hub.store.create(repo_id, body.get("visibility") == "private")
         self._json({"url": url, "name": repo_id, "id": repo_id})
@@ -312,21 +327,48 @@ class _Handler(BaseHTTPRequestHandler):
         r = self.hub.readable(repo, self.who)
         commit = self._commit(r, rev)
         card = self._card_data(commit)
-        siblings = [self._sibling(path, e, self.query.get("blobs") == "true") for path, e in sorted(commit.files.items())]
-        self._json({"id": repo, "modelId": repo, "sha": commit.sha, "private": r.private, "lastModified": commit.date,
-                    "createdAt": r.commits[0].date, "siblings": siblings, "cardData": card,
-                    "tags": card.get("tags", []), "pipeline_tag": card.get("pipeline_tag"),
-                    "library_name": card.get("library_name"), "author": repo.split("/")[0], "downloads": 0, "likes": 0})
+        siblings = [
+            self._sibling(path, e, self.query.get("blobs") == "true") for path, e in sorted(commit.files.items())
+        ]
+        self._json(
+            {
+                "id": repo,
+                "modelId": repo,
+                "sha": commit.sha,
+                "private": r.private,
+                "lastModified": commit.date,
+                "createdAt": r.commits[0].date,
+                "siblings": siblings,
+                "cardData": card,
+                "tags": card.get("tags", []),
+                "pipeline_tag": card.get("pipeline_tag"),
+                "library_name": card.get("library_name"),
+                "author": repo.split("/")[0],
+                "downloads": 0,
+                "likes": 0,
+            }
+        )
 
     def list_models(self) -> None:
         author = self.query.get("author")
-        ids = sorted(i for i, r in self.hub.store.repos.items()
-                     if (author is None or i.split("/")[0] == author)
-                     and (not r.private or self.hub.can_write(self.who, i.split("/")[0])))
+        ids = sorted(
+            i
+            for i, r in self.hub.store.repos.items()
+            if (author is None or i.split("/")[0] == author)
+            and (not r.private or self.hub.can_write(self.who, i.split("/")[0]))
+        )
         start = int(self.query.get("cursor", 0))
-        page = ids[start:start + self.hub.page_size]
-        items = [{"id": i, "modelId": i, "sha": self.hub.repo(i).head.sha, "private": self.hub.repo(i).private,
-                  "lastModified": self.hub.repo(i).head.date} for i in page]
+        page = ids[start : start + self.hub.page_size]
+        items = [
+            {
+                "id": i,
+                "modelId": i,
+                "sha": self.hub.repo(i).head.sha,
+                "private": self.hub.repo(i).private,
+                "lastModified": self.hub.repo(i).head.date,
+            }
+            for i in page
+        ]
         headers = {}
         if start + self.hub.page_size < len(ids):
             query = "&".join(f"{k}={v}" for k, v in self.query.items() if k != "cursor")
@@ -342,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
         recursive = self.query.get("recursive") == "true"
         items, folders = [], set()
         for name in names:
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             if not recursive and "/" in rest:
                 folders.add(prefix + rest.split("/")[0])
                 continue
@@ -359,8 +401,14 @@ class _Handler(BaseHTTPRequestHandler):
             lfs = is_lfs(item["path"], item["size"])
             existing = commit.files.get(item["path"])
             oid = (existing.sha256 if existing.lfs else existing.git_sha) if existing else None
-            files.append({"path": item["path"], "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False,
-                          **({"oid": oid} if oid else {})})
+            files.append(
+                {
+                    "path": item["path"],
+                    "uploadMode": "lfs" if lfs else "regular",
+                    "shouldIgnore": False,
+                    **({"oid": oid} if oid else {}),
+                }
+            )
         self._json({"files": files, "commitOid": commit.sha})
 
     def lfs_batch(self, repo: str) -> None:
@@ -369,10 +417,16 @@ class _Handler(BaseHTTPRequestHandler):
         for obj in self._body_json().get("objects", []):
             item = {"oid": obj["oid"], "size": obj["size"]}
             if not self.hub.store.has_blob(obj["oid"]):
-                item["actions"] = {"upload": {"href": f"{self.hub.url}/_lfs/{obj['oid']}"},
-                                   "verify": {"href": f"{self.hub.url}/_lfs/{obj['oid']}/verify"}}
+                item["actions"] = {
+                    "upload": {"href": f"{self.hub.url}/_lfs/{obj['oid']}"},
+                    "verify": {"href": f"{self.hub.url}/_lfs/{obj['oid']}/verify"},
+                }
             objects.append(item)
-        self._send(200, json.dumps({"transfer": "basic", "objects": objects}).encode(), content_type="application/vnd.git-lfs+json")
+        self._send(
+            200,
+            json.dumps({"transfer": "basic", "objects": objects}).encode(),
+            content_type="application/vnd.git-lfs+json",
+        )
 
     def lfs_upload(self, oid: str) -> None:
         if self.hub.store.put_blob(self.body) != oid:
@@ -391,7 +445,11 @@ class _Handler(BaseHTTPRequestHandler):
         base = self._commit(r, rev)
         parent = header.get("parentCommit")
         if parent and parent != base.sha:
-            raise HubError(412, f"A commit has happened since. Please refresh and try again. (parent {parent} is not the head {base.sha})")
+            raise HubError(
+                412,
+                "A commit has happened since. Please refresh and try again."
+                f" (parent {parent} is not the head {base.sha})",
+            )
         files = dict(base.files)
         for line in lines:
             value = line["value"]
@@ -421,14 +479,34 @@ class _Handler(BaseHTTPRequestHandler):
         """Pull requests only (this Hub has no other discussions), open until merged, newest first."""
         r = self.hub.readable(repo, self.who)
         wanted_type, status, author = (self.query.get(k) for k in ("type", "status", "author"))
-        items = [{"num": n, "title": pr.title, "status": "open", "author": {"name": pr.author}, "createdAt": pr.date,
-                  "isPullRequest": True, "repo": {"name": repo, "type": "model"}}
-                 for n, pr in reversed(list(enumerate(r.prs, 1)))]
-        items = [i for i in items if wanted_type in (None, "all", "pull_request") and status in (None, "all", "open")
-                 and author in (None, i["author"]["name"])]
+        items = [
+            {
+                "num": n,
+                "title": pr.title,
+                "status": "open",
+                "author": {"name": pr.author},
+                "createdAt": pr.date,
+                "isPullRequest": True,
+                "repo": {"name": repo, "type": "model"},
+            }
+            for n, pr in reversed(list(enumerate(r.prs, 1)))
+        ]
+        items = [
+            i
+            for i in items
+            if wanted_type in (None, "all", "pull_request")
+            and status in (None, "all", "open")
+            and author in (None, i["author"]["name"])
+        ]
         start = int(self.query.get("p", 0)) * self.hub.page_size
-        self._json({"discussions": items[start:start + self.hub.page_size], "count": len(items), "start": start,
-                    "numClosedDiscussions": 0})
+        self._json(
+            {
+                "discussions": items[start : start + self.hub.page_size],
+                "count": len(items),
+                "start": start,
+                "numClosedDiscussions": 0,
+            }
+        )
 
     # -- downloads -------------------------------------------------------------------------------
     def resolve(self, repo: str, rev: str, path: str) -> None:
@@ -470,21 +548,24 @@ class _Handler(BaseHTTPRequestHandler):
         return data if isinstance(data, dict) else {}
 
 
-ROUTES = [(m, re.compile(p), n) for m, p, n in [
-    ("GET", r"/api/agent-harnesses", "agent_harnesses"),
-    ("GET", r"/api/whoami-v2", "whoami"),
-    ("POST", r"/api/validate-yaml", "validate_yaml"),
-    ("POST", r"/api/repos/create", "create_repo"),
-    ("DELETE", r"/api/repos/delete", "delete_repo"),
-    ("GET", r"/api/models", "list_models"),
-    ("GET", rf"/api/models/{REPO}", "model_info"),
-    ("GET", rf"/api/models/{REPO}/revision/(?P<rev>[^/]+)", "model_info"),
-    ("GET", rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
-    ("POST", rf"/api/models/{REPO}/preupload/(?P<rev>[^/]+)", "preupload"),
-    ("POST", rf"/api/models/{REPO}/commit/(?P<rev>[^/]+)", "commit"),
-    ("GET", rf"/api/models/{REPO}/discussions", "discussions"),
-    ("POST", rf"/{REPO}\.git/info/lfs/objects/batch", "lfs_batch"),
-    ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
-    ("POST", r"/_lfs/(?P<oid>[0-9a-f]{64})/verify", "lfs_verify"),
-    ("GET", rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
-]]
+ROUTES = [
+    (m, re.compile(p), n)
+    for m, p, n in [
+        ("GET", r"/api/agent-harnesses", "agent_harnesses"),
+        ("GET", r"/api/whoami-v2", "whoami"),
+        ("POST", r"/api/validate-yaml", "validate_yaml"),
+        ("POST", r"/api/repos/create", "create_repo"),
+        ("DELETE", r"/api/repos/delete", "delete_repo"),
+        ("GET", r"/api/models", "list_models"),
+        ("GET", rf"/api/models/{REPO}", "model_info"),
+        ("GET", rf"/api/models/{REPO}/revision/(?P<rev>[^/]+)", "model_info"),
+        ("GET", rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
+        ("POST", rf"/api/models/{REPO}/preupload/(?P<rev>[^/]+)", "preupload"),
+        ("POST", rf"/api/models/{REPO}/commit/(?P<rev>[^/]+)", "commit"),
+        ("GET", rf"/api/models/{REPO}/discussions", "discussions"),
+        ("POST", rf"/{REPO}\.git/info/lfs/objects/batch", "lfs_batch"),
+        ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
+        ("POST", r"/_lfs/(?P<oid>[0-9a-f]{64})/verify", "lfs_verify"),
+        ("GET", rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
+    ]
+]

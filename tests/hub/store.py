@@ -12,7 +12,20 @@ from pathlib import Path
 
 from huggingface_hub.utils.sha import git_hash
 
-LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".h5", ".msgpack", ".png", ".jpg", ".jpeg", ".gif", ".zip")
+LFS_SUFFIXES = (
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".onnx",
+    ".h5",
+    ".msgpack",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".zip",
+)
 LFS_MIN_SIZE = 10 * 1024 * 1024
 
 
@@ -78,8 +91,10 @@ class Store:
         if not state.exists():
             return
         for data in json.loads(state.read_text()):
-            commits, prs = ([Commit(**{**c, "files": {p: Entry(**e) for p, e in c["files"].items()}}) for c in data[k]]
-                            for k in ("commits", "prs"))
+            commits, prs = (
+                [Commit(**{**c, "files": {p: Entry(**e) for p, e in c["files"].items()}}) for c in data[k]]
+                for k in ("commits", "prs")
+            )
             self.repos[data["repo_id"]] = Repo(data["repo_id"], data["private"], commits, prs)
 
     def save(self, force: bool = False) -> None:
@@ -117,13 +132,21 @@ class Store:
         gitattributes = b"".join(b"*%s filter=lfs diff=lfs merge=lfs -text\n" % s.encode() for s in LFS_SUFFIXES)
         digest = self.put_blob(gitattributes)
         entry = Entry(digest, len(gitattributes), git_blob_sha(gitattributes), False)
-        repo = Repo(repo_id, private, [Commit(self._sha(repo_id, "initial"), None, "initial commit", now_iso(), {".gitattributes": entry})])
+        repo = Repo(
+            repo_id,
+            private,
+            [Commit(self._sha(repo_id, "initial"), None, "initial commit", now_iso(), {".gitattributes": entry})],
+        )
         self.repos[repo_id] = repo
         self.save()
         return repo
 
-    def commit(self, repo: Repo, parent: Commit, title: str, files: dict[str, Entry], pr: bool = False, author: str = "") -> Commit:
-        commit = Commit(self._sha(repo.repo_id, title, parent.sha, str(time.time_ns())), parent.sha, title, now_iso(), files, author)
+    def commit(
+        self, repo: Repo, parent: Commit, title: str, files: dict[str, Entry], pr: bool = False, author: str = ""
+    ) -> Commit:
+        commit = Commit(
+            self._sha(repo.repo_id, title, parent.sha, str(time.time_ns())), parent.sha, title, now_iso(), files, author
+        )
         (repo.prs if pr else repo.commits).append(commit)
         self.save()
         return commit

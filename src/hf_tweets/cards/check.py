@@ -16,10 +16,10 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
-from hf_tweets.errors import CardImportError, HfTweetsError, Problem, RecordError
 from hf_tweets.cards.importer import import_card, parse_body
 from hf_tweets.cards.record import load_record
 from hf_tweets.cards.render import render
+from hf_tweets.errors import CardImportError, HfTweetsError, Problem, RecordError
 from hf_tweets.text import url_problem
 
 # Tags a card may use: what Markdown produces plus the layout HTML of the card headers.
@@ -30,7 +30,9 @@ ALLOWED_TAGS = frozenset(
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "background", "poster", "xlink:href"})
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 _EMPTY_WORDS = frozenset({"none", "null", "nan", "undefined"})
-_NUMERIC_ROWS = frozenset({"Tweets downloaded", "Retweets", "Short tweets", "Tweets kept", "Train loss", "Eval loss", "Eval perplexity"})
+_NUMERIC_ROWS = frozenset(
+    {"Tweets downloaded", "Retweets", "Short tweets", "Tweets kept", "Train loss", "Eval loss", "Eval perplexity"}
+)
 
 # Parse everything (raw HTML on, every link kept) so the check sees what a lax renderer would.
 _MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -70,7 +72,12 @@ def check_readme_text(text: str, source: str) -> list[Problem]:
     try:
         body = ModelCard(text).text
     except (ValueError, yaml.YAMLError) as error:
-        return [Problem("front matter", f"does not load with huggingface_hub ModelCard ({str(error).splitlines()[0]}); fix the YAML")]
+        return [
+            Problem(
+                "front matter",
+                f"does not load with huggingface_hub ModelCard ({str(error).splitlines()[0]}); fix the YAML",
+            )
+        ]
     except RecursionError:
         return [Problem("front matter", "is nested too deeply to be a card's metadata; fix the YAML")]
     # Only the body is shown as HTML; front matter values (the widget's prompt) are shown as text.
@@ -118,10 +125,12 @@ def _table_sums(body: str) -> list[str]:
         if table[0][0] != "Data":
             continue
         try:
-            down, rt, short, kept = ([int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept"))
+            down, rt, short, kept = (
+                [int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept")
+            )
         except (KeyError, ValueError):
             continue  # the importer reports a missing or broken data table
-        for i, (d, r, s_, k) in enumerate(zip(down, rt, short, kept)):
+        for i, (d, r, s_, k) in enumerate(zip(down, rt, short, kept, strict=False)):
             if k != d - r - s_:
                 problems.append(f"column {i + 1}: Tweets kept is {k}, but downloaded - retweets - short = {d - r - s_}")
     return problems

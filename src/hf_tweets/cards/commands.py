@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_tweets.cards.check import check_path, expand
-from hf_tweets.errors import HfTweetsError
-from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import find_record, load_record, record_path, replace_record
 from hf_tweets.cards.render import render
+from hf_tweets.errors import HfTweetsError
+from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 
 
 def render_records(
@@ -29,9 +29,9 @@ def render_records(
         targets = [child(output, name) / ("index.html" if as_html else "README.md") for name, _ in texts]
     else:
         targets = [output]
-    for target, (_, text) in zip(targets, texts):
+    for target, (_, text) in zip(targets, texts, strict=True):
         atomic_write_text(target, text)
-    return [(target, text) for target, (_, text) in zip(targets, texts)]
+    return [(target, text) for target, (_, text) in zip(targets, texts, strict=True)]
 
 
 @dataclass

@@ -19,8 +19,8 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
-from hf_tweets.errors import CardImportError, RecordError
 from hf_tweets.cards.record import CardRecord, validate_record
+from hf_tweets.errors import CardImportError, RecordError
 from hf_tweets.text import clean_line, parse_scalar
 
 _MD = MarkdownIt("commonmark").enable("table")
@@ -29,9 +29,19 @@ _ROUND = re.compile(r"border-radius:\s*50%")
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _DATES = re.compile(r"posted (?:between (\S+) and (\S+)|on (\S+))\.")
 _LEGACY_BOT_SUFFIX = re.compile(r"\s*🤖\s*AI Bot\s*$", re.IGNORECASE)
-_COUNT_ROWS = {"Tweets downloaded": "downloaded", "Retweets": "retweets", "Short tweets": "short", "Tweets kept": "kept"}
+_COUNT_ROWS = {
+    "Tweets downloaded": "downloaded",
+    "Retweets": "retweets",
+    "Short tweets": "short",
+    "Tweets kept": "kept",
+}
 _WANDB_LINKS = {"W&B report": "report", "Explore the data": "preprocess_run", "W&B training run": "train_run"}
-_METRIC_ROWS = {"Train loss": "train_loss", "Eval loss": "eval_loss", "Tokens seen": "tokens_seen", "Training time": "train_seconds"}
+_METRIC_ROWS = {
+    "Train loss": "train_loss",
+    "Eval loss": "eval_loss",
+    "Tokens seen": "tokens_seen",
+    "Training time": "train_seconds",
+}
 
 
 @dataclass
@@ -123,11 +133,15 @@ def _links(inline) -> list[tuple[str, str]]:
 
 def _front_matter(text: str, source: str) -> dict[str, Any]:
     if not text.lstrip("\ufeff").startswith("---"):
-        raise CardImportError(source, "has no YAML front matter (a --- block at the top); is it a model card README.md?")
+        raise CardImportError(
+            source, "has no YAML front matter (a --- block at the top); is it a model card README.md?"
+        )
     try:
         card = ModelCard(text.lstrip("\ufeff"))
     except (ValueError, yaml.YAMLError) as error:
-        raise CardImportError(source, f"front matter is not valid YAML ({str(error).splitlines()[0]}); fix it") from None
+        raise CardImportError(
+            source, f"front matter is not valid YAML ({str(error).splitlines()[0]}); fix it"
+        ) from None
     except RecursionError:
         raise CardImportError(source, "front matter is nested too deeply to be a card's metadata; fix it") from None
     return card.data.to_dict() | {"_body": card.text}
@@ -198,8 +212,9 @@ def _users(body: _Body, repo_name: str, legacy: bool, source: str) -> list[dict[
     handles = _handles(rows, body, header.texts, repo_name, columns, source)
     avatars = _avatars(header.avatars, handles)
     return [
-        {"handle": h, "display_name": n, "counts": _counts(rows, i, source)} | ({"avatar": avatars[i]} if avatars[i] else {})
-        for i, (h, n) in enumerate(zip(handles, names))
+        {"handle": h, "display_name": n, "counts": _counts(rows, i, source)}
+        | ({"avatar": avatars[i]} if avatars[i] else {})
+        for i, (h, n) in enumerate(zip(handles, names, strict=False))
     ]
 
 
@@ -216,7 +231,7 @@ def _handles(rows, body: _Body, header_texts: list[str], repo_name: str, columns
     if "Handle" in rows:
         return [cell.removeprefix("@") for cell in rows["Handle"]]
     if columns == 1:  # legacy single: "[@handle's tweets](https://twitter.com/handle)" or "@handle bot"
-        for text, href in body.links:
+        for text, _ in body.links:
             if text.startswith("@") and text.endswith("'s tweets"):
                 return [text[1:].removesuffix("'s tweets")]
         for text in header_texts:
@@ -225,7 +240,9 @@ def _handles(rows, body: _Body, header_texts: list[str], repo_name: str, columns
     parts = repo_name.split("-")
     if len(parts) == columns:  # legacy multi: only the repo name (lower-cased, sorted handles) names them
         return parts
-    raise CardImportError(source, f"cannot tell the {columns} users' handles (no 'Handle' row, and the repo name has {len(parts)} parts)")
+    raise CardImportError(
+        source, f"cannot tell the {columns} users' handles (no 'Handle' row, and the repo name has {len(parts)} parts)"
+    )
 
 
 def _avatars(found: list[tuple[str | None, str | None]], handles: list[str]) -> list[str | None]:
@@ -245,7 +262,9 @@ def _counts(rows: dict[str, list[str]], column: int, source: str) -> dict[str, i
         try:
             counts[key] = int(cells[column].replace(",", ""))
         except ValueError:
-            raise CardImportError(source, f"data table's '{label}' cell {cells[column]!r} is not a whole number") from None
+            raise CardImportError(
+                source, f"data table's '{label}' cell {cells[column]!r} is not a whole number"
+            ) from None
     return counts
 
 

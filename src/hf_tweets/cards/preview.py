@@ -32,38 +32,107 @@ from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from hf_tweets import settings
-from hf_tweets.errors import HfTweetsError, RecordError, UnsafePathError
-from hf_tweets.fsutil import child
 from hf_tweets.cards.record import CardRecord, load_record
 from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import bundled_templates_dir, reload_templates
+from hf_tweets.errors import HfTweetsError, RecordError, UnsafePathError
+from hf_tweets.fsutil import child
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
-TAGS = {"a", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-        "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead",
-        "tr", "ul"}
+TAGS = {
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "details",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
 ATTRIBUTES = {"*": {"title", "class", "style", "align"}, "a": {"href"}, "img": {"src", "alt", "width", "height"}}
-CSS = {"display", "margin-left", "margin-right", "margin-top", "width", "height", "border-radius", "background-size",
-       "background-image", "background-color", "text-align", "font-size", "font-weight", "line-height", "overflow-wrap"}
-STYLE = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#111827;background:#fff}
-main{display:flex;gap:2rem;max-width:1100px;margin:1.5rem auto;padding:0 1rem}.card{flex:1;min-width:0}
-aside{width:280px;font-size:14px}aside dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem .8rem}
-aside dt{color:#6b7280}aside dd{margin:0;overflow-wrap:anywhere}.chip{display:inline-block;background:#f3f4f6;border-radius:6px;padding:0 .4rem;margin:0 .2rem .2rem 0}
-table{border-collapse:collapse}td,th{border:1px solid #e5e7eb;padding:.3rem .6rem}pre{background:#f9fafb;padding:.8rem;overflow:auto}
-.flex{display:flex}.inline-flex{display:inline-flex}.flex-col{flex-direction:column}header{padding:.8rem 1rem;border-bottom:1px solid #e5e7eb}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:1rem;max-width:1100px;margin:1rem auto;padding:0 1rem}
-.tile{border:1px solid #e5e7eb;border-radius:10px;padding:.8rem;text-decoration:none;color:inherit}.tile img{width:100%;border-radius:6px}"""
+CSS = {
+    "display",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "width",
+    "height",
+    "border-radius",
+    "background-size",
+    "background-image",
+    "background-color",
+    "text-align",
+    "font-size",
+    "font-weight",
+    "line-height",
+    "overflow-wrap",
+}
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#111827;background:#fff}
+main{display:flex;gap:2rem;max-width:1100px;margin:1.5rem auto;padding:0 1rem}
+.card{flex:1;min-width:0}
+aside{width:280px;font-size:14px}
+aside dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem .8rem}
+aside dt{color:#6b7280}
+aside dd{margin:0;overflow-wrap:anywhere}
+.chip{display:inline-block;background:#f3f4f6;border-radius:6px;padding:0 .4rem;margin:0 .2rem .2rem 0}
+table{border-collapse:collapse}
+td,th{border:1px solid #e5e7eb;padding:.3rem .6rem}
+pre{background:#f9fafb;padding:.8rem;overflow:auto}
+.flex{display:flex}
+.inline-flex{display:inline-flex}
+.flex-col{flex-direction:column}
+header{padding:.8rem 1rem;border-bottom:1px solid #e5e7eb}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:1rem;max-width:1100px;
+margin:1rem auto;padding:0 1rem}
+.tile{border:1px solid #e5e7eb;border-radius:10px;padding:.8rem;text-decoration:none;color:inherit}
+.tile img{width:100%;border-radius:6px}"""
 
 
 def sanitise(fragment: str) -> str:
     """Keep the layout HTML a card may use; drop scripts, handlers and foreign URL schemes."""
-    return nh3.clean(fragment, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                     filter_style_properties=CSS, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        fragment,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties=CSS,
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+    )
 
 
 def _metadata_panel(data: dict) -> str:
@@ -76,15 +145,18 @@ def _metadata_panel(data: dict) -> str:
         else:
             shown = html.escape(str(value))
         rows.append(f"<dt>{html.escape(key)}</dt><dd>{shown}</dd>")
-    return f'<aside><h3>Metadata</h3><dl>{"".join(rows)}</dl></aside>'
+    return f"<aside><h3>Metadata</h3><dl>{''.join(rows)}</dl></aside>"
 
 
 def card_page(readme: str, title: str) -> str:
     """A README as the Hub shows it, as one HTML page."""
     card = ModelCard(readme)
     body = sanitise(_MD.render(card.text))
-    return _page(title, f'<header><a href="/">cards</a> / {html.escape(title)}</header>'
-                        f'<main><article class="card">{body}</article>{_metadata_panel(card.data.to_dict())}</main>')
+    return _page(
+        title,
+        f'<header><a href="/">cards</a> / {html.escape(title)}</header>'
+        f'<main><article class="card">{body}</article>{_metadata_panel(card.data.to_dict())}</main>',
+    )
 
 
 def index_page(records: list[tuple[str, CardRecord | None, str]]) -> str:
@@ -100,9 +172,13 @@ def index_page(records: list[tuple[str, CardRecord | None, str]]) -> str:
         kept = sum(u.counts.kept for u in record.users)
         state = record.published()
         published = state.commit[:7] if state and state.commit else "not published"
-        tiles.append(f'<a class="tile" href="/card/{html.escape(name)}">{thumb}<b>{names}</b><div>{handles}</div>'
-                     f'<div>{kept} tweets kept</div><div>published: {published}</div></a>')
-    return _page("hf-tweets cards", f'<header>hf-tweets cards ({len(records)})</header><div class="grid">{"".join(tiles)}</div>')
+        tiles.append(
+            f'<a class="tile" href="/card/{html.escape(name)}">{thumb}<b>{names}</b><div>{handles}</div>'
+            f"<div>{kept} tweets kept</div><div>published: {published}</div></a>"
+        )
+    return _page(
+        "hf-tweets cards", f'<header>hf-tweets cards ({len(records)})</header><div class="grid">{"".join(tiles)}</div>'
+    )
 
 
 class _TemplateWatch:
@@ -138,7 +214,9 @@ def _local_host(hosts: list[str]) -> bool:
 
 
 def _message(title: str, text: str) -> str:
-    return _page(title, f'<header><a href="/">cards</a> / {html.escape(title)}</header><main><p>{html.escape(text)}</p></main>')
+    return _page(
+        title, f'<header><a href="/">cards</a> / {html.escape(title)}</header><main><p>{html.escape(text)}</p></main>'
+    )
 
 
 def _does_not_load(path: Path) -> str:
@@ -211,7 +289,9 @@ def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool =
             self.send_header("Content-Type", content_type)
             self.send_header("X-Content-Type-Options", "nosniff")
             # Card pages are sanitised already; this also stops any script a sanitiser bug let through.
-            self.send_header("Content-Security-Policy", "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'")
+            self.send_header(
+                "Content-Security-Policy", "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'"
+            )
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -25,11 +25,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hf_tweets import settings
-
 from hf_tweets.cards import yamlio
 from hf_tweets.errors import Problem, RecordError, RecordNotFoundError
 from hf_tweets.fsutil import NAME_RE, atomic_write_text, child
@@ -160,7 +168,9 @@ class Training(_Model):
     newest_tweet: date | None = None
     tokens_seen: Count | None = None
     train_seconds: float | None = Field(default=None, ge=0, le=1e9)
-    versions: dict[str, Annotated[str, _line(64)]] = Field(default_factory=dict)  # library -> version, e.g. transformers: 5.23.0
+    versions: dict[str, Annotated[str, _line(64)]] = Field(
+        default_factory=dict
+    )  # library -> version, e.g. transformers: 5.23.0
 
     @field_validator("train_seconds")
     @classmethod
@@ -213,7 +223,9 @@ class PublishState(_Model):
 
 def _publish_by_repo(value: Any) -> Any:
     """Publish state is kept per repo id; a single state (the form before that) is the record's own repo's ("")."""
-    if isinstance(value, PublishState) or (isinstance(value, dict) and value and set(value) <= {"commit", "readme_sha256"}):
+    if isinstance(value, PublishState) or (
+        isinstance(value, dict) and value and set(value) <= {"commit", "readme_sha256"}
+    ):
         return {"": value}
     return {} if value is None else value
 
@@ -309,8 +321,8 @@ def own_file(url: str, repo_id: str) -> str | None:
     endpoint), else None: such a URL is stored relative, so the card follows the repo to wherever it is published."""
     for endpoint in {HUB_URL, settings.hub_endpoint()}:
         prefix = f"{endpoint}/{repo_id}/resolve/main/"
-        if url.startswith(prefix) and THUMBNAIL_FILE.fullmatch(url[len(prefix):]):
-            return url[len(prefix):]
+        if url.startswith(prefix) and THUMBNAIL_FILE.fullmatch(url[len(prefix) :]):
+            return url[len(prefix) :]
     return None
 
 
@@ -331,7 +343,8 @@ def _check_repo_id(repo_id: str) -> None:
         validate_repo_id(repo_id)
     except HFValidationError:
         raise ValueError(
-            f"{repo_id!r} is not a Hub repo id; use letters, digits, '-', '_' and '.' (at most 96), as in namespace/name"
+            f"{repo_id!r} is not a Hub repo id; use letters, digits, '-', '_' and '.' (at most 96),"
+            " as in namespace/name"
         ) from None
 
 
@@ -364,13 +377,19 @@ def problems_of(error: ValidationError) -> list[Problem]:
     """Turn pydantic's errors into Problems that name the field and the fix."""
     problems = []
     for err in error.errors(include_url=False):
-        loc = [p for p in err["loc"] if p != "" and not (isinstance(p, str) and "[" in p)]  # no union branch names, no "" (own repo)
+        loc = [
+            p for p in err["loc"] if p != "" and not (isinstance(p, str) and "[" in p)
+        ]  # no union branch names, no "" (own repo)
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         if err["type"] == "value_error":
             message = str(err["ctx"]["error"])
         else:
             message = _FIXES.get(err["type"], err["msg"])
-        if err["type"] not in ("missing", "extra_forbidden") and "input" in err and not isinstance(err["input"], (dict, list)):
+        if (
+            err["type"] not in ("missing", "extra_forbidden")
+            and "input" in err
+            and not isinstance(err["input"], (dict, list))
+        ):
             message = f"{message} (got {err['input']!r:.80})"
         if (where, message) not in {(p.where, p.message) for p in problems}:
             problems.append(Problem(where, message))
@@ -380,11 +399,22 @@ def problems_of(error: ValidationError) -> list[Problem]:
 def validate_record(data: Any, source: str | Path) -> CardRecord:
     """Build a record from parsed YAML, or raise RecordError naming every problem."""
     if not isinstance(data, dict):
-        raise RecordError(source, [Problem("", "is not a card record (a YAML mapping with users:); see cards/ for examples")])
+        raise RecordError(
+            source, [Problem("", "is not a card record (a YAML mapping with users:); see cards/ for examples")]
+        )
     unencodable = list(_surrogates(data))
     if unencodable:  # UTF-8 cannot hold them: such a record could be saved but never rendered or published
-        raise RecordError(source, [Problem(where, "holds an unpaired surrogate (a broken character escape such as"
-                                                  " \\ud800), which is not text; remove it") for where in unencodable])
+        raise RecordError(
+            source,
+            [
+                Problem(
+                    where,
+                    "holds an unpaired surrogate (a broken character escape such as"
+                    " \\ud800), which is not text; remove it",
+                )
+                for where in unencodable
+            ],
+        )
     try:
         return CardRecord.model_validate(data)
     except ValidationError as error:
@@ -420,7 +450,9 @@ def _read_yaml(path: Path) -> tuple[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RecordNotFoundError("no such record", where=path, fix="create it with hf-tweets card import README.md") from None
+        raise RecordNotFoundError(
+            "no such record", where=path, fix="create it with hf-tweets card import README.md"
+        ) from None
     except UnicodeDecodeError:
         raise RecordError(path, [Problem("", "is not UTF-8 text; save it as UTF-8")]) from None
     try:
@@ -476,7 +508,9 @@ def _loads_back(written: Path, meant: CardRecord, path: Path) -> None:
     try:
         same = load_record(written) == meant
     except RecordError as error:
-        raise RecordError(path, [Problem("", f"would not load back ({error.problems[0]}); nothing was saved")]) from None
+        raise RecordError(
+            path, [Problem("", f"would not load back ({error.problems[0]}); nothing was saved")]
+        ) from None
     if not same:
         raise RecordError(path, [Problem("", "would not load back as the same record; nothing was saved")])
 
@@ -536,9 +570,12 @@ def find_record(arg: str, cards_dir: Path) -> Path:
             return path
     close = difflib.get_close_matches(name, sorted(p.stem for p in cards_dir.glob("*.yaml")), n=1)
     raise RecordNotFoundError(
-        f"no such record (looked for {path})", where=arg,
-        fix=f"did you mean {close[0]}?" if close else
-        "pass a path, set --cards-dir, or create one with hf-tweets card import README.md")
+        f"no such record (looked for {path})",
+        where=arg,
+        fix=f"did you mean {close[0]}?"
+        if close
+        else "pass a path, set --cards-dir, or create one with hf-tweets card import README.md",
+    )
 
 
 def _reorder(new: Any, old: Any) -> Any:

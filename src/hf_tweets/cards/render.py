@@ -16,15 +16,20 @@ import yaml
 from huggingface_hub import ModelCardData
 
 from hf_tweets import settings
-from hf_tweets.errors import TemplateError
 from hf_tweets.cards.record import CardRecord, User, thumbnail_url
 from hf_tweets.cards.templating import FILTERS, Safe, bundled_templates_dir, card_template
+from hf_tweets.errors import TemplateError
 
 TAGS = ["huggingtweets", "hf-tweets", "text-generation"]
 X_URL = "https://x.com/"
 HUB_URL = "https://huggingface.co/"
-_GPT2_FAMILY = {"gpt2": "GPT-2", "gpt2-medium": "GPT-2 Medium", "gpt2-large": "GPT-2 Large", "gpt2-xl": "GPT-2 XL",
-                "distilgpt2": "DistilGPT2"}
+_GPT2_FAMILY = {
+    "gpt2": "GPT-2",
+    "gpt2-medium": "GPT-2 Medium",
+    "gpt2-large": "GPT-2 Large",
+    "gpt2-xl": "GPT-2 XL",
+    "distilgpt2": "DistilGPT2",
+}
 _CDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _html, _md, _url = FILTERS["html"], FILTERS["md"], FILTERS["url"]
@@ -108,9 +113,20 @@ class UserView:
     def of(cls, user: User, index: int, count: int) -> UserView:
         c = user.counts
         sep = ", " if index < count - 2 else (" and " if index == count - 2 else "")
-        return cls(Safe(user.handle), _md(user.handle), _html(user.display_name), _md(user.display_name),
-                   _url(X_URL + user.handle), _url(user.avatar) if user.avatar else None,
-                   c.downloaded, c.retweets, c.short, c.kept, index == count - 1, Safe(sep))
+        return cls(
+            Safe(user.handle),
+            _md(user.handle),
+            _html(user.display_name),
+            _md(user.display_name),
+            _url(X_URL + user.handle),
+            _url(user.avatar) if user.avatar else None,
+            c.downloaded,
+            c.retweets,
+            c.short,
+            c.kept,
+            index == count - 1,
+            Safe(sep),
+        )
 
 
 def base_model_label(base_model: str | None) -> str:
@@ -143,7 +159,9 @@ def context(record: CardRecord) -> dict[str, Any]:
         "users": [UserView.of(u, i, count) for i, u in enumerate(record.users)],
         "multi": count > 1,
         "wandb": record.wandb,
-        "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()] if training else [],
+        "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()]
+        if training
+        else [],
         "metrics": _metrics(record),
         "versions": [(_md(k), _md(v)) for k, v in training.versions.items()] if training else [],
         "samples": [_md(sample) for sample in record.samples],

@@ -93,7 +93,9 @@ FILTERS = {
 def environment(templates_dir: Path) -> jinja2.Environment:
     """A Jinja environment for one template folder, with the escaping filters; cached."""
     if not (templates_dir / CARD_TEMPLATE).is_file():
-        raise TemplateError(f"{templates_dir}: no {CARD_TEMPLATE} there; point --templates-dir at a folder that has one")
+        raise TemplateError(
+            f"{templates_dir}: no {CARD_TEMPLATE} there; point --templates-dir at a folder that has one"
+        )
     env = jinja2.Environment(
         loader=InliningLoader(templates_dir),
         autoescape=False,  # the output is Markdown: escaping is per context, by the filters

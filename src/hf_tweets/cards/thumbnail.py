@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from hf_tweets.fsutil import atomic_write_bytes
 from hf_tweets.cards.record import CardRecord
+from hf_tweets.fsutil import atomic_write_bytes
 
 SIZE = (1200, 628)
 FONTS = Path(__file__).with_name("fonts")
@@ -28,7 +28,9 @@ DISCS = [(99, 102, 241), (16, 185, 129), (236, 72, 153)]
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     layout = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
-    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size, layout_engine=layout)
+    return ImageFont.truetype(
+        str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size, layout_engine=layout
+    )
 
 
 class _Glyphs:
@@ -113,10 +115,16 @@ def draw(record: CardRecord, samples: list[str], avatars: list[Image.Image | Non
     canvas = ImageDraw.Draw(image)
     avatars = avatars if avatars is not None else [fetch_avatar(u.avatar) for u in record.users]
     size, x = 150, 60
-    for i, (user, picture) in enumerate(zip(record.users, avatars)):
+    for i, (user, picture) in enumerate(zip(record.users, avatars, strict=False)):
         disc = _disc(picture, user.display_name, size, DISCS[i % len(DISCS)])
         image.paste(disc, (x + i * (size - 30), 50), disc)
-    title, name_font, handle_font, sample_font, prompt_font = _font(26, True), _font(40, True), _font(24), _font(26), _font(26, True)
+    title, name_font, handle_font, sample_font, prompt_font = (
+        _font(26, True),
+        _font(40, True),
+        _font(24),
+        _font(26),
+        _font(26, True),
+    )
     glyphs = {id(f): _Glyphs(f) for f in (title, name_font, handle_font, sample_font, prompt_font)}
     left = x + len(record.users) * (size - 30) + 60
     width = SIZE[0] - left - 60
@@ -146,7 +154,7 @@ def _samples(canvas, prompt: str, samples: list[str], glyphs: _Glyphs, prompt_fo
             if n == 0 and text.startswith(prompt) and line.startswith(prompt):
                 canvas.text((x, y), prompt, font=prompt_font, fill=ACCENT)  # the prompt, highlighted
                 x += prompt_font.getlength(prompt + " ")
-                line = line[len(prompt):].strip()
+                line = line[len(prompt) :].strip()
             canvas.text((x, y), line, font=font, fill=INK)
             y += 34
 

@@ -97,8 +97,11 @@ def load(text: str) -> Any:
         raise
     except yaml.YAMLError as error:
         mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None) or str(error)
-        message = (f"is not valid YAML ({problem}); fix the syntax" if "Unicode character escape" not in problem else
-                   "holds a broken character escape (such as \\ud800, half of a character); remove it")
+        message = (
+            f"is not valid YAML ({problem}); fix the syntax"
+            if "Unicode character escape" not in problem
+            else "holds a broken character escape (such as \\ud800, half of a character); remove it"
+        )
         raise YamlProblem(mark.line + 1 if mark else None, message) from None
     except RecursionError:
         raise YamlProblem(None, "is nested too deeply to be a card record") from None
@@ -117,7 +120,9 @@ def _check_depth(text: str) -> None:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlProblem(event.start_mark.line + 1, f"is nested more than {MAX_DEPTH} levels deep; a card record is not")
+                raise YamlProblem(
+                    event.start_mark.line + 1, f"is nested more than {MAX_DEPTH} levels deep; a card record is not"
+                )
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
 

@@ -47,8 +47,7 @@ log = logging.getLogger("hf_tweets.hub")
 
 
 def token_help() -> str:
-    return (f"set HF_TOKEN or run `hf auth login` (a token with write access:"
-            f" {settings.hub_endpoint()}/settings/tokens)")
+    return f"set HF_TOKEN or run `hf auth login` (a token with write access: {settings.hub_endpoint()}/settings/tokens)"
 
 
 def client() -> HfApi:
@@ -60,6 +59,7 @@ def client() -> HfApi:
 
 
 # -- retries ------------------------------------------------------------------------------------------
+
 
 class Transient(Exception):
     """A failure worth another try: what happened, and how long the server asked us to wait."""
@@ -100,10 +100,15 @@ def explain(error: BaseException, repo_id: str) -> PublishError | None:
     if status == 401:
         return PublishError(repo_id, "the Hugging Face token was refused (401)", fix=token_help())
     if status == 403:
-        return PublishError(repo_id, f"your token cannot write to the namespace '{namespace}' (403)",
-                            fix=f"use a token with write access to {namespace}, or publish elsewhere with --namespace YOUR_NAME")
+        return PublishError(
+            repo_id,
+            f"your token cannot write to the namespace '{namespace}' (403)",
+            fix=f"use a token with write access to {namespace}, or publish elsewhere with --namespace YOUR_NAME",
+        )
     if isinstance(error, RepositoryNotFoundError):
-        return PublishError(repo_id, "the repo does not exist or your token cannot see it", fix="check the name and the token")
+        return PublishError(
+            repo_id, "the repo does not exist or your token cannot see it", fix="check the name and the token"
+        )
     return None
 
 
@@ -123,7 +128,7 @@ def call(fn: Callable[[], T], repo_id: str, what: str, *, before_retry: Callable
         except Exception as error:  # noqa: BLE001 - sorted into transient, explained or unknown below
             transient = _transient(error)
             if transient is None:
-                raise explain(error, repo_id) or error
+                raise explain(error, repo_id) or error from None
             if attempt == tries:
                 raise GaveUp(repo_id, f"{what} failed {tries} times (last: {transient})") from None
             _wait(transient, base * 2 ** (attempt - 1), repo_id, what)
@@ -136,14 +141,24 @@ def _wait(transient: Transient, backoff: float, repo_id: str, what: str) -> None
         return
     cap = settings.max_retry_wait()
     if transient.wait > cap:
-        raise GaveUp(repo_id, f"{what}: the Hub asked to wait {transient.wait:.0f} s ({transient}), longer than"
-                              f" {settings.MAX_RETRY_WAIT_ENV} ({cap:.0f} s)",
-                     fix=f"run the command again later, or set {settings.MAX_RETRY_WAIT_ENV}={transient.wait:.0f} to wait")
-    log.warning("%s: the Hub asked to wait %.0f s (%s); waiting before trying %s again", repo_id, transient.wait, transient, what)
+        raise GaveUp(
+            repo_id,
+            f"{what}: the Hub asked to wait {transient.wait:.0f} s ({transient}), longer than"
+            f" {settings.MAX_RETRY_WAIT_ENV} ({cap:.0f} s)",
+            fix=f"run the command again later, or set {settings.MAX_RETRY_WAIT_ENV}={transient.wait:.0f} to wait",
+        )
+    log.warning(
+        "%s: the Hub asked to wait %.0f s (%s); waiting before trying %s again",
+        repo_id,
+        transient.wait,
+        transient,
+        what,
+    )
     time.sleep(transient.wait)
 
 
 # -- what a repo holds ----------------------------------------------------------------------------------
+
 
 @dataclass
 class LocalFile:
@@ -183,10 +198,13 @@ def remote_files(api: HfApi, repo_id: str, revision: str | None = None) -> tuple
     model = call(info, repo_id, "reading the repo")
     if model is None:
         return None
-    return model.sha, {s.rfilename: RemoteFile(s.size, s.blob_id, s.lfs.sha256 if s.lfs else None) for s in model.siblings or []}
+    return model.sha, {
+        s.rfilename: RemoteFile(s.size, s.blob_id, s.lfs.sha256 if s.lfs else None) for s in model.siblings or []
+    }
 
 
 # -- the commit path ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Commit:
@@ -213,8 +231,9 @@ class Commit:
 
     def held_by(self, files: dict[str, RemoteFile]) -> bool:
         """Whether a revision with these files is what this commit meant to make."""
-        return (all(path in files and files[path].same_as(local) for path, local in self.write.items())
-                and not any(path in files for path in self.delete))
+        return all(path in files and files[path].same_as(local) for path, local in self.write.items()) and not any(
+            path in files for path in self.delete
+        )
 
 
 @dataclass
@@ -229,11 +248,17 @@ class _Moved(Exception):
 
 def commit(api: HfApi, request: Commit) -> Landed:
     """Make ``request`` once, whatever is lost on the way; see the module docstring."""
+
     def attempt() -> Landed:
         try:
-            info = api.create_commit(request.repo_id, request.operations(), commit_message=request.message,
-                                     commit_description=request.description, parent_commit=request.parent,
-                                     create_pr=request.create_pr)
+            info = api.create_commit(
+                request.repo_id,
+                request.operations(),
+                commit_message=request.message,
+                commit_description=request.description,
+                parent_commit=request.parent,
+                create_pr=request.create_pr,
+            )
         except HfHubHTTPError as error:
             if status_of(error) == 412:
                 raise _Moved() from None
@@ -249,21 +274,30 @@ def commit(api: HfApi, request: Commit) -> Landed:
         if found := landed(api, request):  # an earlier try went through though its answer was lost
             return found
         raise ConcurrentUpdateError(
-            request.repo_id, f"the repo changed after the plan was made (it is no longer at {request.parent[:7]}); nothing was"
-            " overwritten", fix="run the command again to plan against the new version (add --dry-run to see it first)") from None
+            request.repo_id,
+            f"the repo changed after the plan was made (it is no longer at {request.parent[:7]}); nothing was"
+            " overwritten",
+            fix="run the command again to plan against the new version (add --dry-run to see it first)",
+        ) from None
     except GaveUp as error:
         if found := landed(api, request):
             return found
-        raise PublishError(request.repo_id, f"{error.what}; nothing was committed ({still_at})",
-                           fix=error.fix or "run the command again") from None
+        raise PublishError(
+            request.repo_id,
+            f"{error.what}; nothing was committed ({still_at})",
+            fix=error.fix or "run the command again",
+        ) from None
     except HfTweetsError:
         raise
     except Exception as error:  # noqa: BLE001 - e.g. "Error while uploading 'x.png'" after the client's own retries
         if found := landed(api, request):
             return found
         cause = " ".join(str(error).split())[:160] or type(error).__name__
-        raise PublishError(request.repo_id, f"the commit failed ({cause}); nothing was committed ({still_at})",
-                           fix="run the command again; if it keeps failing, the Hub may be having trouble") from None
+        raise PublishError(
+            request.repo_id,
+            f"the commit failed ({cause}); nothing was committed ({still_at})",
+            fix="run the command again; if it keeps failing, the Hub may be having trouble",
+        ) from None
 
 
 def landed(api: HfApi, request: Commit) -> Landed | None:
@@ -278,8 +312,11 @@ def landed(api: HfApi, request: Commit) -> Landed | None:
 
 def _open_pull_request(api: HfApi, request: Commit) -> Landed | None:
     def pull_requests():
-        return [d for d in api.get_repo_discussions(request.repo_id, discussion_type="pull_request", discussion_status="open")
-                if d.title == request.message]
+        return [
+            d
+            for d in api.get_repo_discussions(request.repo_id, discussion_type="pull_request", discussion_status="open")
+            if d.title == request.message
+        ]
 
     for pr in call(pull_requests, request.repo_id, "listing pull requests"):
         now = remote_files(api, request.repo_id, revision=pr.git_reference)

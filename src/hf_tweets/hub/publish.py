@@ -19,17 +19,28 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from hf_tweets.hub import client as hub
-from hf_tweets.errors import HfTweetsError, PublishError
-from hf_tweets.fsutil import sweep_orphans
-from hf_tweets.hub.client import LocalFile, RemoteFile
 from hf_tweets.cards.record import PublishState, load_record, update_record
 from hf_tweets.cards.render import render
+from hf_tweets.errors import HfTweetsError, PublishError
+from hf_tweets.fsutil import sweep_orphans
+from hf_tweets.hub import client as hub
+from hf_tweets.hub.client import LocalFile, RemoteFile
 
 # What a model folder may contribute to the repo; anything else in it (checkpoints, logs) stays local.
-MODEL_FILES = ("config.json", "generation_config.json", "*.safetensors", "model.safetensors.index.json",
-               "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
-               "added_tokens.json", "chat_template.jinja", "predictions.png")
+MODEL_FILES = (
+    "config.json",
+    "generation_config.json",
+    "*.safetensors",
+    "model.safetensors.index.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.json",
+    "merges.txt",
+    "added_tokens.json",
+    "chat_template.jinja",
+    "predictions.png",
+)
 KEEP_REMOTE = frozenset({".gitattributes"})
 
 
@@ -66,14 +77,28 @@ def model_files(model_dir: Path) -> dict[str, Path]:
     """The files of a model folder that go to the Hub; PublishError names what is missing."""
     if not model_dir.is_dir():
         raise PublishError(str(model_dir), "no such model folder; point --model-dir at the output of hf-tweets train")
-    found = {p.name: p for p in sorted(model_dir.iterdir()) if p.is_file() and any(fnmatch.fnmatch(p.name, pat) for pat in MODEL_FILES)}
-    missing = [name for name, ok in (
-        ("config.json", "config.json" in found),
-        ("model.safetensors", any(n.endswith(".safetensors") for n in found)),
-        ("tokenizer.json (or vocab.json and merges.txt)", "tokenizer.json" in found or {"vocab.json", "merges.txt"} <= set(found)),
-    ) if not ok]
+    found = {
+        p.name: p
+        for p in sorted(model_dir.iterdir())
+        if p.is_file() and any(fnmatch.fnmatch(p.name, pat) for pat in MODEL_FILES)
+    }
+    missing = [
+        name
+        for name, ok in (
+            ("config.json", "config.json" in found),
+            ("model.safetensors", any(n.endswith(".safetensors") for n in found)),
+            (
+                "tokenizer.json (or vocab.json and merges.txt)",
+                "tokenizer.json" in found or {"vocab.json", "merges.txt"} <= set(found),
+            ),
+        )
+        if not ok
+    ]
     if missing:
-        raise PublishError(str(model_dir), f"model folder is missing {', '.join(missing)}; point --model-dir at the output of hf-tweets train")
+        raise PublishError(
+            str(model_dir),
+            f"model folder is missing {', '.join(missing)}; point --model-dir at the output of hf-tweets train",
+        )
     return found
 
 
@@ -94,8 +119,15 @@ def make_plan(api: HfApi, repo_id: str, files: dict[str, LocalFile]) -> Plan:
 def _commit(api: HfApi, plan: Plan, create_pr: bool) -> hub.Landed:
     # Files the repo already has keep their storage (LFS or not): the plan knows it, so no preupload request.
     modes = {path: "lfs" if plan.remote[path].sha256 else "regular" for path in plan.changed}
-    request = hub.Commit(plan.repo_id, plan.parent, {p: plan.files[p] for p in plan.added + plan.changed}, plan.deleted,
-                         description=plan.summary(), create_pr=create_pr, modes=modes)
+    request = hub.Commit(
+        plan.repo_id,
+        plan.parent,
+        {p: plan.files[p] for p in plan.added + plan.changed},
+        plan.deleted,
+        description=plan.summary(),
+        create_pr=create_pr,
+        modes=modes,
+    )
     return hub.commit(api, request)
 
 
@@ -104,12 +136,24 @@ def readme_diff(plan: Plan, readme: str) -> list[str]:
     old = ""
     if "README.md" in plan.remote and plan.parent:
         with tempfile.TemporaryDirectory() as cache:
-            old = Path(hf_hub_download(plan.repo_id, "README.md", revision=plan.parent, cache_dir=cache)).read_text(encoding="utf-8")
-    return list(difflib.unified_diff(old.splitlines(), readme.splitlines(), f"{plan.repo_id}/README.md", "README.md (new)", lineterm=""))
+            old = Path(hf_hub_download(plan.repo_id, "README.md", revision=plan.parent, cache_dir=cache)).read_text(
+                encoding="utf-8"
+            )
+    return list(
+        difflib.unified_diff(
+            old.splitlines(), readme.splitlines(), f"{plan.repo_id}/README.md", "README.md (new)", lineterm=""
+        )
+    )
 
 
-def publish(record_path: Path, model_dir: Path, namespace: str | None = None, private: bool = False,
-            create_pr: bool = False, dry_run: bool = False) -> PublishResult:
+def publish(
+    record_path: Path,
+    model_dir: Path,
+    namespace: str | None = None,
+    private: bool = False,
+    create_pr: bool = False,
+    dry_run: bool = False,
+) -> PublishResult:
     """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring."""
     record = load_record(record_path)
     sweep_orphans(record_path.parent)
@@ -123,12 +167,16 @@ def publish(record_path: Path, model_dir: Path, namespace: str | None = None, pr
     files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
     plan = make_plan(api, card.repo_id, files)
     if dry_run:
-        return PublishResult("dry-run", plan, readme_diff=readme_diff(plan, readme) if "README.md" in plan.added + plan.changed else [])
+        return PublishResult(
+            "dry-run", plan, readme_diff=readme_diff(plan, readme) if "README.md" in plan.added + plan.changed else []
+        )
     if not plan.changes:
         _remember(record_path, card, plan.parent, files["README.md"].sha256)
         return PublishResult("unchanged", plan, plan.parent, _repo_url(api, plan.repo_id))
     if plan.parent is None:
-        hub.call(lambda: api.create_repo(plan.repo_id, private=private, exist_ok=True), plan.repo_id, "creating the repo")
+        hub.call(
+            lambda: api.create_repo(plan.repo_id, private=private, exist_ok=True), plan.repo_id, "creating the repo"
+        )
         plan.parent = hub.call(lambda: api.model_info(plan.repo_id).sha, plan.repo_id, "reading the new repo")
     info = _commit(api, plan, create_pr)
     if create_pr:
@@ -138,7 +186,7 @@ def publish(record_path: Path, model_dir: Path, namespace: str | None = None, pr
 
 
 def _remember(record_path: Path, card, commit: str | None, readme_sha256: str) -> None:
-    """Save what this publish owns: the repo's publish state (and a thumbnail it uploaded), on the record as it is now."""
+    """Save what publish owns, the repo's publish state (and a thumbnail it uploaded), on the record as it is now."""
     state = PublishState(commit=commit, readme_sha256=readme_sha256)
 
     def change(record) -> None:
@@ -150,8 +198,11 @@ def _remember(record_path: Path, card, commit: str | None, readme_sha256: str) -
     try:
         update_record(record_path, change)
     except HfTweetsError as error:
-        raise PublishError(card.repo_id, f"published as {(commit or '?')[:7]}, but the record could not be updated ({error.line()})",
-                           fix="fix the record and run publish again to record it (nothing will be sent twice)") from None
+        raise PublishError(
+            card.repo_id,
+            f"published as {(commit or '?')[:7]}, but the record could not be updated ({error.line()})",
+            fix="fix the record and run publish again to record it (nothing will be sent twice)",
+        ) from None
 
 
 def _repo_url(api: HfApi, repo_id: str) -> str:

@@ -33,13 +33,13 @@ from pathlib import Path
 from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from hf_tweets.hub import client as hub
-from hf_tweets.errors import CardImportError, HfTweetsError, RecordError
-from hf_tweets.fsutil import append_line, atomic_write_bytes, child, sweep_orphans
-from hf_tweets.hub.client import LocalFile
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import CardRecord, PublishState, load_record, record_path, save_record, update_record
 from hf_tweets.cards.render import render
+from hf_tweets.errors import CardImportError, HfTweetsError, RecordError
+from hf_tweets.fsutil import append_line, atomic_write_bytes, child, sweep_orphans
+from hf_tweets.hub import client as hub
+from hf_tweets.hub.client import LocalFile
 
 log = logging.getLogger("hf_tweets.republish")
 
@@ -109,8 +109,11 @@ class Journal:
                     _ = (entry["status"], entry["readme_sha256"], entry.get("commit"))
             except (ValueError, KeyError, TypeError):
                 if not last:
-                    raise JournalError(f"line {number} is not a journal entry", where=path,
-                                       fix="delete that line, or the file (republish then checks those repos on the Hub again)") from None
+                    raise JournalError(
+                        f"line {number} is not a journal entry",
+                        where=path,
+                        fix="delete that line, or the file (republish then checks those repos on the Hub again)",
+                    ) from None
                 log.warning("%s: dropped a line cut short by an earlier run (%d bytes)", path, len(raw))
                 atomic_write_bytes(path, data[:good])
                 break
@@ -122,10 +125,19 @@ class Journal:
 
     def finished(self, repo_id: str, readme_sha256: str) -> dict | None:
         entry = self.done.get(repo_id)
-        return entry if entry and entry["readme_sha256"] == readme_sha256 and entry["status"] in ("changed", "unchanged") else None
+        return (
+            entry
+            if entry and entry["readme_sha256"] == readme_sha256 and entry["status"] in ("changed", "unchanged")
+            else None
+        )
 
     def write(self, outcome: Outcome, readme_sha256: str) -> None:
-        entry = {"repo_id": outcome.repo_id, "status": outcome.status, "readme_sha256": readme_sha256, "commit": outcome.commit}
+        entry = {
+            "repo_id": outcome.repo_id,
+            "status": outcome.status,
+            "readme_sha256": readme_sha256,
+            "commit": outcome.commit,
+        }
         with self.lock:
             self.done[outcome.repo_id] = entry
             if self.path is not None:  # one line, whole or not at all, even on a full disk
@@ -138,8 +150,10 @@ def sha256(text: str) -> str:
 
 def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
     """README.md at a revision, in one GET (None when the repo has none)."""
-    response = get_session().get(hf_hub_url(repo_id, "README.md", revision=revision, endpoint=api.endpoint),
-                                 headers=build_hf_headers(token=api.token))
+    response = get_session().get(
+        hf_hub_url(repo_id, "README.md", revision=revision, endpoint=api.endpoint),
+        headers=build_hf_headers(token=api.token),
+    )
     if response.status_code == 404:
         return None
     hf_raise_for_status(response)
@@ -148,7 +162,9 @@ def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
 
 def listing(api: HfApi, namespace: str) -> dict[str, str]:
     """repo id -> head sha for every model of a namespace (one request per page)."""
-    return {m.id: m.sha for m in hub.call(lambda: list(api.list_models(author=namespace)), namespace, "listing the repos")}
+    return {
+        m.id: m.sha for m in hub.call(lambda: list(api.list_models(author=namespace)), namespace, "listing the repos")
+    }
 
 
 def items_from_records(api: HfApi, cards_dir: Path, only: set[str] | None) -> list[Item]:
@@ -163,22 +179,45 @@ def items_from_records(api: HfApi, cards_dir: Path, only: set[str] | None) -> li
             items.append(Item(path.stem, None, path, None, error.reason()))
             continue
         except Exception as error:  # noqa: BLE001 - one bad record never stops the batch
-            items.append(Item(path.stem, None, path, None, f"does not load ({type(error).__name__}); run hf-tweets card check {path}"))
+            items.append(
+                Item(
+                    path.stem,
+                    None,
+                    path,
+                    None,
+                    f"does not load ({type(error).__name__}); run hf-tweets card check {path}",
+                )
+            )
             continue
         items.append(Item(record.repo_id, record, path, None))
-    heads = {k: v for ns in sorted({i.record.namespace for i in items if i.record}) for k, v in listing(api, ns).items()}
+    heads = {
+        k: v for ns in sorted({i.record.namespace for i in items if i.record}) for k, v in listing(api, ns).items()
+    }
     for item in items:
         item.head = heads.get(item.repo_id)
     return items
 
 
 def items_from_hub(heads: dict[str, str], only: set[str] | None) -> list[Item]:
-    return [Item(repo_id, None, None, sha) for repo_id, sha in sorted(heads.items())
-            if not only or repo_id.split("/", 1)[1] in only]
+    return [
+        Item(repo_id, None, None, sha)
+        for repo_id, sha in sorted(heads.items())
+        if not only or repo_id.split("/", 1)[1] in only
+    ]
 
 
-def republish_one(api: HfApi, item: Item, *, dry_run: bool, force: bool, create_pr: bool, pacer: Pacer,
-                  journal: Journal, cards_dir: Path, save_records: bool) -> Outcome:
+def republish_one(
+    api: HfApi,
+    item: Item,
+    *,
+    dry_run: bool,
+    force: bool,
+    create_pr: bool,
+    pacer: Pacer,
+    journal: Journal,
+    cards_dir: Path,
+    save_records: bool,
+) -> Outcome:
     """Decide and do what one repo needs; every failure becomes an Outcome, never an exception."""
     try:
         return _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_dir, save_records)
@@ -194,7 +233,9 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
     if item.error:
         return Outcome(item.repo_id, "unreadable", item.error)
     if item.head is None:
-        return Outcome(item.repo_id, "failed", "not on the Hub (deleted, or never published); publish it with hf-tweets publish")
+        return Outcome(
+            item.repo_id, "failed", "not on the Hub (deleted, or never published); publish it with hf-tweets publish"
+        )
     record, remote = item.record, None
     if record is None:  # --from-hub: the card on the Hub is the record
         remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
@@ -211,25 +252,53 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
         return Outcome(item.repo_id, "unchanged")
     if (done := journal.finished(item.repo_id, new_hash)) and done["commit"] == item.head and not dry_run:
         # committed by a run that stopped before it could save the record: save it now, send nothing
-        return _finish(item, record, Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"]),
-                       new_hash, None, cards_dir, save_records, dry_run)
+        return _finish(
+            item,
+            record,
+            Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"]),
+            new_hash,
+            None,
+            cards_dir,
+            save_records,
+            dry_run,
+        )
     if remote is None and (dry_run or not (state and state.commit == item.head and state.readme_sha256)):
         remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
     if remote is not None:
         if sha256(remote) == new_hash:
-            return _finish(item, record, Outcome(item.repo_id, "unchanged"), new_hash, journal, cards_dir, save_records, dry_run)
+            return _finish(
+                item, record, Outcome(item.repo_id, "unchanged"), new_hash, journal, cards_dir, save_records, dry_run
+            )
         if state and state.readme_sha256 and sha256(remote) != state.readme_sha256 and not force:
-            return Outcome(item.repo_id, "skipped", "README.md was edited on the Hub since hf-tweets published it (--force overwrites)")
+            return Outcome(
+                item.repo_id,
+                "skipped",
+                "README.md was edited on the Hub since hf-tweets published it (--force overwrites)",
+            )
     old = remote if remote is not None else None
     if dry_run:
-        diff = list(difflib.unified_diff((old or "").splitlines(), new.splitlines(), f"{item.repo_id}/README.md", "rendered", lineterm="")) if old is not None else []
+        diff = (
+            list(
+                difflib.unified_diff(
+                    (old or "").splitlines(), new.splitlines(), f"{item.repo_id}/README.md", "rendered", lineterm=""
+                )
+            )
+            if old is not None
+            else []
+        )
         return Outcome(item.repo_id, "would change", diff=diff)
     pacer.wait()
     write = {"README.md": LocalFile.of("README.md", new.encode("utf-8"))}
     if item.thumbnail is not None:
         write["predictions.png"] = LocalFile.of("predictions.png", item.thumbnail)
-    request = hub.Commit(item.repo_id, item.head, write, message="Update the model card with hf-tweets", create_pr=create_pr,
-                         modes={"README.md": "regular"})  # a README is a regular file: no preupload request needed
+    request = hub.Commit(
+        item.repo_id,
+        item.head,
+        write,
+        message="Update the model card with hf-tweets",
+        create_pr=create_pr,
+        modes={"README.md": "regular"},
+    )  # a README is a regular file: no preupload request needed
     info = hub.commit(api, request)
     outcome = Outcome(item.repo_id, "changed", "pull request opened" if create_pr else "", info.oid)
     if create_pr:
@@ -274,16 +343,31 @@ class Report:
         return any(o.status == "failed" for o in self.outcomes)
 
 
-def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), from_hub: str | None = None, only: Iterable[str] = (), limit: int | None = None,
-              dry_run: bool = False, force: bool = False, create_pr: bool = False, jobs: int = 4,
-              max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR, save_records: bool = False,
-              on_item: Callable[[Outcome], None] = lambda o: None, on_start: Callable[[int, float], None] = lambda n, i: None) -> Report:
+def republish(
+    cards_dir: Path,
+    data_dir: Path,
+    *,
+    out_root: Path = Path("out"),
+    from_hub: str | None = None,
+    only: Iterable[str] = (),
+    limit: int | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    create_pr: bool = False,
+    jobs: int = 4,
+    max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR,
+    save_records: bool = False,
+    on_item: Callable[[Outcome], None] = lambda o: None,
+    on_start: Callable[[int, float], None] = lambda n, i: None,
+) -> Report:
     """Re-render and push every card that changed; see the module docstring."""
     api = hub.client()
     sweep_orphans(cards_dir, data_dir / "republish")
     only_set = set(only) or None
     start = time.perf_counter()
-    items = items_from_hub(listing(api, from_hub), only_set) if from_hub else items_from_records(api, cards_dir, only_set)
+    items = (
+        items_from_hub(listing(api, from_hub), only_set) if from_hub else items_from_records(api, cards_dir, only_set)
+    )
     items = items[:limit] if limit else items
     for item in items:  # thumbnails drawn by `hf-tweets run` go out with their card
         picture = child(out_root, item.repo_id.rsplit("/", 1)[-1]) / "predictions.png"
@@ -293,8 +377,21 @@ def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), 
     on_start(len(items), pacer.interval)
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    futures = [pool.submit(republish_one, api, item, dry_run=dry_run, force=force, create_pr=create_pr, pacer=pacer,
-                           journal=journal, cards_dir=cards_dir, save_records=save_records) for item in items]
+    futures = [
+        pool.submit(
+            republish_one,
+            api,
+            item,
+            dry_run=dry_run,
+            force=force,
+            create_pr=create_pr,
+            pacer=pacer,
+            journal=journal,
+            cards_dir=cards_dir,
+            save_records=save_records,
+        )
+        for item in items
+    ]
     try:
         for future in futures:
             outcome = future.result()
@@ -308,4 +405,6 @@ def republish(cards_dir: Path, data_dir: Path, *, out_root: Path = Path("out"), 
 
 
 def report_json(report: Report) -> str:
-    return "\n".join(json.dumps({k: v for k, v in asdict(o).items() if v not in ("", [], None)}) for o in report.outcomes)
+    return "\n".join(
+        json.dumps({k: v for k, v in asdict(o).items() if v not in ("", [], None)}) for o in report.outcomes
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-
-from rich.console import Console
 import time
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from hf_tweets.hub.republish import Outcome, Report
 
@@ -19,9 +19,16 @@ class Progress:
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
-        self.bar = RichProgress(TextColumn("republish"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
-                                TimeElapsedColumn(), TextColumn("eta {task.fields[eta]}"),
-                                console=Console(stderr=True), disable=not self.enabled)
+        self.bar = RichProgress(
+            TextColumn("republish"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta {task.fields[eta]}"),
+            console=Console(stderr=True),
+            disable=not self.enabled,
+        )
         self.task = None
         self.total, self.done, self.changed, self.interval, self.started = 0, 0, 0, 0.0, time.monotonic()
 
@@ -57,8 +64,10 @@ def table(report: Report, dry_run: bool) -> str:
     """Counts, then one line per repo that was skipped, unreadable or failed (with the reason)."""
     counts = report.counts()
     order = ["would change", "changed", "unchanged", "skipped", "unreadable", "failed"]
-    lines = [f"{'dry run: ' if dry_run else ''}{len(report.outcomes)} repos in {report.seconds:.1f} s: "
-             + ", ".join(f"{counts[k]} {k}" for k in order if k in counts)]
+    lines = [
+        f"{'dry run: ' if dry_run else ''}{len(report.outcomes)} repos in {report.seconds:.1f} s: "
+        + ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
+    ]
     for outcome in report.outcomes:
         if dry_run and outcome.diff:
             lines += outcome.diff

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hf_tweets.sources.x_archive import read_archive
+from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
-from hf_tweets.cards.record import HANDLE_RE
+from hf_tweets.sources.x_archive import read_archive
 from hf_tweets.text import snippet
 
 
@@ -17,7 +17,9 @@ def fetch_api(handle: str, data_dir: Path, limit: int, include_replies: bool, wa
     from hf_tweets.sources import x_api as xapi
 
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
-    return xapi.fetch(handle.removeprefix("@"), data_dir, limit, include_replies, wait, **({"on_wait": on_wait} if on_wait else {}))
+    return xapi.fetch(
+        handle.removeprefix("@"), data_dir, limit, include_replies, wait, **({"on_wait": on_wait} if on_wait else {})
+    )
 
 
 def fetch_archive(path: Path, data_dir: Path, include_replies: bool, handle: str | None = None):
@@ -30,7 +32,9 @@ def fetch_archive(path: Path, data_dir: Path, include_replies: bool, handle: str
             raise SourceError(f"{path}: has no data/account.js to say whose posts these are; add --handle NAME")
         profile = Profile(handle, handle, None, "archive")
     elif handle and handle.lower() != profile.handle.lower():
-        raise SourceError(f"{path}: is @{profile.handle}'s archive, not @{handle}'s; drop --handle or pick the right archive")
+        raise SourceError(
+            f"{path}: is @{profile.handle}'s archive, not @{handle}'s; drop --handle or pick the right archive"
+        )
     return _store(profile, posts, data_dir, f"{path} has no posts")
 
 
@@ -58,4 +62,3 @@ def _store(profile: Profile, posts, data_dir: Path, empty: str):
     new, total = save_posts(data_dir, profile.handle, posts)
     save_profile(data_dir, profile)
     return profile, new, total
-

@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from hf_tweets.cards.record import HANDLE_RE, MAX_NAME
 from hf_tweets.errors import SourceError, UnsafePathError
 from hf_tweets.fsutil import atomic_write_text, child
-from hf_tweets.cards.record import HANDLE_RE, MAX_NAME
 from hf_tweets.text import clean_line, replace_lone_surrogates, snippet
 
 KINDS = ("post", "retweet", "reply")
@@ -62,8 +62,11 @@ def iso_utc(moment: datetime) -> str:
 def user_file(data_dir: Path, handle: str, suffix: str) -> Path:
     """data/raw/<handle><suffix>: the one way a handle becomes a path; UnsafePathError unless it is an X handle."""
     if not isinstance(handle, str) or not HANDLE_RE.fullmatch(handle):
-        raise UnsafePathError(f"{snippet(handle)} is not an X handle, so it cannot name a file", where=data_dir / "raw",
-                              fix="an X handle is 1-15 letters, digits or underscores")
+        raise UnsafePathError(
+            f"{snippet(handle)} is not an X handle, so it cannot name a file",
+            where=data_dir / "raw",
+            fix="an X handle is 1-15 letters, digits or underscores",
+        )
     return child(data_dir / "raw", handle.lower(), suffix)  # child() also takes a leading "_", as X handles may have
 
 
@@ -89,7 +92,7 @@ def load_posts(data_dir: Path, handle: str) -> list[Post]:
     path = raw_path(data_dir, handle)
     if not path.exists():
         raise SourceError(f"no posts stored for @{handle} in {path.parent}; run hf-tweets fetch {handle} first")
-    # split("\n"), not splitlines(): the lines are JSON written with ensure_ascii=False, so U+2028, U+0085 ... may sit in a text
+    # split("\n"), not splitlines(): the lines are JSON with ensure_ascii=False, so U+2028, U+0085 ... may be in a text
     return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
@@ -114,11 +117,18 @@ def save_posts(data_dir: Path, handle: str, posts: list[Post]) -> tuple[int, int
 
 
 def _line(post: Post) -> str:  # asdict() deep-copies; this is the same object, written fast
-    return json.dumps({"id": post.id, "created_at": post.created_at, "text": post.text, "kind": post.kind}, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {"id": post.id, "created_at": post.created_at, "text": post.text, "kind": post.kind}, ensure_ascii=False
+        )
+        + "\n"
+    )
 
 
 def save_profile(data_dir: Path, profile: Profile) -> None:
-    atomic_write_text(profile_path(data_dir, profile.handle), json.dumps(asdict(profile), ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(
+        profile_path(data_dir, profile.handle), json.dumps(asdict(profile), ensure_ascii=False, indent=1) + "\n"
+    )
 
 
 def _numeric(post_id: str) -> int:
@@ -128,25 +138,42 @@ def _numeric(post_id: str) -> int:
 _MONTHS = {m: f"{i:02d}" for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
-_X_DATE = re.compile(r"[A-Za-z]{3} +([A-Za-z]{3}) +(\d{1,2}) +(\d{1,2}):(\d{2}):(\d{2}) +([+-])(\d{2})(\d{2}) +(\d{4})", re.ASCII)
+_X_DATE = re.compile(
+    r"[A-Za-z]{3} +([A-Za-z]{3}) +(\d{1,2}) +(\d{1,2}):(\d{2}):(\d{2}) +([+-])(\d{2})(\d{2}) +(\d{4})", re.ASCII
+)
 # ISO 8601 (extended), "2013-01-31 17:42:33 +0000" (Grailbird-era archives) and 2021/03/04; no zone is UTC.
-_ISO_DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
-                       r" ?(Z|[+-]\d{2}(?::?\d{2})?)?)?", re.IGNORECASE | re.ASCII)
+_ISO_DATE = re.compile(
+    r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r" ?(Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.IGNORECASE | re.ASCII,
+)
 # "Mar 03" -> "03-03" for every day of a leap year: with it, the fast path below checks a day with one lookup.
-_MONTH_DAYS = {f"{name} {day:02d}": f"{month}-{day:02d}" for name, month in _MONTHS.items()
-               for day in range(1, calendar.monthrange(2000, int(month))[1] + 1)}
+_MONTH_DAYS = {
+    f"{name} {day:02d}": f"{month}-{day:02d}"
+    for name, month in _MONTHS.items()
+    for day in range(1, calendar.monthrange(2000, int(month))[1] + 1)
+}
 
 
 def parse_date(value: object) -> str:
-    """A source's date as the store keeps it, "2021-03-04T16:17:23Z" (UTC), or "" for none; ValueError if it is no date."""
+    """A source's date as the store keeps it, "2021-03-04T16:17:23Z" (UTC), or "" for none; ValueError if not a date."""
     # What X writes ("Wed Mar 03 16:17:23 +0000 2021") is read with slices at fixed places: prepare's benchmark
     # reads 100,000 of them, strptime is 10x slower, and even a regex match costs a tenth of the archive's
     # reading time. Anything else (another zone, a one-digit day, ISO) goes the slow way.
     if value.__class__ is str and len(value) == 30 and value[19:26] == " +0000 " and value[3] == value[10] == " ":
         month_day, time, year = _MONTH_DAYS.get(value[4:10]), value[11:19], value[26:]
-        if month_day and "0000" < year and year.isascii() and year.isdigit() and time[2] == ":" == time[5] \
-                and time[:2] < "24" and time[3:5] < "60" and time[6:] < "60" and time.replace(":", "").isdigit() \
-                and (month_day != "02-29" or calendar.isleap(int(year))):
+        if (
+            month_day
+            and "0000" < year
+            and year.isascii()
+            and year.isdigit()
+            and time[2] == ":" == time[5]
+            and time[:2] < "24"
+            and time[3:5] < "60"
+            and time[6:] < "60"
+            and time.replace(":", "").isdigit()
+            and (month_day != "02-29" or calendar.isleap(int(year)))
+        ):
             return f"{year}-{month_day}T{time}Z"
     return _parse_other_date(value)
 
@@ -164,7 +191,8 @@ def _parse_other_date(value: object) -> str:
             moment = moment.replace(tzinfo=None) - moment.utcoffset()
     except (ValueError, OverflowError):
         raise ValueError(f"{snippet(value)} is not a date") from None
-    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    date = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"  # strftime pads years < 1000 on some platforms only
+    return f"{date}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
 
 
 def _x_date(value: str) -> datetime | None:
@@ -172,8 +200,15 @@ def _x_date(value: str) -> datetime | None:
     if not match or match[1].title() not in _MONTHS:
         return None
     _, day, hour, minute, second, sign, zone_hours, zone_minutes, year = match.groups()
-    return datetime(int(year), int(_MONTHS[match[1].title()]), int(day), int(hour), int(minute), int(second),
-                    tzinfo=_zone(sign, zone_hours, zone_minutes))
+    return datetime(
+        int(year),
+        int(_MONTHS[match[1].title()]),
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
+        tzinfo=_zone(sign, zone_hours, zone_minutes),
+    )
 
 
 def _iso_date(value: str) -> datetime | None:
@@ -200,7 +235,7 @@ MAX_LINE = 1_000_000  # characters in one line of a .jsonl file; X's longest pos
 
 
 def read_text_file(path: Path) -> list[Post]:
-    """Posts from a JSONL file (objects with "text", optionally "id", "created_at", "kind") or a CSV with a "text" column."""
+    """Posts from a JSONL file (objects with "text"; optionally "id", "created_at", "kind") or a CSV with "text"."""
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -209,8 +244,11 @@ def read_text_file(path: Path) -> list[Post]:
         raise SourceError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
     nul = raw.find("\x00")
     if nul >= 0:
-        raise SourceError(f"line {raw.count(chr(10), 0, nul) + 1} has a NUL byte", where=path,
-                          fix="is it a text file? save the posts as UTF-8 .jsonl or .csv")
+        raise SourceError(
+            f"line {raw.count(chr(10), 0, nul) + 1} has a NUL byte",
+            where=path,
+            fix="is it a text file? save the posts as UTF-8 .jsonl or .csv",
+        )
     rows = _csv_rows(raw, path) if path.suffix.lower() == ".csv" else _jsonl_rows(raw, path)
     posts = [_row_post(row, number, path) for number, row in rows]
     if not posts:
@@ -221,22 +259,31 @@ def read_text_file(path: Path) -> list[Post]:
 def _row_post(row: dict, number: int, path: Path) -> Post:
     text = row.get("text")
     if not isinstance(text, str):
-        raise SourceError(f"line {number} has no \"text\"", where=path, fix="every row needs the post's text")
+        raise SourceError(f'line {number} has no "text"', where=path, fix="every row needs the post's text")
     text = replace_lone_surrogates(text)
     kind = row.get("kind") or "post"
     if not isinstance(kind, str) or kind not in KINDS:
-        raise SourceError(f"line {number}: kind {snippet(kind)} must be one of {', '.join(KINDS)}", where=path,
-                          fix="leave it out for a post")
+        raise SourceError(
+            f"line {number}: kind {snippet(kind)} must be one of {', '.join(KINDS)}",
+            where=path,
+            fix="leave it out for a post",
+        )
     try:
         created_at = parse_date(row.get("created_at"))
     except ValueError as error:
-        raise SourceError(f"line {number}: created_at {error}", where=path,
-                          fix="write dates like 2021-03-04T16:17:23Z (ISO 8601) or 2021/03/04, or leave them out") from None
+        raise SourceError(
+            f"line {number}: created_at {error}",
+            where=path,
+            fix="write dates like 2021-03-04T16:17:23Z (ISO 8601) or 2021/03/04, or leave them out",
+        ) from None
     # Without an id, the text names the post, so importing the same file again adds nothing.
     post_id = row.get("id") or "text-" + hashlib.sha1(text.encode()).hexdigest()[:16]
     if not post_id_ok(post_id):
-        raise SourceError(f"line {number}: id {snippet(post_id)} is not an id", where=path,
-                          fix="give ids as strings or whole numbers of at most 64 characters, or leave them out")
+        raise SourceError(
+            f"line {number}: id {snippet(post_id)} is not an id",
+            where=path,
+            fix="give ids as strings or whole numbers of at most 64 characters, or leave them out",
+        )
     return Post(str(post_id), created_at, text, kind)
 
 
@@ -244,7 +291,7 @@ def post_id_ok(value: object) -> bool:
     """Whether a source's id can name a post: a whole number, or a string of 1-64 printable characters."""
     if value.__class__ is str:  # what X writes, checked 100,000 times for a large archive
         return 0 < len(value) <= 64 and value.isprintable()
-    return isinstance(value, int) and not isinstance(value, bool) and -10**64 < value < 10**64
+    return isinstance(value, int) and not isinstance(value, bool) and -(10**64) < value < 10**64
 
 
 def _jsonl_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
@@ -253,18 +300,29 @@ def _jsonl_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
         if not line.strip():
             continue
         if len(line) > MAX_LINE:
-            raise SourceError(f"line {number} is {len(line):,} characters long; a post is at most {MAX_LINE:,}", where=path,
-                              fix="give one post per line")
+            raise SourceError(
+                f"line {number} is {len(line):,} characters long; a post is at most {MAX_LINE:,}",
+                where=path,
+                fix="give one post per line",
+            )
         try:
             row = json.loads(line)
         except RecursionError:
-            raise SourceError(f"line {number} is nested too deeply", where=path,
-                              fix='give one flat JSON object per line, such as {"text": "..."}') from None
+            raise SourceError(
+                f"line {number} is nested too deeply",
+                where=path,
+                fix='give one flat JSON object per line, such as {"text": "..."}',
+            ) from None
         except ValueError:
-            raise SourceError(f"{path}: line {number} is not JSON; give one JSON object per line, or a .csv file") from None
+            raise SourceError(
+                f"{path}: line {number} is not JSON; give one JSON object per line, or a .csv file"
+            ) from None
         if not isinstance(row, dict):
-            raise SourceError(f"line {number} is not a JSON object", where=path,
-                              fix='give one object per line, such as {"text": "..."}')
+            raise SourceError(
+                f"line {number} is not a JSON object",
+                where=path,
+                fix='give one object per line, such as {"text": "..."}',
+            )
         rows.append((number, row))
     return rows
 
@@ -274,9 +332,12 @@ def _csv_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
     rows = []
     try:
         if not reader.fieldnames or "text" not in reader.fieldnames:
-            raise SourceError(f"{path}: the CSV needs a header row with a \"text\" column")
+            raise SourceError(f'{path}: the CSV needs a header row with a "text" column')
         rows.extend((reader.line_num, row) for row in reader)
     except csv.Error as error:
-        raise SourceError(f"line {reader.reader.line_num} is not valid CSV ({error})", where=path,
-                          fix="save it as comma-separated UTF-8 with a header row") from None
+        raise SourceError(
+            f"line {reader.reader.line_num} is not valid CSV ({error})",
+            where=path,
+            fix="save it as comma-separated UTF-8 with a header row",
+        ) from None
     return rows

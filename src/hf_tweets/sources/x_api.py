@@ -25,10 +25,20 @@ import requests
 import tweepy
 
 from hf_tweets import settings
+from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.fsutil import atomic_write_text
-from hf_tweets.sources.posts import Post, Profile, display_name, iso_utc, load_posts, raw_path, save_posts, save_profile, user_file
-from hf_tweets.cards.record import HANDLE_RE
+from hf_tweets.sources.posts import (
+    Post,
+    Profile,
+    display_name,
+    iso_utc,
+    load_posts,
+    raw_path,
+    save_posts,
+    save_profile,
+    user_file,
+)
 from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 API_LIMIT = 3200
@@ -47,7 +57,9 @@ def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
     """(user id, profile) for a handle; SourceError for unknown, suspended and protected accounts."""
     if not HANDLE_RE.fullmatch(handle):
         raise SourceError(f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores (without @)")
-    response = _request(lambda: api.get_user(username=handle, user_fields=["name", "profile_image_url", "protected"]), handle)
+    response = _request(
+        lambda: api.get_user(username=handle, user_fields=["name", "profile_image_url", "protected"]), handle
+    )
     if response.data is None:
         detail = " ".join(str(e.get("detail", "")) for e in response.errors or [])
         if "suspended" in detail.lower():
@@ -57,15 +69,24 @@ def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
     if user.protected:
         raise SourceError(f"@{handle} is a protected account; hf-tweets never trains on protected posts")
     if not isinstance(user.username, str) or not HANDLE_RE.fullmatch(user.username):
-        raise SourceError(f"the X API answered @{handle} with username {snippet(user.username)}, which is not an X handle",
-                          fix="nothing was stored; try again later")
+        raise SourceError(
+            f"the X API answered @{handle} with username {snippet(user.username)}, which is not an X handle",
+            fix="nothing was stored; try again later",
+        )
     avatar = clean_url(user.profile_image_url)
     avatar = avatar.replace("_normal.", "_400x400.") if avatar else None
     return str(user.id), Profile(user.username, display_name(user.name, user.username), avatar, "x-api")
 
 
-def fetch(handle: str, data_dir: Path, limit: int = API_LIMIT, include_replies: bool = True, wait: bool = False,
-          on_page: Callable[[int], None] = lambda n: None, on_wait: Callable[[int], None] = time.sleep) -> tuple[Profile, int, int]:
+def fetch(
+    handle: str,
+    data_dir: Path,
+    limit: int = API_LIMIT,
+    include_replies: bool = True,
+    wait: bool = False,
+    on_page: Callable[[int], None] = lambda n: None,
+    on_wait: Callable[[int], None] = time.sleep,
+) -> tuple[Profile, int, int]:
     """Fetch new posts of ``handle`` into the data folder. Return (profile, new posts, total stored)."""
     api = client()
     user_id, profile = lookup(api, handle)
@@ -119,8 +140,10 @@ def _next_page(iterator, handle: str, wait: bool, on_wait, new: int):
             seconds = max(1, reset - int(time.time()))
             if not wait:
                 at = datetime.fromtimestamp(reset, timezone.utc).strftime("%H:%M:%S UTC") if reset else "later"
-                raise SourceError(f"X API rate limit reached after {new} new posts of @{handle} (kept); it resets at {at},"
-                                  " run fetch again then, or add --wait") from None
+                raise SourceError(
+                    f"X API rate limit reached after {new} new posts of @{handle} (kept); it resets at {at},"
+                    " run fetch again then, or add --wait"
+                ) from None
             on_wait(seconds)
         except (tweepy.errors.TweepyException, requests.RequestException) as error:
             raise _explain(error, handle, f"after {new} new posts (kept; run fetch again to resume)") from None
@@ -138,16 +161,24 @@ def _explain(error: Exception, handle: str, progress: str) -> SourceError:
     if isinstance(error, tweepy.Unauthorized):
         return SourceError(f"the X API refused the token (401){suffix}; {TOKEN_HELP}")
     if isinstance(error, tweepy.Forbidden):
-        return SourceError(f"the X API token may not read @{handle}'s posts (403){suffix}; check the app's access level")
+        return SourceError(
+            f"the X API token may not read @{handle}'s posts (403){suffix}; check the app's access level"
+        )
     if isinstance(error, tweepy.NotFound):
         return SourceError(f"@{handle} does not exist on X{suffix}; check the spelling")
     if isinstance(error, tweepy.TwitterServerError):
         return SourceError(f"the X API failed ({error.response.status_code}){suffix}; try again later")
-    return SourceError(f"could not reach the X API ({type(error).__name__}){suffix}; check the network and run fetch again")
+    return SourceError(
+        f"could not reach the X API ({type(error).__name__}){suffix}; check the network and run fetch again"
+    )
 
 
 def _post(tweet) -> Post:
     kinds = {ref.type for ref in tweet.referenced_tweets or []}
-    kind = "retweet" if "retweeted" in kinds else ("reply" if "replied_to" in kinds or tweet.in_reply_to_user_id else "post")
+    kind = (
+        "retweet"
+        if "retweeted" in kinds
+        else ("reply" if "replied_to" in kinds or tweet.in_reply_to_user_id else "post")
+    )
     created = iso_utc(tweet.created_at) if tweet.created_at else ""
     return Post(str(tweet.id), created, replace_lone_surrogates(tweet.text), kind)

@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hf_tweets import settings
+from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.sources.posts import Post, Profile, display_name, parse_date, post_id_ok
-from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 TWEET_PART = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$|^tweets?(?:-part\d+)?\.js$")
@@ -45,7 +45,9 @@ def read_archive(path: Path, include_replies: bool = True) -> tuple[Profile | No
     with members:
         parts = sorted(name for name in members.names() if TWEET_PART.search(name))
         if not parts:
-            raise SourceError(f"{path}: no data/tweets.js (or tweet.js) in it; is it an X archive (\"Download your data\")?")
+            raise SourceError(
+                f'{path}: no data/tweets.js (or tweet.js) in it; is it an X archive ("Download your data")?'
+            )
         posts, skipped = [], 0
         with _collector_paused():
             for name in parts:
@@ -97,16 +99,25 @@ class _Members:
             names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*.js"))
             return cls(path, names, lambda name: (_open_regular(root / name, f"{path}:{name}", root), None))
         if not path.exists():
-            raise SourceError(f"{path}: no such file or folder; give the archive's .zip, its unpacked folder, or tweets.js")
+            raise SourceError(
+                f"{path}: no such file or folder; give the archive's .zip, its unpacked folder, or tweets.js"
+            )
         if path.suffix == ".js":
             return cls(path, [path.name], lambda name: (_open_regular(path, str(path)), None))
         try:
             archive = zipfile.ZipFile(path)
             infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-            raise SourceError(f"{path}: is not a zip archive (or the zip is damaged); download the archive again") from None
+            raise SourceError(
+                f"{path}: is not a zip archive (or the zip is damaged); download the archive again"
+            ) from None
         size = path.stat().st_size  # a part cannot be packed in more bytes than the file has, whatever its header says
-        return cls(path, list(infos), lambda name: (archive.open(infos[name]), min(infos[name].compress_size, size)), archive.close)
+        return cls(
+            path,
+            list(infos),
+            lambda name: (archive.open(infos[name]), min(infos[name].compress_size, size)),
+            archive.close,
+        )
 
     def names(self) -> list[str]:
         return list(self._names)
@@ -124,20 +135,33 @@ class _Members:
                     self._check(where, len(data), packed)
                 return data
         except (NotImplementedError, RuntimeError) as error:  # a compression zipfile lacks, or a password
-            raise SourceError("is packed in a way hf-tweets cannot read", where=where,
-                              fix=f"unpack it yourself and give the folder ({error})") from None
+            raise SourceError(
+                "is packed in a way hf-tweets cannot read",
+                where=where,
+                fix=f"unpack it yourself and give the folder ({error})",
+            ) from None
         except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-            raise SourceError(f"{self.path}: the zip is damaged ({str(error) or 'it ends too early'}); download the archive again") from None
+            raise SourceError(
+                f"{self.path}: the zip is damaged ({str(error) or 'it ends too early'}); download the archive again"
+            ) from None
         except OSError as error:
-            raise SourceError(f"cannot be read ({error.strerror or error})", where=where, fix="check the file and run fetch again") from None
+            raise SourceError(
+                f"cannot be read ({error.strerror or error})", where=where, fix="check the file and run fetch again"
+            ) from None
 
     def _check(self, where: str, size: int, packed: int | None) -> None:
         if self._read > self._max_bytes:
-            raise SourceError(f"the parts read from the archive add up to more than {self._max_bytes:,} bytes", where=where,
-                              fix=f"if it really is an X archive, set {settings.ARCHIVE_MAX_BYTES_ENV} to a larger number of bytes")
+            raise SourceError(
+                f"the parts read from the archive add up to more than {self._max_bytes:,} bytes",
+                where=where,
+                fix=f"if it really is an X archive, set {settings.ARCHIVE_MAX_BYTES_ENV} to a larger number of bytes",
+            )
         if packed is not None and size > RATIO_FLOOR and size > self._max_ratio * max(packed, 1):
-            raise SourceError(f"inflates more than {self._max_ratio:g} times its packed size (a zip bomb?)", where=where,
-                              fix=f"if the archive really is yours, set {settings.ARCHIVE_MAX_RATIO_ENV} to allow it")
+            raise SourceError(
+                f"inflates more than {self._max_ratio:g} times its packed size (a zip bomb?)",
+                where=where,
+                fix=f"if the archive really is yours, set {settings.ARCHIVE_MAX_RATIO_ENV} to allow it",
+            )
 
     def __enter__(self) -> _Members:
         return self
@@ -150,12 +174,17 @@ def _open_regular(path: Path, where: str, root: Path | None = None):
     """A binary stream of ``path`` if it is a regular file (inside ``root`` once links are followed)."""
     real = path.resolve()
     if root is not None and not real.is_relative_to(root):
-        raise SourceError("is a link to outside the archive folder", where=where,
-                          fix="copy the file itself into the folder; hf-tweets does not follow links out of it")
+        raise SourceError(
+            "is a link to outside the archive folder",
+            where=where,
+            fix="copy the file itself into the folder; hf-tweets does not follow links out of it",
+        )
     try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
         fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     except OSError as error:
-        raise SourceError(f"cannot be read ({error.strerror})", where=where, fix="check the file and its permissions") from None
+        raise SourceError(
+            f"cannot be read ({error.strerror})", where=where, fix="check the file and its permissions"
+        ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise SourceError("is not a regular file", where=where, fix="give the archive's own files")
@@ -176,11 +205,15 @@ def _array(data: bytearray, where: str, key: str) -> tuple[list[dict], bool]:
     except RecursionError:
         raise SourceError("is nested too deeply", where=where, fix="is it an X archive?") from None
     except json.JSONDecodeError as error:
-        raise SourceError(f"{where}: the array after '=' is not valid JSON ({error.msg} at char {error.pos}); the file is damaged") from None
+        raise SourceError(
+            f"{where}: the array after '=' is not valid JSON ({error.msg} at char {error.pos}); the file is damaged"
+        ) from None
     except ValueError as error:  # a number of more than 4,300 digits
-        raise SourceError(f"{where}: the array after '=' is not valid JSON ({str(error)[:80]}); the file is damaged") from None
+        raise SourceError(
+            f"{where}: the array after '=' is not valid JSON ({str(error)[:80]}); the file is damaged"
+        ) from None
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get(key), dict) for i in items):
-        raise SourceError(f"{where}: is not a list of {{\"{key}\": {{...}}}} objects; is it the right file?")
+        raise SourceError(f'{where}: is not a list of {{"{key}": {{...}}}} objects; is it the right file?')
     # Valid UTF-8 holds no surrogates, so a lone one can only come from a \uD8xx-\uDFxx escape: look only then.
     return [item[key] for item in items], "\\ud" in body or "\\uD" in body
 
@@ -203,8 +236,11 @@ def _post(tweet: dict, where: str, escaped: bool) -> Post:
     try:
         created = parse_date(tweet.get("created_at"))
     except ValueError as error:
-        raise SourceError(f"tweet {tweet_id}: created_at {error}", where=where,
-                          fix="X writes dates like 'Wed Mar 03 16:17:23 +0000 2021'; is the file damaged?") from None
+        raise SourceError(
+            f"tweet {tweet_id}: created_at {error}",
+            where=where,
+            fix="X writes dates like 'Wed Mar 03 16:17:23 +0000 2021'; is the file damaged?",
+        ) from None
     return Post(str(tweet_id), created, text, kind)
 
 
@@ -217,8 +253,11 @@ def _profile(members: _Members, path: Path) -> Profile | None:
         raise SourceError("has no username", where=where, fix="is it an X archive's account.js?")
     handle = account["username"]
     if not isinstance(handle, str) or not HANDLE_RE.fullmatch(handle):
-        raise SourceError(f"username {snippet(handle)} is not an X handle", where=where,
-                          fix="an X handle is 1-15 letters, digits or underscores; is it an X archive?")
+        raise SourceError(
+            f"username {snippet(handle)} is not an X handle",
+            where=where,
+            fix="an X handle is 1-15 letters, digits or underscores; is it an X archive?",
+        )
     profile = (_first(members, "profile", path) or ("", {}))[1]
     avatar = clean_url(profile.get("avatarMediaUrl"))
     if avatar:

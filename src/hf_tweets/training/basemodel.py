@@ -24,10 +24,16 @@ def build_tiny(texts: list[str], folder: Path, seed: int = 0, vocab_size: int = 
 
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=2, special_tokens=[EOS], show_progress=False)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token=EOS, eos_token=EOS, unk_token=EOS, pad_token=EOS)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, bos_token=EOS, eos_token=EOS, unk_token=EOS, pad_token=EOS
+    )
     torch.manual_seed(seed)
-    config = GPT2Config(vocab_size=len(tokenizer), bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-                        **(TINY_SHAPE | shape))
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        **(TINY_SHAPE | shape),
+    )
     folder.mkdir(parents=True, exist_ok=True)
     GPT2LMHeadModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -44,8 +50,9 @@ def load(base_model: str, texts: list[str], work_dir: Path, seed: int):
         model = AutoModelForCausalLM.from_pretrained(source)
     except OSError as error:
         raise TrainError(
-            f"base model {base_model!r} cannot be loaded ({str(error).splitlines()[0][:120]}); without network it must be"
-            " in the Hugging Face cache or a local folder: connect once, pass --base-model PATH, or use --base-model tiny"
+            f"base model {base_model!r} cannot be loaded ({str(error).splitlines()[0][:120]}); without network it must"
+            " be in the Hugging Face cache or a local folder: connect once, pass --base-model PATH, or use"
+            " --base-model tiny"
         ) from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

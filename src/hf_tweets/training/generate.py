@@ -14,8 +14,10 @@ def resolve(model: str) -> str:
             return str(candidate)
     if "/" in model and not Path(model).exists():
         return model  # a Hub repo id
-    raise HfTweetsError(f"{model}: no model there (looked for {model}/config.json and out/{model}/config.json);"
-                        " train one with hf-tweets train NAME, or give a Hub repo id")
+    raise HfTweetsError(
+        f"{model}: no model there (looked for {model}/config.json and out/{model}/config.json);"
+        " train one with hf-tweets train NAME, or give a Hub repo id"
+    )
 
 
 def generate(model: str, prompt: str, count: int = 5, seed: int | None = None) -> list[str]:

@@ -30,10 +30,18 @@ from pathlib import Path
 
 import ftfy
 
+from hf_tweets.cards.record import (
+    MAX_USERS,
+    CardRecord,
+    load_record,
+    record_path,
+    save_record,
+    update_record,
+    validate_record,
+)
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.sources.posts import Post, load_posts, load_profile
-from hf_tweets.cards.record import MAX_USERS, CardRecord, load_record, record_path, save_record, update_record, validate_record
 
 EOS = "<|endoftext|>"
 MIN_CHARS = 6_000  # the recipe refuses less kept text than this
@@ -106,7 +114,9 @@ def split(texts: list[str], eval_fraction: float, rng: random.Random) -> tuple[l
     """Hold out ``eval_fraction`` of the posts (at least one when there are two or more)."""
     order = texts[:]
     rng.shuffle(order)
-    n_eval = min(len(order) - 1, max(1, round(len(order) * eval_fraction))) if len(order) > 1 and eval_fraction > 0 else 0
+    n_eval = (
+        min(len(order) - 1, max(1, round(len(order) * eval_fraction))) if len(order) > 1 and eval_fraction > 0 else 0
+    )
     return order[n_eval:], order[:n_eval]
 
 
@@ -115,7 +125,7 @@ def balance(per_user: list[list[str]], rng: random.Random) -> list[str]:
     sizes = [sum(map(len, posts)) or 1 for posts in per_user]
     target = max(sizes)
     out: list[str] = []
-    for posts, size in zip(per_user, sizes):
+    for posts, size in zip(per_user, sizes, strict=True):
         whole, rest = divmod(target, size)
         out += posts * whole
         extra, chars = posts[:], 0
@@ -139,8 +149,17 @@ class Prepared:
     warning: str | None
 
 
-def prepare(name: str, data_dir: Path, cards_dir: Path, handles: list[str] | None = None, *, keep_newlines: bool = False,
-            eval_fraction: float = 0.1, seed: int = 42, min_chars: int = MIN_CHARS) -> Prepared:
+def prepare(
+    name: str,
+    data_dir: Path,
+    cards_dir: Path,
+    handles: list[str] | None = None,
+    *,
+    keep_newlines: bool = False,
+    eval_fraction: float = 0.1,
+    seed: int = 42,
+    min_chars: int = MIN_CHARS,
+) -> Prepared:
     """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml."""
     card, folder = record_path(cards_dir, name), child(data_dir, name)
     sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
@@ -159,16 +178,32 @@ def prepare(name: str, data_dir: Path, cards_dir: Path, handles: list[str] | Non
     if kept_chars < min_chars:
         raise PrepareError(
             f"only {kept_chars:,} characters of kept posts ({sum(len(u.kept) for u in users)} posts); at least"
-            f" {min_chars:,} are needed to fine-tune", where=name, fix="fetch more posts, or lower the floor with --min-chars")
-    warning = (f"{name}: {kept_chars:,} characters of kept posts is little (under {WARN_CHARS:,});"
-               " the model will mostly repeat them") if kept_chars < WARN_CHARS else None
+            f" {min_chars:,} are needed to fine-tune",
+            where=name,
+            fix="fetch more posts, or lower the floor with --min-chars",
+        )
+    warning = (
+        (
+            f"{name}: {kept_chars:,} characters of kept posts is little (under {WARN_CHARS:,});"
+            " the model will mostly repeat them"
+        )
+        if kept_chars < WARN_CHARS
+        else None
+    )
     rng = random.Random(seed)
     splits = [split(u.kept, eval_fraction, rng) for u in users]
     train = balance([t for t, _ in splits], rng)
     evaluation = [post for _, e in splits for post in e]
-    stats = {"name": name, "seed": seed, "eval_fraction": eval_fraction, "keep_newlines": keep_newlines,
-             "train_posts": len(train), "train_chars": sum(map(len, train)), "eval_posts": len(evaluation),
-             "users": [{k: v for k, v in asdict(u).items() if k != "kept"} | {"kept": len(u.kept)} for u in users]}
+    stats = {
+        "name": name,
+        "seed": seed,
+        "eval_fraction": eval_fraction,
+        "keep_newlines": keep_newlines,
+        "train_posts": len(train),
+        "train_chars": sum(map(len, train)),
+        "eval_posts": len(evaluation),
+        "users": [{k: v for k, v in asdict(u).items() if k != "kept"} | {"kept": len(u.kept)} for u in users],
+    }
     _write_unit(folder, {"train.txt": EOS.join(train), "eval.txt": EOS.join(evaluation)}, stats)
     if record is None and not card.exists():
         save_record(_updated_record(None, name, users, card), card)
@@ -205,8 +240,11 @@ def check_prepared(folder: Path) -> str | None:
 def _updated_record(record: CardRecord | None, name: str, users: list[UserData], card: Path) -> CardRecord:
     data = record.model_dump(exclude_none=True) if record else {}
     data["name"] = name
-    data["users"] = [{"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
-                     | ({"avatar": u.avatar} if u.avatar else {}) for u in users]
+    data["users"] = [
+        {"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
+        | ({"avatar": u.avatar} if u.avatar else {})
+        for u in users
+    ]
     dates = [d for u in users for d in (u.oldest, u.newest) if d]
     if dates:
         data.setdefault("training", {}).update({"oldest_tweet": min(dates), "newest_tweet": max(dates)})

@@ -18,7 +18,6 @@ from hf_tweets.fsutil import atomic_write_text
 from hf_tweets.sources.posts import raw_path
 
 
-
 def resolve_mode(mode: str) -> str:
     """online, offline or off; ``auto`` is online when a W&B login is present, else off."""
     if mode != "auto":
@@ -37,10 +36,14 @@ def _init(mode: str, folder: Path, **kwargs):
     folder.mkdir(parents=True, exist_ok=True)
     project, entity = settings.wandb_target()
     try:  # absolute: wandb's service process resolves paths against its own working directory
-        return wandb.init(project=project, entity=entity, mode=mode, dir=str(folder.resolve()), reinit="finish_previous", **kwargs)
+        return wandb.init(
+            project=project, entity=entity, mode=mode, dir=str(folder.resolve()), reinit="finish_previous", **kwargs
+        )
     except Exception as error:  # wandb raises its own types for login and network problems
-        raise HfTweetsError(f"W&B could not start a run ({type(error).__name__}: {str(error).splitlines()[0][:160]});"
-                            " log in with `wandb login`, or use --wandb offline or --wandb off") from None
+        raise HfTweetsError(
+            f"W&B could not start a run ({type(error).__name__}: {str(error).splitlines()[0][:160]});"
+            " log in with `wandb login`, or use --wandb offline or --wandb off"
+        ) from None
 
 
 def preprocess_run(name: str, data_dir: Path, handles: list[str], mode: str) -> str | None:
@@ -60,13 +63,20 @@ def preprocess_run(name: str, data_dir: Path, handles: list[str], mode: str) -> 
 def start_train_run(name: str, data_dir: Path, handles: list[str], config, versions: dict, mode: str):
     """Start the train run (the Trainer's W&B callback then logs into it); return the run."""
     settings = {k: v for k, v in asdict(config).items()}
-    run = _init(mode, data_dir / name, job_type="train", name=f"{name}-train",
-                config={**settings, "handles": handles, "versions": versions})
+    run = _init(
+        mode,
+        data_dir / name,
+        job_type="train",
+        name=f"{name}-train",
+        config={**settings, "handles": handles, "versions": versions},
+    )
     _note(data_dir / name, train_run=run.id)
     return run
 
 
-def log_published_model(name: str, data_dir: Path, repo_id: str, commit: str, files: list[str], endpoint: str, mode: str) -> None:
+def log_published_model(
+    name: str, data_dir: Path, repo_id: str, commit: str, files: list[str], endpoint: str, mode: str
+) -> None:
     """Add a finetuned-model artifact, referencing the published files on the Hub, to the train run."""
     runs = _notes(data_dir / name)
     if mode == "off" or "train_run" not in runs:

@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hf_tweets import __version__
-from hf_tweets.training.basemodel import EOS, TINY, load
+from hf_tweets.cards.record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
 from hf_tweets.errors import TrainError
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
-from hf_tweets.cards.record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
+from hf_tweets.training.basemodel import EOS, TINY, load
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
 MIN_LENGTH = 10
@@ -71,14 +71,18 @@ def prepared_posts(folder: Path, name: str) -> tuple[list[str], list[str], dict]
 
     files = [folder / f for f in ("train.txt", "eval.txt", "stats.json")]
     if not all(f.exists() for f in files):
-        raise TrainError(f"{folder} has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare {name} first")
+        raise TrainError(
+            f"{folder} has no prepared text (train.txt, eval.txt, stats.json); run hf-tweets prepare {name} first"
+        )
     if problem := check_prepared(folder):
         raise TrainError(problem, where=folder, fix=f"run hf-tweets prepare {name} again")
     train = [p for p in files[0].read_text(encoding="utf-8").split(EOS) if p]
     held = [p for p in files[1].read_text(encoding="utf-8").split(EOS) if p]
     if len(train) < 2 or not held:
-        raise TrainError(f"{folder}: {len(train)} training and {len(held)} evaluation posts are too few to train on;"
-                         " fetch more posts and run hf-tweets prepare again")
+        raise TrainError(
+            f"{folder}: {len(train)} training and {len(held)} evaluation posts are too few to train on;"
+            " fetch more posts and run hf-tweets prepare again"
+        )
     return train, held, json.loads(files[2].read_text(encoding="utf-8"))
 
 
@@ -104,7 +108,7 @@ def block_size_for(lengths: list[int], limit: int) -> int:
 def pack(posts: list[list[int]], eos: int, block: int) -> list[list[int]]:
     """Concatenate <eos> + post token lists and cut them into blocks (the last one may be shorter)."""
     stream = [t for post in posts for t in [eos, *post]]
-    return [stream[i:i + block] for i in range(0, len(stream), block) if len(stream[i:i + block]) > 1]
+    return [stream[i : i + block] for i in range(0, len(stream), block) if len(stream[i : i + block]) > 1]
 
 
 class _Collate:
@@ -120,8 +124,8 @@ class _Collate:
         ids = torch.full((len(blocks), width), self.pad)
         mask = torch.zeros((len(blocks), width), dtype=torch.long)
         for row, block in enumerate(blocks):
-            ids[row, :len(block["input_ids"])] = torch.tensor(block["input_ids"])
-            mask[row, :len(block["input_ids"])] = 1
+            ids[row, : len(block["input_ids"])] = torch.tensor(block["input_ids"])
+            mask[row, : len(block["input_ids"])] = 1
         return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, -100)}
 
 
@@ -170,8 +174,17 @@ def _callbacks(seconds_before: float = 0.0):
     return progress
 
 
-def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: TrainConfig, *, resume: bool = False,
-          report_to: list[str] | None = None, on_start=None) -> TrainResult:
+def train(
+    name: str,
+    data_dir: Path,
+    cards_dir: Path,
+    out_dir: Path,
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    report_to: list[str] | None = None,
+    on_start=None,
+) -> TrainResult:
     """Fine-tune on data/<name>/, write the model to ``out_dir`` and the facts to cards/<name>.yaml."""
     import torch
     from transformers import PrinterCallback, Trainer, TrainingArguments, set_seed
@@ -195,22 +208,44 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
     block = config.block_size or block_size_for([len(ids) + 1 for ids in encoded], limit)
     config.block_size = block
-    train_blocks = [{"input_ids": b} for b in pack(encoded[:len(train_posts)], eos, block)]
-    eval_blocks = [{"input_ids": b} for b in pack(encoded[len(train_posts):], eos, block)]
+    train_blocks = [{"input_ids": b} for b in pack(encoded[: len(train_posts)], eos, block)]
+    eval_blocks = [{"input_ids": b} for b in pack(encoded[len(train_posts) :], eos, block)]
     gpu = torch.cuda.is_available()
     bf16, fp16 = mixed_precision(config.precision)
     args = TrainingArguments(
-        output_dir=str(checkpoints), num_train_epochs=config.epochs, learning_rate=config.learning_rate,
-        lr_scheduler_type=config.lr_scheduler, warmup_steps=config.warmup_ratio, weight_decay=config.weight_decay,
-        per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=config.batch_size,
-        eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True, metric_for_best_model="eval_loss",
-        greater_is_better=False, save_total_limit=2, seed=config.seed, data_seed=config.seed, logging_steps=1,
-        report_to=report_to or [], disable_tqdm=True, use_cpu=not gpu, bf16=bf16, fp16=fp16,
-        dataloader_num_workers=0, save_only_model=False,
+        output_dir=str(checkpoints),
+        num_train_epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_steps=config.warmup_ratio,
+        weight_decay=config.weight_decay,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        save_total_limit=2,
+        seed=config.seed,
+        data_seed=config.seed,
+        logging_steps=1,
+        report_to=report_to or [],
+        disable_tqdm=True,
+        use_cpu=not gpu,
+        bf16=bf16,
+        fp16=fp16,
+        dataloader_num_workers=0,
+        save_only_model=False,
     )
-    trainer = Trainer(model=model, args=args, train_dataset=train_blocks, eval_dataset=eval_blocks,
-                      data_collator=_Collate(tokenizer.pad_token_id),
-                      callbacks=[progress := _callbacks(marker.get("seconds", 0.0))])
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_blocks,
+        eval_dataset=eval_blocks,
+        data_collator=_Collate(tokenizer.pad_token_id),
+        callbacks=[progress := _callbacks(marker.get("seconds", 0.0))],
+    )
     trainer.remove_callback(PrinterCallback)  # our bar shows the loss; no dict per log line
     if on_start:
         on_start(config)
@@ -218,11 +253,15 @@ def train(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: Tra
     try:
         outcome = trainer.train(resume_from_checkpoint=str(last) if last else None)
     except torch.OutOfMemoryError:
-        raise TrainError(f"out of memory at batch size {config.batch_size} x {block} tokens; try --batch-size "
-                         f"{max(1, config.batch_size // 4)} (a checkpoint, if any, is in {checkpoints}: add --resume)") from None
+        raise TrainError(
+            f"out of memory at batch size {config.batch_size} x {block} tokens; try --batch-size "
+            f"{max(1, config.batch_size // 4)} (a checkpoint, if any, is in {checkpoints}: add --resume)"
+        ) from None
     if progress.interrupted:
-        raise TrainError(f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}:"
-                         " run the same command with --resume to go on")
+        raise TrainError(
+            f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}:"
+            " run the same command with --resume to go on"
+        )
     seconds, train_loss = progress.seconds(), run_train_loss(trainer.state.log_history, outcome.training_loss)
     eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
     tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
@@ -256,8 +295,10 @@ def _resumable(folder: Path) -> tuple[Path, dict]:
         raise TrainError(f"nothing to resume: no checkpoint in {folder}", fix="run without --resume")
     last, marker = complete[-1]
     if marker.get("global_step", 0) >= marker.get("max_steps", 1):
-        raise TrainError(f"nothing to resume: the run in {folder} finished (step {marker['global_step']} of"
-                         f" {marker['max_steps']})", fix="run without --resume to train again")
+        raise TrainError(
+            f"nothing to resume: the run in {folder} finished (step {marker['global_step']} of {marker['max_steps']})",
+            fix="run without --resume to train again",
+        )
     return last, marker
 
 
@@ -268,8 +309,15 @@ def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int) -> N
     model.config.hf_tweets = {"keep_newlines": keep_newlines, "version": __version__}
     eos = tokenizer.eos_token_id
     model.generation_config = GenerationConfig(
-        do_sample=True, top_p=0.95, temperature=1.0, min_length=min(MIN_LENGTH, limit // 4), max_length=min(MAX_LENGTH, limit),
-        bos_token_id=eos, eos_token_id=eos, pad_token_id=tokenizer.pad_token_id)
+        do_sample=True,
+        top_p=0.95,
+        temperature=1.0,
+        min_length=min(MIN_LENGTH, limit // 4),
+        max_length=min(MAX_LENGTH, limit),
+        bos_token_id=eos,
+        eos_token_id=eos,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     with staged_folder(out_dir) as staging:  # transformers writes file by file: a kill must not leave half a model
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
@@ -279,7 +327,11 @@ def versions() -> dict[str, str]:
     import torch
     import transformers
 
-    return {"hf-tweets": __version__, "transformers": transformers.__version__, "torch": torch.__version__.split("+")[0]}
+    return {
+        "hf-tweets": __version__,
+        "transformers": transformers.__version__,
+        "torch": torch.__version__.split("+")[0],
+    }
 
 
 def _remember(card: Path, result: TrainResult) -> None:
@@ -290,8 +342,14 @@ def _remember(card: Path, result: TrainResult) -> None:
     def change(record) -> None:
         record.base_model = None if base == TINY else base
         training = record.training.model_dump(exclude_none=True) if record.training else {}
-        training |= {"hyperparameters": config, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
-                     "tokens_seen": result.tokens_seen, "train_seconds": round(result.seconds, 1), "versions": versions()}
+        training |= {
+            "hyperparameters": config,
+            "train_loss": result.train_loss,
+            "eval_loss": result.eval_loss,
+            "tokens_seen": result.tokens_seen,
+            "train_seconds": round(result.seconds, 1),
+            "versions": versions(),
+        }
         record.training = training
 
     update_record(card, change)
