@@ -87,7 +87,7 @@ def check_readme_text(text: str, source: str) -> list[Problem]:
     try:
         import_card(text, source)
     except CardImportError as error:
-        problems.append(Problem("card", str(error).removeprefix(f"{source}: ")))
+        problems.append(Problem("card", error.reason()))
     return problems
 
 

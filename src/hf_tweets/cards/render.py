@@ -179,7 +179,7 @@ def render_body(record: CardRecord, templates_dir: Path | None = None) -> str:
     try:
         body = template.render(context(record))
     except jinja2.TemplateError as error:
-        raise TemplateError(f"template error: {error}; fix the template") from None
+        raise TemplateError(f"template error: {error}", fix="fix the template") from None
     while "\n\n\n" in body:  # sections left out leave blank runs; str.replace beats a regex here
         body = body.replace("\n\n\n", "\n\n")
     return body.strip("\n") + "\n"

@@ -116,7 +116,7 @@ def card_template(templates_dir: Path) -> jinja2.Template:
     try:
         return environment(templates_dir).get_template(CARD_TEMPLATE)
     except jinja2.TemplateError as error:
-        raise TemplateError(f"template error: {error}; fix the template") from None
+        raise TemplateError(f"template error: {error}", fix="fix the template") from None
 
 
 def reload_templates() -> None:

@@ -29,7 +29,9 @@ def fetch_archive(path: Path, data_dir: Path, include_replies: bool, handle: str
     profile, posts, _ = read_archive(path, include_replies)
     if profile is None:
         if not handle:
-            raise SourceError(f"{path}: has no data/account.js to say whose posts these are; add --handle NAME")
+            raise SourceError(
+                "has no data/account.js to say whose posts these are", where=path, fix="add --handle NAME"
+            )
         profile = Profile(handle, handle, None, "archive")
     elif handle and handle.lower() != profile.handle.lower():
         raise SourceError(
@@ -52,13 +54,13 @@ def _handle(handle: str) -> str:
     """``--handle`` without its @; SourceError unless it is an X handle (it names files in the data folder)."""
     handle = handle.removeprefix("@")
     if not HANDLE_RE.fullmatch(handle):
-        raise SourceError(f"{snippet(handle)} is not an X handle; use 1-15 letters, digits or underscores")
+        raise SourceError(f"{snippet(handle)} is not an X handle", fix="use 1-15 letters, digits or underscores")
     return handle
 
 
 def _store(profile: Profile, posts, data_dir: Path, empty: str):
     if not posts:
-        raise SourceError(f"{empty} (an empty timeline); nothing to train on")
+        raise SourceError(f"{empty} (an empty timeline)", fix="nothing to train on")
     new, total = save_posts(data_dir, profile.handle, posts)
     save_profile(data_dir, profile)
     return profile, new, total

@@ -91,7 +91,7 @@ def load_posts(data_dir: Path, handle: str) -> list[Post]:
     """The stored posts of a user, newest first; SourceError when there are none."""
     path = raw_path(data_dir, handle)
     if not path.exists():
-        raise SourceError(f"no posts stored for @{handle} in {path.parent}; run hf-tweets fetch {handle} first")
+        raise SourceError(f"no posts stored for @{handle} in {path.parent}", fix=f"run hf-tweets fetch {handle} first")
     # split("\n"), not splitlines(): the lines are JSON with ensure_ascii=False, so U+2028, U+0085 ... may be in a text
     return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
@@ -239,9 +239,9 @@ def read_text_file(path: Path) -> list[Post]:
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
+        raise SourceError("no such file", where=path) from None
     except UnicodeDecodeError:
-        raise SourceError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
+        raise SourceError("is not UTF-8 text", where=path, fix="save it as UTF-8") from None
     nul = raw.find("\x00")
     if nul >= 0:
         raise SourceError(
@@ -252,7 +252,7 @@ def read_text_file(path: Path) -> list[Post]:
     rows = _csv_rows(raw, path) if path.suffix.lower() == ".csv" else _jsonl_rows(raw, path)
     posts = [_row_post(row, number, path) for number, row in rows]
     if not posts:
-        raise SourceError(f"{path}: has no posts")
+        raise SourceError("has no posts", where=path)
     return posts
 
 

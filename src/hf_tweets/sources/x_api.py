@@ -49,25 +49,25 @@ TOKEN_HELP = f"set {settings.X_BEARER_TOKEN_ENV} to the bearer token of your X d
 def client() -> tweepy.Client:
     token = settings.x_bearer_token()
     if not token:
-        raise SourceError(f"no X API token; {TOKEN_HELP}")
+        raise SourceError("no X API token", fix=TOKEN_HELP)
     return tweepy.Client(bearer_token=token)
 
 
 def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
     """(user id, profile) for a handle; SourceError for unknown, suspended and protected accounts."""
     if not HANDLE_RE.fullmatch(handle):
-        raise SourceError(f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores (without @)")
+        raise SourceError(f"{handle!r} is not an X handle", fix="use 1-15 letters, digits or underscores (without @)")
     response = _request(
         lambda: api.get_user(username=handle, user_fields=["name", "profile_image_url", "protected"]), handle
     )
     if response.data is None:
         detail = " ".join(str(e.get("detail", "")) for e in response.errors or [])
         if "suspended" in detail.lower():
-            raise SourceError(f"@{handle} is suspended; X does not serve its posts")
-        raise SourceError(f"@{handle} does not exist on X; check the spelling")
+            raise SourceError(f"@{handle} is suspended", fix="X does not serve its posts")
+        raise SourceError(f"@{handle} does not exist on X", fix="check the spelling")
     user = response.data
     if user.protected:
-        raise SourceError(f"@{handle} is a protected account; hf-tweets never trains on protected posts")
+        raise SourceError(f"@{handle} is a protected account", fix="hf-tweets never trains on protected posts")
     if not isinstance(user.username, str) or not HANDLE_RE.fullmatch(user.username):
         raise SourceError(
             f"the X API answered @{handle} with username {snippet(user.username)}, which is not an X handle",
@@ -159,15 +159,15 @@ def _request(call, handle: str):
 def _explain(error: Exception, handle: str, progress: str) -> SourceError:
     suffix = f" {progress}" if progress else ""
     if isinstance(error, tweepy.Unauthorized):
-        return SourceError(f"the X API refused the token (401){suffix}; {TOKEN_HELP}")
+        return SourceError(f"the X API refused the token (401){suffix}", fix=TOKEN_HELP)
     if isinstance(error, tweepy.Forbidden):
         return SourceError(
             f"the X API token may not read @{handle}'s posts (403){suffix}; check the app's access level"
         )
     if isinstance(error, tweepy.NotFound):
-        return SourceError(f"@{handle} does not exist on X{suffix}; check the spelling")
+        return SourceError(f"@{handle} does not exist on X{suffix}", fix="check the spelling")
     if isinstance(error, tweepy.TwitterServerError):
-        return SourceError(f"the X API failed ({error.response.status_code}){suffix}; try again later")
+        return SourceError(f"the X API failed ({error.response.status_code}){suffix}", fix="try again later")
     return SourceError(
         f"could not reach the X API ({type(error).__name__}){suffix}; check the network and run fetch again"
     )

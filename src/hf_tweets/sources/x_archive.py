@@ -196,10 +196,12 @@ def _array(data: bytearray, where: str, key: str) -> tuple[list[dict], bool]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SourceError(f"{where}: is not UTF-8 text; is it from an X archive?") from None
+        raise SourceError("is not UTF-8 text", where=where, fix="is it from an X archive?") from None
     body, found = _PREFIX.subn("", text, count=1)
     if not found and not text.lstrip().startswith("["):
-        raise SourceError(f"{where}: does not start with window.YTD.<name>.partN = [...]; is it from an X archive?")
+        raise SourceError(
+            "does not start with window.YTD.<name>.partN = [...]", where=where, fix="is it from an X archive?"
+        )
     try:
         items = json.loads(body)
     except RecursionError:
@@ -222,7 +224,7 @@ def _post(tweet: dict, where: str, escaped: bool) -> Post:
     text, key = tweet.get("full_text", tweet.get("text")), "id_str" if "id_str" in tweet else "id"
     tweet_id = tweet.get(key)
     if not isinstance(text, str) or tweet_id is None:
-        raise SourceError(f"{where}: a tweet has no id_str or full_text; the file is not the expected shape")
+        raise SourceError("a tweet has no id_str or full_text", where=where, fix="the file is not the expected shape")
     if not post_id_ok(tweet_id):
         raise SourceError(f"a tweet's {key} {snippet(tweet_id)} is not an id", where=where, fix="is the file damaged?")
     if escaped:
