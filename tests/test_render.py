@@ -65,7 +65,7 @@ def test_single_user_card():
     assert "🤖 AI BOT 🤖" in body and "CYBORG" not in body
     assert "[@pixel\\_poet's tweets](https://x.com/pixel_poet)" in body
     assert "| Data | Pixel Poet |" in body
-    assert "| Tweets kept | 2500 |" in body
+    assert "| Tweets kept | 2,500 |" in body  # big numbers as the command line prints them
     usage = sections(body)["How to use"]
     assert "pipeline('text-generation',\n                     model='huggingtweets/pixel_poet')" in usage
     assert "generator('My dream is', num_return_sequences=5)" in usage
@@ -100,7 +100,7 @@ def test_without_wandb_the_card_states_facts_inline():
         "| epochs | 4 |",
         "| lr\\_scheduler | cosine |",
         "| fp16 | false |",
-        "| Train loss | 3.21 |",
+        "| Train loss (last epoch) | 3.21 |",
         "| Eval loss | 3.5 |",
         "| Eval perplexity | 33.12 |",
     ):

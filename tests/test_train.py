@@ -46,10 +46,16 @@ def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
     assert record.base_model is None  # trained from scratch: the card must not claim GPT-2
     assert t.hyperparameters["learning_rate"] == 1.372e-4 and t.hyperparameters["lr_scheduler"] == "cosine"
     assert t.train_loss > 0 and t.eval_loss > 0 and t.tokens_seen > 1000 and t.train_seconds >= 0
+    assert t.hyperparameters["precision"] in ("bf16", "fp16", "fp32")  # what was used, not "auto"
+    assert t.hyperparameters["epochs"] == 2 and isinstance(t.hyperparameters["epochs"], int)
     assert set(t.versions) == {"hf-tweets", "transformers", "torch"}
     card = render(record)
     assert check_readme_text(card, "README.md") == []
     assert "trained from scratch" in card and "base_model" not in card.split("---")[1]
+    # one truth about how the model was made, and the number of posts rather than "a few thousand"
+    assert "used to train a small language model from scratch" in card and "fine-tune" not in card
+    assert f"trained from scratch on {sum(u.counts.kept for u in record.users):,} posts" in card
+    assert "| epochs | 2 |" in card and "| Train loss (last epoch) |" in card
 
     code, out, _ = run("generate", "pixel_poet", "My dream is", "-n", "3", "--seed", "1", "--json")
     lines = [json.loads(line) for line in out.splitlines()]

@@ -16,6 +16,7 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
+from hf_tweets.cards import labels
 from hf_tweets.cards.importer import import_card, parse_body
 from hf_tweets.cards.record import load_record
 from hf_tweets.cards.render import render
@@ -30,9 +31,7 @@ ALLOWED_TAGS = frozenset(
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "background", "poster", "xlink:href"})
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 _EMPTY_WORDS = frozenset({"none", "null", "nan", "undefined"})
-_NUMERIC_ROWS = frozenset(
-    {"Tweets downloaded", "Retweets", "Short tweets", "Tweets kept", "Train loss", "Eval loss", "Eval perplexity"}
-)
+_NUMERIC_ROWS = frozenset([*labels.COUNTS.values(), *labels.METRICS.values(), *labels.METRICS_BEFORE])
 
 # Parse everything (raw HTML on, every link kept) so the check sees what a lax renderer would.
 _MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -116,17 +115,18 @@ def _table_sums(body: str) -> list[str]:
     """The data table adds up, and no count or metric cell says None."""
     problems = []
     for table in parse_body(body).tables:
-        if not table or table[0][0] not in ("Data", "Metric"):
+        if not table or table[0][0] not in (labels.DATA, labels.METRIC):
             continue
         rows = {row[0]: row[1:] for row in table[1:]}
         for label, values in rows.items():
             if label in _NUMERIC_ROWS and all(v.lower() in _EMPTY_WORDS or not v for v in values):
                 problems.append(f"row {label!r} has no values; leave the row out")
-        if table[0][0] != "Data":
+        if table[0][0] != labels.DATA:
             continue
         try:
             down, rt, short, kept = (
-                [int(v) for v in rows[k]] for k in ("Tweets downloaded", "Retweets", "Short tweets", "Tweets kept")
+                [int(v.replace(",", "")) for v in rows[labels.COUNTS[k]]]
+                for k in ("downloaded", "retweets", "short", "kept")
             )
         except (KeyError, ValueError):
             continue  # the importer reports a missing or broken data table

@@ -19,6 +19,7 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
+from hf_tweets.cards import labels
 from hf_tweets.cards.record import CardRecord, validate_record
 from hf_tweets.errors import CardImportError, RecordError
 from hf_tweets.text import clean_line, parse_scalar
@@ -27,21 +28,11 @@ _MD = MarkdownIt("commonmark").enable("table")
 _MODEL_ARG = re.compile(r"""model\s*=\s*(['"])([^'"]+)\1""")
 _ROUND = re.compile(r"border-radius:\s*50%")
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
-_DATES = re.compile(r"posted (?:between (\S+) and (\S+)|on (\S+))\.")
-_LEGACY_BOT_SUFFIX = re.compile(r"\s*🤖\s*AI Bot\s*$", re.IGNORECASE)
-_COUNT_ROWS = {
-    "Tweets downloaded": "downloaded",
-    "Retweets": "retweets",
-    "Short tweets": "short",
-    "Tweets kept": "kept",
-}
-_WANDB_LINKS = {"W&B report": "report", "Explore the data": "preprocess_run", "W&B training run": "train_run"}
-_METRIC_ROWS = {
-    "Train loss": "train_loss",
-    "Eval loss": "eval_loss",
-    "Tokens seen": "tokens_seen",
-    "Training time": "train_seconds",
-}
+_LEGACY_BOT_SUFFIX = re.compile(r"\s*" + r"\s*".join(map(re.escape, labels.LEGACY_BOT_SUFFIX.split())) + r"\s*$", re.I)
+_COUNT_ROWS = {label: key for key, label in labels.COUNTS.items()}
+_WANDB_LINKS = {label: key for key, label in labels.WANDB_LINKS.items()}
+# What the importer takes from the metrics table (perplexity is exp(eval loss): derived, not read).
+_METRIC_ROWS = {label: key for key, label in labels.METRICS.items() if key != "eval_perplexity"} | labels.METRICS_BEFORE
 
 
 @dataclass
@@ -163,7 +154,7 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     data["users"] = _users(body, data["name"], legacy, source)
     data["wandb"] = {key: href for label, key in _WANDB_LINKS.items() for text_, href in body.links if text_ == label}
     data["training"] = _training(body, source)
-    samples = _table(body, "Sample")
+    samples = _table(body, labels.SAMPLE)
     data["samples"] = [row[0] for row in samples[1:] if row] if samples else []
     try:
         return validate_record(data, source)
@@ -200,7 +191,7 @@ def _card_metadata(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _users(body: _Body, repo_name: str, legacy: bool, source: str) -> list[dict[str, Any]]:
-    table = _table(body, "Data")
+    table = _table(body, labels.DATA)
     if table is None or len(table[0]) < 2:
         raise CardImportError(source, "has no data table (a table whose first column is 'Data')")
     columns = len(table[0]) - 1
@@ -219,7 +210,7 @@ def _users(body: _Body, repo_name: str, legacy: bool, source: str) -> list[dict[
 
 
 def _display_names(columns: list[str], header_texts: list[str], legacy: bool, source: str) -> list[str]:
-    if columns == ["Quantity"]:  # legacy single-avatar: the name is in the header, "<name> 🤖 AI Bot"
+    if columns == [labels.QUANTITY]:  # legacy single-avatar: the name is in the header, "<name> 🤖 AI Bot"
         if not header_texts:
             raise CardImportError(source, "has no display name in its header (the '<name> 🤖 AI Bot' line)")
         columns = [_LEGACY_BOT_SUFFIX.sub("", ftfy.fix_encoding(header_texts[0]))]
@@ -228,12 +219,12 @@ def _display_names(columns: list[str], header_texts: list[str], legacy: bool, so
 
 
 def _handles(rows, body: _Body, header_texts: list[str], repo_name: str, columns: int, source: str) -> list[str]:
-    if "Handle" in rows:
-        return [cell.removeprefix("@") for cell in rows["Handle"]]
+    if labels.HANDLE in rows:
+        return [cell.removeprefix("@") for cell in rows[labels.HANDLE]]
     if columns == 1:  # legacy single: "[@handle's tweets](https://twitter.com/handle)" or "@handle bot"
         for text, _ in body.links:
-            if text.startswith("@") and text.endswith("'s tweets"):
-                return [text[1:].removesuffix("'s tweets")]
+            if text.startswith("@") and text.endswith(labels.LEGACY_TWEETS_LINK):
+                return [text[1:].removesuffix(labels.LEGACY_TWEETS_LINK)]
         for text in header_texts:
             if text.startswith("@") and text.endswith(" bot"):
                 return [text[1:-4]]
@@ -277,22 +268,19 @@ def _number(text: str, what: str, source: str) -> float:
 
 def _training(body: _Body, source: str) -> dict[str, Any]:
     training: dict[str, Any] = {}
-    params = _table(body, "Hyperparameter")
+    params = _table(body, labels.HYPERPARAMETER)
     if params:
         training["hyperparameters"] = {row[0]: parse_scalar(row[1]) for row in params[1:] if len(row) >= 2}
-    metrics = _table(body, "Metric")
+    metrics = _table(body, labels.METRIC)
     for row in metrics[1:] if metrics else []:
         if len(row) >= 2 and row[0] in _METRIC_ROWS:
-            value = _number(row[1].removesuffix(" s"), f"the {row[0]!r} metric", source)
-            training[_METRIC_ROWS[row[0]]] = int(value) if row[0] == "Tokens seen" else value
-    software = _table(body, "Software")
+            key = _METRIC_ROWS[row[0]]
+            value = _number(row[1].removesuffix(" s").replace(",", ""), f"the {row[0]!r} metric", source)
+            training[key] = int(value) if key == "tokens_seen" else value
+    software = _table(body, labels.SOFTWARE)
     if software:
         training["versions"] = {row[0]: row[1] for row in software[1:] if len(row) >= 2}
     for paragraph in body.paragraphs:
-        match = _DATES.search(paragraph)
-        if match and paragraph.startswith(("The tweets were posted", "The oldest tweet", "The newest tweet")):
-            if match.group(3):
-                training["oldest_tweet" if paragraph.startswith("The oldest") else "newest_tweet"] = match.group(3)
-            else:
-                training["oldest_tweet"], training["newest_tweet"] = match.group(1), match.group(2)
+        dates = labels.read_dates(paragraph)
+        training |= {f"{key}_tweet": value for key, value in dates.items()}
     return training

@@ -16,6 +16,7 @@ import yaml
 from huggingface_hub import ModelCardData
 
 from hf_tweets import settings
+from hf_tweets.cards import labels
 from hf_tweets.cards.record import CardRecord, User, thumbnail_url
 from hf_tweets.cards.templating import FILTERS, Safe, bundled_templates_dir, card_template
 from hf_tweets.errors import TemplateError
@@ -102,10 +103,10 @@ class UserView:
     name_md: Safe
     profile_url: Safe
     avatar_url: Safe | None
-    downloaded: int
-    retweets: int
-    short: int
-    kept: int
+    downloaded: Safe  # counts as the command line prints them: 3,192
+    retweets: Safe
+    short: Safe
+    kept: Safe
     last: bool
     list_sep: Safe  # what follows this user when a sentence lists the users: ", ", " and " or ""
 
@@ -120,10 +121,10 @@ class UserView:
             _md(user.display_name),
             _url(X_URL + user.handle),
             _url(user.avatar) if user.avatar else None,
-            c.downloaded,
-            c.retweets,
-            c.short,
-            c.kept,
+            Safe(f"{c.downloaded:,}"),
+            Safe(f"{c.retweets:,}"),
+            Safe(f"{c.short:,}"),
+            Safe(f"{c.kept:,}"),
             index == count - 1,
             Safe(sep),
         )
@@ -134,27 +135,35 @@ def base_model_label(base_model: str | None) -> str:
     return "" if base_model is None else _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
 
 
-def _metrics(record: CardRecord) -> list[tuple[str, Safe]]:
+LABELS = labels.for_templates(Safe)
+_SHOWN = {  # how each metric is written in the card (the importer reads these back)
+    "train_loss": repr,
+    "eval_loss": repr,
+    "eval_perplexity": lambda value: f"{value:,.2f}",
+    "tokens_seen": lambda value: f"{value:,}",
+    "train_seconds": lambda value: f"{value:,} s",
+}
+
+
+def _metrics(record: CardRecord) -> list[tuple[Safe, Safe]]:
     training = record.training
-    rows = []
-    if training and training.train_loss is not None:
-        rows.append(("Train loss", Safe(repr(training.train_loss))))
-    if training and training.eval_loss is not None:
-        rows.append(("Eval loss", Safe(repr(training.eval_loss))))
-        rows.append(("Eval perplexity", Safe(f"{training.eval_perplexity:.2f}")))
-    if training and training.tokens_seen is not None:
-        rows.append(("Tokens seen", Safe(str(training.tokens_seen))))
-    if training and training.train_seconds is not None:
-        rows.append(("Training time", Safe(f"{training.train_seconds!r} s")))
-    return rows
+    if training is None:
+        return []
+    values = {key: getattr(training, key) for key in labels.METRICS}
+    return [(_md(labels.METRICS[key]), Safe(_SHOWN[key](value))) for key, value in values.items() if value is not None]
 
 
 def context(record: CardRecord) -> dict[str, Any]:
     """What the templates see: the record, and views of it escaped for the card."""
     training, count = record.training, len(record.users)
     label = base_model_label(record.base_model)
+    dates = labels.dates_sentence(
+        training.oldest_tweet.isoformat() if training and training.oldest_tweet else None,
+        training.newest_tweet.isoformat() if training and training.newest_tweet else None,
+    )
     return {
         "record": record,
+        "labels": LABELS,
         "repo_id": record.repo_id,
         "users": [UserView.of(u, i, count) for i, u in enumerate(record.users)],
         "multi": count > 1,
@@ -165,8 +174,8 @@ def context(record: CardRecord) -> dict[str, Any]:
         "metrics": _metrics(record),
         "versions": [(_md(k), _md(v)) for k, v in training.versions.items()] if training else [],
         "samples": [_md(sample) for sample in record.samples],
-        "oldest_tweet": Safe(training.oldest_tweet.isoformat()) if training and training.oldest_tweet else None,
-        "newest_tweet": Safe(training.newest_tweet.isoformat()) if training and training.newest_tweet else None,
+        "dates": Safe(dates) if dates else None,  # ISO dates and our words: nothing to escape
+        "posts_kept": Safe(f"{sum(u.counts.kept for u in record.users):,}"),
         "base_model_label": label,
         "base_model_gpt2": label in _GPT2_FAMILY.values(),
         "base_model_url": HUB_URL + (record.base_model or ""),

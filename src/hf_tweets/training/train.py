@@ -212,6 +212,7 @@ def train(
     eval_blocks = [{"input_ids": b} for b in pack(encoded[len(train_posts) :], eos, block)]
     gpu = torch.cuda.is_available()
     bf16, fp16 = mixed_precision(config.precision)
+    config.precision = "bf16" if bf16 else "fp16" if fp16 else "fp32"  # what was used, for the record and the card
     args = TrainingArguments(
         output_dir=str(checkpoints),
         num_train_epochs=config.epochs,
@@ -262,7 +263,10 @@ def train(
             f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}:"
             " run the same command with --resume to go on"
         )
-    seconds, train_loss = progress.seconds(), run_train_loss(trainer.state.log_history, outcome.training_loss)
+    seconds, train_loss = (
+        progress.seconds(),
+        last_epoch_loss(trainer.state.log_history, config.epochs, outcome.training_loss),
+    )
     eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
     tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
     _save(model, tokenizer, out_dir, stats.get("keep_newlines", False), limit)
@@ -271,9 +275,11 @@ def train(
     return result
 
 
-def run_train_loss(log_history: list[dict], fallback: float) -> float:
-    """The mean training loss over every step of the run, resumed segments included (logged per step)."""
-    losses = [entry["loss"] for entry in log_history if "loss" in entry]
+def last_epoch_loss(log_history: list[dict], epochs: float, fallback: float) -> float:
+    """The mean training loss of the final epoch (steps are logged one by one, resumed segments included):
+    what the model ended at, comparable with the eval loss, unlike the mean over the whole run."""
+    start = math.ceil(epochs) - 1  # e.g. 40 epochs: steps logged after epoch 39.0
+    losses = [entry["loss"] for entry in log_history if "loss" in entry and entry.get("epoch", 0) > start]
     return sum(losses) / len(losses) if losses else fallback
 
 
@@ -338,6 +344,8 @@ def _remember(card: Path, result: TrainResult) -> None:
     """Save what training owns (base model, hyper-parameters, losses, time, versions) on the record as it is now."""
     config = asdict(result.config)
     base = config.pop("base_model")
+    if float(config["epochs"]).is_integer():
+        config["epochs"] = int(config["epochs"])  # 40, not 40.0
 
     def change(record) -> None:
         record.base_model = None if base == TINY else base
