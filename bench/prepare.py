@@ -38,7 +38,7 @@ def build(case: str, posts: int, folder: Path) -> None:
 
 def child(case: str, folder: Path) -> dict:
     from hf_tweets.sources.fetch import fetch_archive
-    from hf_tweets.training.prepare import prepare
+    from hf_tweets.training.prepare import PrepareConfig, prepare
 
     archives = [folder / f"{h}.zip" for h in HANDLES[case]]
     start = time.perf_counter()
@@ -54,8 +54,8 @@ def child(case: str, folder: Path) -> dict:
                         posts += len(json.loads(z.read(name).decode().split("=", 1)[1]))
     else:
         for path in archives:
-            posts += fetch_archive(path, folder / "data", True)[1]
-        prepare("-".join(HANDLES[case]), folder / "data", folder / "cards", min_chars=0)
+            posts += fetch_archive(path, folder / "data")[1]
+        prepare("-".join(HANDLES[case]), folder / "data", folder / "cards", config=PrepareConfig(min_chars=0))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "posts": posts, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

@@ -88,7 +88,7 @@ def get(url: str) -> str:
 def test_index_and_reload_show_edits(server):
     url, cards, templates = server
     index = get(url)
-    assert 'href="/card/pixel_poet"' in index and "Pixel Poet" in index and "2500 tweets kept" in index
+    assert 'href="/card/pixel_poet"' in index and "Pixel Poet" in index and "2,500 tweets kept" in index
     assert "not published" in index
     assert "Pixel Poet" in get(url + "card/pixel_poet")
     record = make_record(SINGLE | {"users": [SINGLE["users"][0] | {"display_name": "Renamed Poet"}]})

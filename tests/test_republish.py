@@ -110,7 +110,7 @@ def test_hand_edited_cards_are_skipped_unless_forced(run, hub, cards, changed_te
 def test_dry_run_shows_diffs_and_pushes_nothing(run, hub, cards, changed_template):
     before = commits(hub, changed_template)
     code, out, _ = republish(run, "--dry-run", "--only", "bot1")
-    assert code == 0 and out.startswith("dry run: 1 repos in ") and "1 would change" in out
+    assert code == 0 and out.startswith("dry run: 1 repo in ") and "1 would change" in out
     assert "+Maintained by the collection team." in out and "--- huggingtweets/bot1/README.md" in out
     assert commits(hub, changed_template) == before
 

@@ -2,10 +2,13 @@
 
 ``main`` is the one place where errors become a one-line message and exit
 code 1 (a traceback only with HF_TWEETS_DEBUG=1), with secrets scrubbed.
+Defaults are not written here: each option shows the value its library
+declares (TrainConfig, PrepareConfig, RepublishOptions, the X API's cap).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import sys
@@ -15,10 +18,91 @@ import click
 
 from hf_tweets import __version__, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import find_record
+from hf_tweets.cards.record import DEFAULT_PROMPT, find_record
 from hf_tweets.errors import HfTweetsError, redact
+from hf_tweets.hub.republish import RepublishOptions
+from hf_tweets.sources.x_api import API_LIMIT
+from hf_tweets.training.prepare import PrepareConfig
+from hf_tweets.training.train import TrainConfig
 
-CARDS_DIR_HELP = f"Folder of card records [default: ${settings.CARDS_DIR_ENV} or ./cards]."
+TRAIN, PREPARE, REPUBLISH = TrainConfig(), PrepareConfig(), RepublishOptions()
+
+
+def _folder_option(name: str, env: str, default: str, what: str):
+    return click.option(f"--{name}", type=click.Path(path_type=Path), help=f"{what} [default: ${env} or ./{default}].")
+
+
+cards_dir_option = _folder_option("cards-dir", settings.CARDS_DIR_ENV, "cards", "Folder of card records")
+data_dir_option = _folder_option("data-dir", settings.DATA_DIR_ENV, "data", "Folder of raw posts and training text")
+out_option = click.option(
+    "--out",
+    "out_root",
+    type=click.Path(path_type=Path),
+    default=REPUBLISH.out_root,
+    show_default=True,
+    help="Where the repo folders are: out/NAME/ (model, card, predictions.png).",
+)
+wandb_option = click.option(
+    "--wandb",
+    "wandb_mode",
+    type=click.Choice(["online", "offline", "off", "auto"]),
+    default="auto",
+    show_default=True,
+    help="Track the run in Weights & Biases (auto: online when logged in, else off).",
+)
+
+
+def training_options(command):
+    """--base-model, --epochs, ... for train and run; collected into a TrainConfig passed as ``config``."""
+    options = [
+        click.option(
+            "--base-model",
+            default=TRAIN.base_model,
+            show_default=True,
+            help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here: works offline).",
+        ),
+        click.option("--epochs", default=TRAIN.epochs, show_default=True),
+        click.option("--learning-rate", default=TRAIN.learning_rate, show_default=True),
+        click.option(
+            "--batch-size",
+            default=TRAIN.batch_size,
+            show_default=True,
+            help="Blocks per step; lower it if memory runs out.",
+        ),
+        click.option(
+            "--block-size",
+            default=TRAIN.block_size,
+            show_default=True,
+            help="Tokens per block (0: sized for the posts).",
+        ),
+        click.option(
+            "--seed", default=TRAIN.seed, show_default=True, help="Seed of the split, the shuffles and the model."
+        ),
+        click.option(
+            "--precision",
+            type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
+            default=TRAIN.precision,
+            show_default=True,
+            help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.",
+        ),
+    ]
+
+    @functools.wraps(command)
+    def with_config(*args, base_model, epochs, learning_rate, batch_size, block_size, seed, precision, **kwargs):
+        config = TrainConfig(
+            base_model=base_model,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            block_size=block_size,
+            seed=seed,
+            precision=precision,
+        )
+        return command(*args, config=config, **kwargs)
+
+    for option in reversed(options):
+        with_config = option(with_config)
+    return with_config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,7 +124,7 @@ def card() -> None:
     type=click.Path(path_type=Path),
     help="Write here instead of stdout (a folder for several records).",
 )
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+@cards_dir_option
 @click.option(
     "--templates-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -52,11 +136,11 @@ def card() -> None:
     is_flag=True,
     help="Write the page the Hub would show (as hf-tweets preview does) instead of Markdown.",
 )
-def render_command(
-    records: tuple[str, ...], output: Path | None, cards_dir: Path | None, templates_dir: Path | None, as_html: bool
-) -> None:
+def render_command(records, output, cards_dir, templates_dir, as_html) -> None:
     """Render records (paths or names in the cards folder) into README.md model cards."""
-    results = cards.render_records(list(records), settings.cards_dir(cards_dir), output, templates_dir, as_html)
+    results = cards.render_records(
+        list(records), settings.cards_dir(cards_dir), output=output, templates_dir=templates_dir, as_html=as_html
+    )
     for path, text in results:
         if path is None:
             click.echo(text, nl=False)
@@ -66,8 +150,8 @@ def render_command(
 
 @card.command("import")
 @click.argument("readmes", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def import_command(readmes: tuple[Path, ...], cards_dir: Path | None) -> None:
+@cards_dir_option
+def import_command(readmes, cards_dir) -> None:
     """Read model cards (legacy huggingtweets or hf-tweets) into records in the cards folder."""
     outcomes = cards.import_readmes(list(readmes), settings.cards_dir(cards_dir))
     for outcome in outcomes:
@@ -78,17 +162,16 @@ def import_command(readmes: tuple[Path, ...], cards_dir: Path | None) -> None:
 
 @card.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
+def check_command(paths) -> None:
     """Check records (.yaml) and READMEs (.md); one line per problem, exit 1 if any."""
+    from hf_tweets.text import plural
+
     problems, checked = cards.check_paths(list(paths))
     for line in problems:
         click.echo(line)
     if problems:
         raise SystemExit(1)
-    click.echo(f"{checked} file{'s' if checked != 1 else ''} checked, no problems", err=True)
-
-
-DATA_DIR_HELP = f"Folder of raw posts and training text [default: ${settings.DATA_DIR_ENV} or ./data]."
+    click.echo(f"{plural(checked, 'file')} checked, no problems", err=True)
 
 
 @cli.command("fetch")
@@ -105,31 +188,34 @@ DATA_DIR_HELP = f"Folder of raw posts and training text [default: ${settings.DAT
     help="Read posts from a .jsonl or .csv file (needs --handle).",
 )
 @click.option("--handle", help="Whose posts --from holds (or to check the archive's owner).")
-@click.option("--limit", default=3200, show_default=True, help="At most this many posts per user from the API.")
+@click.option("--limit", default=API_LIMIT, show_default=True, help="At most this many posts per user from the API.")
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
 @click.option(
     "--wait", is_flag=True, help="On a rate limit, wait for the reset (with a countdown) instead of stopping."
 )
-@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+@data_dir_option
 def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, data_dir) -> None:
     """Download posts: from the X API (token in $X_BEARER_TOKEN), your X archive, or a file of texts."""
     from hf_tweets.sources import fetch as sources
 
-    folder = settings.data_dir(data_dir)
+    folder, replies = settings.data_dir(data_dir), not no_replies
     if archive or from_file:
         if handles or (archive and from_file):
             raise click.UsageError("give HANDLE..., --archive PATH or --from FILE --handle NAME, one of them")
         results = [
-            sources.fetch_archive(archive, folder, not no_replies, handle)
+            sources.fetch_archive(archive, folder, include_replies=replies, handle=handle)
             if archive
             else sources.fetch_file(from_file, folder, handle)
         ]
     elif handles:
-        results = [sources.fetch_api(h, folder, limit, not no_replies, wait, on_wait=_countdown) for h in handles]
+        results = [
+            sources.fetch_api(h, folder, limit=limit, include_replies=replies, wait=wait, on_wait=_countdown)
+            for h in handles
+        ]
     else:
         raise click.UsageError("give one or more HANDLEs, --archive PATH, or --from FILE --handle NAME")
     for profile, new, total in results:
-        click.echo(f"@{profile.handle}: {new} new posts, {total} stored in {folder}")
+        click.echo(f"@{profile.handle}: {new:,} new posts, {total:,} stored in {folder}")
 
 
 def _countdown(seconds: int) -> None:
@@ -145,96 +231,46 @@ def _countdown(seconds: int) -> None:
 @click.argument("name")
 @click.option("--users", help="Comma-separated handles (default: the record's users, or NAME split at '-').")
 @click.option("--keep-newlines", is_flag=True, help="Keep line breaks inside posts.")
-@click.option("--eval-fraction", default=0.1, show_default=True, help="Share of posts held out for evaluation.")
-@click.option("--seed", default=42, show_default=True, help="Seed of the split and the shuffles.")
-@click.option("--min-chars", default=6000, show_default=True, help="Refuse less kept text than this.")
-@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+@click.option(
+    "--eval-fraction", default=PREPARE.eval_fraction, show_default=True, help="Share of posts held out for evaluation."
+)
+@click.option("--seed", default=PREPARE.seed, show_default=True, help="Seed of the split and the shuffles.")
+@click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
+@data_dir_option
+@cards_dir_option
 def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, data_dir, cards_dir) -> None:
     """Clean stored posts into train.txt/eval.txt and fill cards/NAME.yaml with users and counts."""
     from hf_tweets.training.prepare import prepare
 
+    config = PrepareConfig(keep_newlines=keep_newlines, eval_fraction=eval_fraction, seed=seed, min_chars=min_chars)
     result = prepare(
-        name,
-        settings.data_dir(data_dir),
-        settings.cards_dir(cards_dir),
-        users.split(",") if users else None,
-        keep_newlines=keep_newlines,
-        eval_fraction=eval_fraction,
-        seed=seed,
-        min_chars=min_chars,
+        name, settings.data_dir(data_dir), settings.cards_dir(cards_dir), users.split(",") if users else None, config
     )
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
     for u in result.users:
         click.echo(
-            f"@{u.handle}: {u.downloaded} downloaded, {u.retweets} retweets, {u.short} short, {len(u.kept)} kept"
+            f"@{u.handle}: {u.downloaded:,} downloaded, {u.retweets:,} retweets, {u.short:,} short,"
+            f" {len(u.kept):,} kept"
         )
     click.echo(
-        f"wrote {result.folder}/train.txt ({result.train_chars:,} characters) and eval.txt ({result.eval_posts} posts)"
+        f"wrote {result.folder}/train.txt ({result.train_chars:,} characters)"
+        f" and eval.txt ({result.eval_posts:,} posts)"
     )
 
 
 @cli.command("train")
 @click.argument("name")
-@click.option(
-    "--base-model",
-    default="openai-community/gpt2",
-    show_default=True,
-    help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here, no network needed).",
-)
-@click.option("--epochs", default=4.0, show_default=True)
-@click.option("--learning-rate", default=1.372e-4, show_default=True)
-@click.option("--batch-size", default=16, show_default=True, help="Blocks per step; lower it if memory runs out.")
-@click.option("--block-size", default=0, show_default=True, help="Tokens per block (0: sized for the posts).")
-@click.option("--seed", default=42, show_default=True)
-@click.option(
-    "--precision",
-    type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
-    default="auto",
-    show_default=True,
-    help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.",
-)
+@training_options
 @click.option("--resume", is_flag=True, help="Go on from the last checkpoint of an interrupted run.")
 @click.option("--out", type=click.Path(path_type=Path), help="Model folder [default: out/NAME].")
-@click.option(
-    "--wandb",
-    "wandb_mode",
-    type=click.Choice(["online", "offline", "off", "auto"]),
-    default="auto",
-    show_default=True,
-    help="Track the run in Weights & Biases (auto: online when logged in).",
-)
-@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def train_command(
-    name,
-    base_model,
-    epochs,
-    learning_rate,
-    batch_size,
-    block_size,
-    seed,
-    precision,
-    resume,
-    out,
-    wandb_mode,
-    data_dir,
-    cards_dir,
-) -> None:
+@wandb_option
+@data_dir_option
+@cards_dir_option
+def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) -> None:
     """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
     from hf_tweets.pipeline import train_stage
-    from hf_tweets.training.train import TrainConfig
 
-    config = TrainConfig(
-        base_model=base_model,
-        epochs=epochs,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        block_size=block_size,
-        seed=seed,
-        precision=precision,
-    )
     result = train_stage(
         name,
         settings.data_dir(data_dir),
@@ -252,65 +288,61 @@ def train_command(
 
 @cli.command("generate")
 @click.argument("model")
-@click.argument("prompt", default="My dream is")
-@click.option("-n", "count", default=5, show_default=True, help="How many texts.")
+@click.argument("prompt", default=DEFAULT_PROMPT)
+@click.option(
+    "-n", "count", type=click.IntRange(min=1), default=5, show_default=True, help="How many texts (1 or more)."
+)
 @click.option("--seed", type=int, help="Seed, for the same texts again.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def generate_command(model, prompt, count, seed, as_json) -> None:
     """Write posts with a trained model (a folder, out/NAME, or a Hub repo id) and its saved settings."""
-    import json as json_module
+    import json
 
     from hf_tweets.training.generate import generate
 
     for text in generate(model, prompt, count, seed):
-        click.echo(json_module.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
+        click.echo(json.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
 
 
 @cli.command("run")
 @click.argument("handles", nargs=-1)
 @click.option("--archive", type=click.Path(path_type=Path), help="Start from your X archive instead of the API.")
-@click.option(
-    "--base-model",
-    default="openai-community/gpt2",
-    show_default=True,
-    help="A causal LM id or folder, or 'tiny' (built here: works offline).",
-)
-@click.option("--epochs", default=4.0, show_default=True)
-@click.option("--batch-size", default=16, show_default=True)
-@click.option("--seed", default=42, show_default=True)
-@click.option("--min-chars", default=6000, show_default=True, help="Refuse less kept text than this.")
+@training_options
+@click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
-@click.option("--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end.")
-@click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
 @click.option(
-    "--wandb", "wandb_mode", type=click.Choice(["online", "offline", "off", "auto"]), default="auto", show_default=True
+    "--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end (the token is checked first)."
 )
-@click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("out"), show_default=True)
-@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
+@click.option(
+    "--namespace", help="Publish under this user or org, for this run (default: the record's, huggingtweets)."
+)
+@click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
+@wandb_option
+@out_option
+@data_dir_option
+@cards_dir_option
 def run_command(
     handles,
     archive,
-    base_model,
-    epochs,
-    batch_size,
-    seed,
+    config,
     min_chars,
     no_replies,
     do_publish,
+    namespace,
     force,
     wandb_mode,
     out_root,
     data_dir,
     cards_dir,
 ) -> None:
-    """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish)."""
-    from hf_tweets.pipeline import run
-    from hf_tweets.training.train import TrainConfig
+    """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish); resumes by itself."""
+    from hf_tweets.pipeline import RunOptions, run
 
     if bool(handles) == bool(archive):
         raise click.UsageError("give HANDLE... or --archive PATH")
-    config = TrainConfig(base_model=base_model, epochs=epochs, batch_size=batch_size, seed=seed)
+    options = RunOptions(
+        publish=do_publish, namespace=namespace, force=force, wandb_mode=wandb_mode, include_replies=not no_replies
+    )
     summary = run(
         list(handles),
         archive,
@@ -318,11 +350,8 @@ def run_command(
         settings.cards_dir(cards_dir),
         out_root,
         config,
-        publish=do_publish,
-        force=force,
-        wandb_mode=wandb_mode,
-        min_chars=min_chars,
-        include_replies=not no_replies,
+        prepare_config=PrepareConfig(seed=config.seed, min_chars=min_chars),
+        options=options,
         say=lambda line: click.echo(line, err=True),
     )
     click.echo("\n".join(summary.lines()))
@@ -332,16 +361,18 @@ def run_command(
 @click.argument("names", nargs=-1)
 @click.option("--port", default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in the web browser.")
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def preview_command(names, port, open_browser, cards_dir) -> None:
+@out_option
+@cards_dir_option
+def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
     """Serve the cards as the Hub would show them, on 127.0.0.1; a reload shows edits."""
     from hf_tweets.cards.preview import serve
 
     serve(
         list(names),
         settings.cards_dir(cards_dir),
-        port,
-        open_browser,
+        out_root=out_root,
+        port=port,
+        open_browser=open_browser,
         ready=lambda url: click.echo(f"previewing cards at {url} (Ctrl-C to stop)", err=True),
     )
 
@@ -349,55 +380,26 @@ def preview_command(names, port, open_browser, cards_dir) -> None:
 @cli.command("publish")
 @click.argument("name")
 @click.option("--model-dir", required=True, type=click.Path(path_type=Path), help="The trained model folder.")
-@click.option("--namespace", help="Publish under this user or org instead of the record's (default huggingtweets).")
+@click.option(
+    "--namespace", help="Publish under this user or org, for this run (default: the record's, huggingtweets)."
+)
 @click.option("--private", is_flag=True, help="Create the repo private (when it does not exist yet).")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to main.")
 @click.option("--dry-run", is_flag=True, help="Print what would change, and the README diff; touch nothing.")
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-def publish_command(
-    name: str,
-    model_dir: Path,
-    namespace: str | None,
-    private: bool,
-    create_pr: bool,
-    dry_run: bool,
-    cards_dir: Path | None,
-) -> None:
+@cards_dir_option
+def publish_command(name, model_dir, namespace, private, create_pr, dry_run, cards_dir) -> None:
     """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
     from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
 
     result = publish(
-        find_record(name, settings.cards_dir(cards_dir)), model_dir, namespace, private, create_pr, dry_run
+        find_record(name, settings.cards_dir(cards_dir)),
+        model_dir,
+        namespace=namespace,
+        private=private,
+        create_pr=create_pr,
+        dry_run=dry_run,
     )
-    click.echo(describe(result))
-
-
-def describe(result) -> str:
-    """The few lines ``publish`` prints."""
-    plan = result.plan
-    if result.status == "dry-run":
-        where = f"against {plan.parent[:7]}" if plan.parent else "the repo would be created"
-        lines = [f"plan for {plan.repo_id} ({where}): {plan.summary()}"]
-        for mark, paths in (("+", plan.added), ("~", plan.changed), ("-", plan.deleted)):
-            for path in paths:
-                size = plan.files[path].size if path in plan.files else plan.remote[path].size
-                lines.append(f"  {mark} {path} ({_size(size)})")
-        return "\n".join(lines + result.readme_diff + ["dry run: nothing was sent"])
-    if result.status == "unchanged":
-        return f"{plan.repo_id} is up to date at {result.commit[:7]}: nothing to publish"
-    if result.status == "pull-request":
-        return f"opened a pull request on {plan.repo_id} ({plan.summary()}): {result.url}"
-    return f"published {plan.repo_id}: commit {result.commit[:7]} ({plan.summary()}) {result.url}"
-
-
-def _size(size: int | None) -> str:
-    if size is None:
-        return "? B"
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""
+    click.echo("\n".join(result.lines()))
 
 
 @cli.command("republish")
@@ -409,28 +411,24 @@ def _size(size: int | None) -> str:
 )
 @click.option("--save-records", is_flag=True, help="With --from-hub: keep the imported records in the cards folder.")
 @click.option("--only", multiple=True, metavar="NAME", help="Only these repos (names; repeatable).")
-@click.option("--limit", type=int, help="At most this many repos.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many repos.")
 @click.option("--dry-run", is_flag=True, help="Print a diff per card and a summary; push nothing.")
 @click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing.")
 @click.option("--force", is_flag=True, help="Also overwrite cards edited on the Hub by hand.")
-@click.option("--jobs", default=4, show_default=True, help="Repos handled at a time.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=REPUBLISH.jobs, show_default=True, help="Repos handled at a time."
+)
 @click.option(
     "--max-commits-per-hour",
-    default=120.0,
+    type=click.FloatRange(min=0),
+    default=REPUBLISH.max_commits_per_hour,
     show_default=True,
     help="Pace commits under the Hub's hourly quota (0: no pacing).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per repo instead of the table.")
-@click.option(
-    "--out",
-    "out_root",
-    type=click.Path(path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Where `run` left the repo folders: a NAME/predictions.png there goes out with its card.",
-)
-@click.option("--cards-dir", type=click.Path(path_type=Path), help=CARDS_DIR_HELP)
-@click.option("--data-dir", type=click.Path(path_type=Path), help=DATA_DIR_HELP)
+@out_option
+@cards_dir_option
+@data_dir_option
 def republish_command(
     from_hub,
     save_records,
@@ -450,20 +448,23 @@ def republish_command(
     from hf_tweets.hub.republish import report_json, republish
     from hf_tweets.hub.republish_view import Progress, table
 
+    options = RepublishOptions(
+        from_hub=from_hub,
+        only=frozenset(only),
+        limit=limit,
+        dry_run=dry_run,
+        force=force,
+        create_pr=create_pr,
+        jobs=jobs,
+        max_commits_per_hour=max_commits_per_hour,
+        save_records=save_records,
+        out_root=out_root,
+    )
     with Progress(enabled=not as_json) as progress:
         report = republish(
             settings.cards_dir(cards_dir),
             settings.data_dir(data_dir),
-            out_root=out_root,
-            from_hub=from_hub,
-            only=only,
-            limit=limit,
-            dry_run=dry_run,
-            force=force,
-            create_pr=create_pr,
-            jobs=jobs,
-            max_commits_per_hour=max_commits_per_hour,
-            save_records=save_records,
+            options,
             on_item=progress.advance,
             on_start=progress.start,
         )

@@ -107,6 +107,10 @@ class TrainError(HfTweetsError):
     """Training could not start or finish; says what to do."""
 
 
+class TrainInterrupted(TrainError):
+    """Ctrl-C stopped training after a checkpoint was saved; the fix names the command that goes on."""
+
+
 class WriteError(HfTweetsError):
     """A file could not be written (full disk, permissions); the old file, if any, is intact."""
 

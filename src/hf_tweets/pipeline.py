@@ -1,28 +1,30 @@
 """``hf-tweets run``: fetch -> prepare -> train -> card -> out/<name>/ (-> publish), skipping what is up to date.
 
 Each stage is the same library call as its own command; this module only
-chains them, remembers a fingerprint of each stage's inputs in
-data/<name>/stages.json so an unchanged stage is skipped, and adds W&B
-tracking around training.
+chains them and adds W&B tracking around training. A stage is skipped when its
+output says it was made from the current inputs: stats.json names the posts and
+settings prepare used, the model's config.json what it was trained on (so a
+``train --resume`` run by hand counts). A training that was interrupted (Ctrl-C)
+is resumed from its last checkpoint when its inputs are the same. With
+``--publish`` the token and namespace are checked before any work.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hf_tweets.cards.record import default_repo_name, load_record, record_path, update_record
+from hf_tweets.cards.record import DEFAULT_NAMESPACE, default_repo_name, load_record, record_path, update_record
 from hf_tweets.cards.render import render
-from hf_tweets.errors import HfTweetsError
+from hf_tweets.errors import HfTweetsError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
-from hf_tweets.sources.posts import raw_path
 from hf_tweets.text import clean_line
 from hf_tweets.training import tracking
-from hf_tweets.training.prepare import check_prepared
-from hf_tweets.training.train import TrainConfig, TrainResult, prepared_posts, train, versions
+from hf_tweets.training.prepare import PrepareConfig, prepared_from
+from hf_tweets.training.prepare import inputs_fingerprint as prepare_inputs
+from hf_tweets.training.train import TrainConfig, TrainResult, prepared_posts, train, trained_from, versions
+from hf_tweets.training.train import inputs_fingerprint as train_inputs
 
 SAMPLE_PROMPT_COUNT = 3
 
@@ -34,7 +36,7 @@ def train_stage(
     out_dir: Path,
     config: TrainConfig,
     *,
-    resume: bool = False,
+    resume: bool | str = False,
     wandb_mode: str = "auto",
 ) -> TrainResult:
     """Train, with the preprocess and train runs in W&B when it is on; run URLs go into the record."""
@@ -68,10 +70,10 @@ def add_samples(name: str, cards_dir: Path, model_dir: Path, seed: int = 42) -> 
     from hf_tweets.training.generate import generate
 
     card = record_path(cards_dir, name)
-    texts = [
-        clean_line(t) for t in generate(str(model_dir), load_record(card).widget_prompt, SAMPLE_PROMPT_COUNT, seed)
+    prompt = load_record(card).widget_prompt
+    samples = [
+        text for text in (clean_line(t) for t in generate(str(model_dir), prompt, SAMPLE_PROMPT_COUNT, seed)) if text
     ]
-    samples = [t for t in texts if t]
 
     def change(record) -> None:
         record.samples = samples
@@ -95,63 +97,53 @@ class RunSummary:
     counts: list[dict]
     eval_loss: float | None
     skipped: list[str] = field(default_factory=list)
-    published: str | None = None
+    published: str | None = None  # the repo's URL, when this run published it
+    published_before: str | None = None  # the commit an earlier publish left, when this run did not publish
 
     def lines(self) -> list[str]:
-        out = [
+        done = (
             f"{self.name}: done ({', '.join(self.skipped)} skipped: inputs unchanged)"
             if self.skipped
             else f"{self.name}: done"
-        ]
+        )
+        out = [done]
         for handle, c in zip(self.users, self.counts, strict=True):
             out.append(
-                f"  @{handle}: {c['downloaded']} downloaded, {c['retweets']} retweets, {c['short']} short,"
-                f" {c['kept']} kept"
+                f"  @{handle}: {c['downloaded']:,} downloaded, {c['retweets']:,} retweets, {c['short']:,} short,"
+                f" {c['kept']:,} kept"
             )
         if self.eval_loss is not None:
             out.append(f"  eval loss {self.eval_loss:.4f}, perplexity {math.exp(min(self.eval_loss, 50)):.1f}")
         out.append(f'  model and card: {self.out_dir}/ (try: hf-tweets generate {self.out_dir} "My dream is")')
-        out.append(f"  on the Hub: {self.published}" if self.published else "  publish it with --publish")
-        return out
-
-
-class Stages:
-    """Fingerprints of each stage's inputs, to skip stages whose inputs did not change."""
-
-    def __init__(self, folder: Path):
-        self.path = folder / "stages.json"
-        try:  # a cache: unreadable means nothing is known to be done, and the stages run again
-            self.done = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.done = {}
-        if not isinstance(self.done, dict):
-            self.done = {}
-
-    def fresh(self, stage: str, fingerprint: str) -> bool:
-        return self.done.get(stage) == fingerprint
-
-    def mark(self, stage: str, fingerprint: str) -> None:
-        self.done[stage] = fingerprint
-        atomic_write_text(self.path, json.dumps(self.done, indent=1) + "\n")
-
-
-def fingerprint(*parts) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, Path):
-            digest.update(part.read_bytes() if part.is_file() else b"<missing>")
+        if self.published:
+            out.append(f"  on the Hub: {self.published}")
+        elif self.published_before:
+            out.append(f"  published earlier (commit {self.published_before[:7]}); add --publish to update it")
         else:
-            digest.update(json.dumps(part, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+            out.append("  publish it with --publish")
+        return out
 
 
 def refuse_worse(previous: float | None, new: float, force: bool, name: str) -> None:
     """Publishing over a better model needs --force."""
     if previous is not None and new > previous and not force:
         raise HfTweetsError(
-            f"{name}: the new model's eval loss {new:.4f} is worse than the published one's {previous:.4f};"
-            " nothing was published (add --force to publish it anyway)"
+            f"the new model's eval loss {new:.4f} is worse than the published one's {previous:.4f};"
+            " nothing was published",
+            where=name,
+            fix="add --force to publish it anyway",
         )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``run`` does besides training (TrainConfig) and preparing (PrepareConfig)."""
+
+    publish: bool = False
+    namespace: str | None = None  # publish there (this run only) instead of the record's namespace
+    force: bool = False  # publish even a model whose eval loss is worse than the published one's
+    wandb_mode: str = "auto"
+    include_replies: bool = True
 
 
 def run(
@@ -162,58 +154,54 @@ def run(
     out_root: Path,
     config: TrainConfig,
     *,
-    publish: bool = False,
-    force: bool = False,
-    wandb_mode: str = "auto",
-    min_chars: int = 6000,
-    include_replies: bool = True,
+    prepare_config: PrepareConfig | None = None,
+    options: RunOptions | None = None,
     say=print,
 ) -> RunSummary:
     """The whole pipeline; see the module docstring."""
+    prepare_config, options = prepare_config or PrepareConfig(), options or RunOptions()
     from hf_tweets.sources import fetch as sources
     from hf_tweets.training.prepare import prepare
 
-    say("1/5 fetch")
+    steps = iter(f"{n}/{4 + options.publish}" for n in range(1, 6))
+    api = _preflight(options, options.namespace or DEFAULT_NAMESPACE) if options.publish else None
+    say(f"{next(steps)} fetch")
     if archive:
-        profile, _, _ = sources.fetch_archive(archive, data_dir, include_replies)
+        profile, _, _ = sources.fetch_archive(archive, data_dir, include_replies=options.include_replies)
         handles = [profile.handle]
     else:
-        handles = [sources.fetch_api(h, data_dir, 3200, include_replies, False)[0].handle for h in handles]
+        handles = [sources.fetch_api(h, data_dir, include_replies=options.include_replies)[0].handle for h in handles]
     name = default_repo_name(handles)
-    folder, out_dir = child(data_dir, name), child(out_root, name)
-    stages = Stages(folder)
+    folder, out_dir, card = child(data_dir, name), child(out_root, name), record_path(cards_dir, name)
     sweep_orphans(cards_dir, out_dir, out_root, folder)
-    raw = [raw_path(data_dir, h) for h in handles]
-    say("2/5 prepare")
-    prepared = fingerprint(*raw, min_chars)
-    if not (stages.fresh("prepare", prepared) and check_prepared(folder) is None):
-        result = prepare(name, data_dir, cards_dir, handles, min_chars=min_chars, seed=config.seed)
+    if api is not None and not options.namespace and card.exists():  # the record may name another namespace
+        _preflight(options, load_record(card).namespace)
+
+    say(f"{next(steps)} prepare")
+    skipped = []
+    if prepared_from(folder) == prepare_inputs(data_dir, handles, prepare_config):
+        skipped.append("prepare")
+    else:
+        result = prepare(name, data_dir, cards_dir, handles, prepare_config)
         if result.warning:
             say(f"warning: {result.warning}")
-        stages.mark("prepare", prepared)
-    card = record_path(cards_dir, name)
     previous = load_record(card)
-    previous_loss = previous.training.eval_loss if previous.published() and previous.training else None
-    say("3/5 train")
-    trained = fingerprint(folder / "train.txt", folder / "eval.txt", asdict(config))
-    skipped = []
-    if stages.fresh("train", trained) and (out_dir / "model.safetensors").exists():
+    previous_state = previous.published(f"{options.namespace}/{name}" if options.namespace else None)
+    previous_loss = previous.training.eval_loss if previous_state and previous.training else None
+
+    say(f"{next(steps)} train")
+    if trained_from(out_dir) == train_inputs(folder, config) and (out_dir / "model.safetensors").is_file():
         skipped.append("train")
     else:
-        train_stage(name, data_dir, cards_dir, out_dir, config, wandb_mode=wandb_mode)
-        stages.mark("train", trained)
-    say("4/5 card")
-    samples = add_samples(name, cards_dir, out_dir, config.seed)
-    from hf_tweets.cards.thumbnail import write_thumbnail
+        try:  # an interrupted training of the same inputs goes on from its last checkpoint
+            train_stage(name, data_dir, cards_dir, out_dir, config, resume="auto", wandb_mode=options.wandb_mode)
+        except TrainInterrupted as stop:
+            raise TrainInterrupted(
+                stop.what, where=stop.where, fix="run the same command again: it goes on from there"
+            ) from None
 
-    write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
-
-    def change(record) -> None:  # the card's thumbnail is the picture just drawn, once it is published beside it
-        if record.thumbnail is None:
-            record.thumbnail = "predictions.png"
-
-    update_record(card, change)
-    write_card(name, cards_dir, out_dir)
+    say(f"{next(steps)} card")
+    _card_stage(name, cards_dir, out_dir, config.seed)
     record = load_record(card)
     summary = RunSummary(
         name,
@@ -223,17 +211,49 @@ def run(
         record.training.eval_loss if record.training else None,
         skipped,
     )
-    if publish:
-        say("5/5 publish")
-        refuse_worse(previous_loss, summary.eval_loss or 0.0, force, name)
-        from hf_tweets.hub.publish import publish as publish_model
-
-        outcome = publish_model(card, out_dir)
-        summary.published = outcome.url
-        mode = tracking.resolve_mode(wandb_mode)
-        if outcome.commit and mode != "off":
-            files = sorted(outcome.plan.files)
-            tracking.log_published_model(
-                name, data_dir, outcome.plan.repo_id, outcome.commit, files, outcome.url.rsplit("/", 2)[0], mode
-            )
+    if not options.publish:
+        summary.published_before = previous_state.commit if previous_state else None
+        return summary
+    say(f"{next(steps)} publish")
+    refuse_worse(previous_loss, summary.eval_loss or 0.0, options.force, name)
+    _publish_stage(name, data_dir, card, out_dir, options, summary)
     return summary
+
+
+def _preflight(options: RunOptions, namespace: str):
+    from hf_tweets.hub import client as hub
+
+    api = hub.client()
+    hub.check_write_access(api, namespace)
+    return api
+
+
+def _card_stage(name: str, cards_dir: Path, out_dir: Path, seed: int) -> None:
+    """Sample generations, the thumbnail and README.md, in out/<name>/."""
+    from hf_tweets.cards.thumbnail import write_thumbnail
+
+    samples = add_samples(name, cards_dir, out_dir, seed)
+    card = record_path(cards_dir, name)
+    write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
+
+    def change(record) -> None:  # the card's thumbnail is the picture just drawn, once it is published beside it
+        if record.thumbnail is None:
+            record.thumbnail = "predictions.png"
+
+    update_record(card, change)
+    write_card(name, cards_dir, out_dir)
+
+
+def _publish_stage(
+    name: str, data_dir: Path, card: Path, out_dir: Path, options: RunOptions, summary: RunSummary
+) -> None:
+    from hf_tweets.hub.publish import publish
+
+    outcome = publish(card, out_dir, namespace=options.namespace)
+    summary.published = outcome.url
+    mode = tracking.resolve_mode(options.wandb_mode)
+    if outcome.commit and mode != "off":
+        endpoint = outcome.url.rsplit("/", 2)[0]
+        tracking.log_published_model(
+            name, data_dir, outcome.plan.repo_id, outcome.commit, sorted(outcome.plan.files), endpoint, mode
+        )

@@ -113,6 +113,11 @@ def clean_url(url: object) -> str | None:
     return url if len(url) <= MAX_URL and url_problem(url) is None else None
 
 
+def plural(count: int, word: str) -> str:
+    """``1 repo``, ``2 repos``, ``3,200 tweets``: a count with its noun."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def snippet(value: object, limit: int = 40) -> str:
     """``repr(value)`` cut to about ``limit`` characters, to show a stranger's value in a one-line error."""
     shown = repr(value)

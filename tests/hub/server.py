@@ -62,6 +62,7 @@ class LoopbackHub:
         self.page_size = page_size
         self.latency = latency  # seconds added to every answer, to model the round trip to a remote Hub
         self.users: dict[str, tuple[str, set[str]]] = {}  # token -> (user, orgs)
+        self.roles: dict[str, str] = {}  # token -> "write" or "read"
         self.token = self.add_user("tester", orgs={ORG})
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
@@ -72,9 +73,11 @@ class LoopbackHub:
         self._thread: threading.Thread | None = None
 
     # -- set-up, for tests ---------------------------------------------------------------------
-    def add_user(self, name: str, orgs: set[str] | frozenset = frozenset()) -> str:
+    def add_user(self, name: str, orgs: set[str] | frozenset = frozenset(), role: str = "write") -> str:
+        """A user (member of ``orgs``) and a token for them; a "read" token may not write anywhere."""
         token = "hf_loopback_" + secrets.token_hex(12)
         self.users[token] = (name, set(orgs))
+        self.roles[token] = role
         return token
 
     LOSE = -1  # a fault status: serve the request, then drop the connection instead of answering
@@ -146,10 +149,10 @@ class LoopbackHub:
         token = authorization.removeprefix("Bearer ").strip()
         if token not in self.users:
             raise HubError(401, "Invalid credentials in Authorization header")
-        return self.users[token]
+        return (*self.users[token], self.roles[token])
 
     def can_write(self, who, namespace: str) -> bool:
-        return who is not None and (namespace == who[0] or namespace in who[1])
+        return who is not None and who[2] == "write" and (namespace == who[0] or namespace in who[1])
 
     def readable(self, repo_id: str, who) -> Repo:
         repo = self.repo(repo_id)
@@ -271,13 +274,13 @@ class _Handler(BaseHTTPRequestHandler):
     def whoami(self) -> None:
         if self.who is None:
             raise HubError(401, "Invalid user token")
-        name, orgs = self.who
+        name, orgs, role = self.who
         self._json(
             {
                 "type": "user",
                 "name": name,
-                "orgs": [{"name": o, "type": "org"} for o in sorted(orgs)],
-                "auth": {"type": "access_token", "accessToken": {"displayName": "loopback", "role": "write"}},
+                "orgs": [{"name": o, "type": "org", "roleInOrg": "write"} for o in sorted(orgs)],
+                "auth": {"type": "access_token", "accessToken": {"displayName": "loopback", "role": role}},
             }
         )
 

@@ -14,7 +14,12 @@ from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 
 
 def render_records(
-    args: list[str], cards_dir: Path, output: Path | None, templates_dir: Path | None = None, as_html: bool = False
+    args: list[str],
+    cards_dir: Path,
+    *,
+    output: Path | None = None,
+    templates_dir: Path | None = None,
+    as_html: bool = False,
 ) -> list[tuple[Path | None, str]]:
     """Render each record; write to ``output`` (a file, or a folder of <name>/README.md), or return the text."""
     records = [load_record(find_record(arg, cards_dir)) for arg in args]  # all valid before anything is written

@@ -32,11 +32,12 @@ from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from hf_tweets import settings
-from hf_tweets.cards.record import CardRecord, load_record
+from hf_tweets.cards.record import THUMBNAIL_FILE, CardRecord, load_record, thumbnail_url
 from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import bundled_templates_dir, reload_templates
 from hf_tweets.errors import HfTweetsError, RecordError, UnsafePathError
 from hf_tweets.fsutil import child
+from hf_tweets.text import plural
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 TAGS = {
@@ -159,14 +160,15 @@ def card_page(readme: str, title: str) -> str:
     )
 
 
-def index_page(records: list[tuple[str, CardRecord | None, str]]) -> str:
-    """Every card: thumbnail, names, counts, last published."""
+def index_page(records: list[tuple[str, CardRecord | None, str]], thumbnails: dict[str, str] | None = None) -> str:
+    """Every card: thumbnail (``thumbnails``: name -> where the picture is), names, counts, last published."""
     tiles = []
     for name, record, error in records:
         if record is None:
             tiles.append(f'<div class="tile"><b>{html.escape(name)}</b><p>unreadable: {html.escape(error)}</p></div>')
             continue
-        thumb = f'<img src="{html.escape(record.thumbnail)}" alt="">' if record.thumbnail else ""
+        src = (thumbnails or {}).get(name)
+        thumb = f'<img src="{html.escape(src)}" alt="">' if src else ""
         names = " &amp; ".join(html.escape(u.display_name) for u in record.users)
         handles = " ".join(f"@{u.handle}" for u in record.users)
         kept = sum(u.counts.kept for u in record.users)
@@ -174,7 +176,7 @@ def index_page(records: list[tuple[str, CardRecord | None, str]]) -> str:
         published = state.commit[:7] if state and state.commit else "not published"
         tiles.append(
             f'<a class="tile" href="/card/{html.escape(name)}">{thumb}<b>{names}</b><div>{handles}</div>'
-            f"<div>{kept} tweets kept</div><div>published: {published}</div></a>"
+            f"<div>{plural(kept, 'tweet')} kept</div><div>published: {published}</div></a>"
         )
     return _page(
         "hf-tweets cards", f'<header>hf-tweets cards ({len(records)})</header><div class="grid">{"".join(tiles)}</div>'
@@ -197,6 +199,7 @@ class _TemplateWatch:
             self.seen = signature
 
 
+HTML = "text/html; charset=utf-8"
 _LOCAL_HOST = re.compile(r"(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?", re.IGNORECASE)
 WRONG_HOST = b"this server answers only to 127.0.0.1, localhost and [::1]\n"
 UNEXPECTED = "this page could not be made; run hf-tweets card check and hf-tweets card render on the record to see why"
@@ -250,18 +253,51 @@ def _card(raw_name: str, cards_dir: Path) -> tuple[int, str]:
     return 500, _message(name, f"this record {problem}")
 
 
-def _answer(target: str, cards_dir: Path, names: list[str]) -> tuple[int, str]:
-    """The status and page for a request target such as ``/``, ``/card/NAME?x=1``."""
+def _thumbnail(name: str, record: CardRecord, out_root: Path) -> str | None:
+    """Where the index finds a card's picture: its own URL, else the one `run` drew, else the repo's on the Hub."""
+    if record.thumbnail and not THUMBNAIL_FILE.fullmatch(record.thumbnail):
+        return record.thumbnail
+    if (child(out_root, name) / "predictions.png").is_file():
+        return f"/thumb/{name}"
+    return thumbnail_url(record)
+
+
+def _answer(target: str, cards_dir: Path, names: list[str], out_root: Path) -> tuple[int, str, bytes]:
+    """Status, content type and body for a request target such as ``/``, ``/card/NAME?x=1``, ``/thumb/NAME``."""
     path = target.split("?", 1)[0].split("#", 1)[0]
     if path == "/":
-        return 200, index_page(_records(cards_dir, names))
+        records = _records(cards_dir, names)
+        thumbnails = {name: _thumbnail(name, record, out_root) for name, record, _ in records if record is not None}
+        return 200, HTML, index_page(records, thumbnails).encode("utf-8")
     if path.startswith("/card/"):
-        return _card(path.removeprefix("/card/"), cards_dir)
-    return 404, _message("not found", "not found; the cards are listed at /")
+        status, page = _card(path.removeprefix("/card/"), cards_dir)
+        return status, HTML, page.encode("utf-8")
+    if path.startswith("/thumb/"):
+        return _picture(unquote(path.removeprefix("/thumb/")), out_root)
+    return 404, HTML, _message("not found", "not found; the cards are listed at /").encode("utf-8")
 
 
-def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool = False, ready=None) -> None:
-    """Serve the index and the card pages on 127.0.0.1 until interrupted."""
+def _picture(name: str, out_root: Path) -> tuple[int, str, bytes]:
+    try:
+        picture = child(out_root, name) / "predictions.png"
+    except UnsafePathError:
+        return 400, HTML, _message("bad name", "a card name is letters, digits, '.', '_' and '-'").encode("utf-8")
+    if not picture.is_file():
+        return 404, HTML, _message(name, f"no picture for {name}").encode("utf-8")
+    return 200, "image/png", picture.read_bytes()
+
+
+def serve(
+    names: list[str],
+    cards_dir: Path,
+    *,
+    out_root: Path = Path("out"),
+    port: int = 0,
+    open_browser: bool = False,
+    ready=None,
+) -> None:
+    """Serve the index and the card pages on 127.0.0.1 until interrupted (pictures `run` drew come from
+    ``out_root``/NAME/predictions.png)."""
     names = [name.removesuffix(".yaml") for name in names]  # NAME or NAME.yaml, as card render takes them
     for name in names:  # a bad name stops here, as one line from the CLI, before anything listens
         child(cards_dir, name, ".yaml")
@@ -277,12 +313,12 @@ def serve(names: list[str], cards_dir: Path, port: int = 0, open_browser: bool =
                 return
             try:
                 watch.check()
-                status, page = _answer(self.path, cards_dir, names)
+                status, content_type, body = _answer(self.path, cards_dir, names, out_root)
             except HfTweetsError as error:  # a template that does not load or render; says which and why
-                status, page = 500, _message("error", error.reason())
+                status, content_type, body = 500, HTML, _message("error", error.reason()).encode("utf-8")
             except Exception:  # no traceback, no file content, and never a request left without an answer
-                status, page = 500, _message("error", UNEXPECTED)
-            self._send(status, "text/html; charset=utf-8", page.encode("utf-8"))
+                status, content_type, body = 500, HTML, _message("error", UNEXPECTED).encode("utf-8")
+            self._send(status, content_type, body)
 
         def _send(self, status: int, content_type: str, body: bytes) -> None:
             self.send_response(status)

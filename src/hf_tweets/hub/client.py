@@ -58,6 +58,22 @@ def client() -> HfApi:
     return HfApi(token=token)
 
 
+def check_write_access(api: HfApi, namespace: str) -> None:
+    """Refuse now, before any work, a token that cannot write to ``namespace`` (one whoami, cached for the process)."""
+    who = call(lambda: api.whoami(cache=True), namespace, "checking the token")
+    token = (who.get("auth") or {}).get("accessToken") or {}
+    if token.get("role") == "read":
+        raise PublishError(namespace, "the Hugging Face token is read-only", fix=token_help())
+    roles = {org.get("name"): org.get("roleInOrg") for org in who.get("orgs") or []}
+    if namespace != who.get("name") and (namespace not in roles or roles[namespace] == "read"):
+        raise PublishError(
+            namespace,
+            f"the token of '{who.get('name')}' cannot write to '{namespace}' (not your name, nor an organization"
+            " you may write to)",
+            fix=f"publish under your own name with --namespace {who.get('name')}, or ask {namespace} for write access",
+        )
+
+
 # -- retries ------------------------------------------------------------------------------------------
 
 

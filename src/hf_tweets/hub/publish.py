@@ -72,6 +72,33 @@ class PublishResult:
     url: str | None = None
     readme_diff: list[str] = field(default_factory=list)
 
+    def lines(self) -> list[str]:
+        """What ``hf-tweets publish`` prints."""
+        plan = self.plan
+        if self.status == "unchanged":
+            return [f"{plan.repo_id} is up to date at {self.commit[:7]}: nothing to publish"]
+        if self.status == "pull-request":
+            return [f"opened a pull request on {plan.repo_id} ({plan.summary()}): {self.url}"]
+        if self.status == "committed":
+            return [f"published {plan.repo_id}: commit {self.commit[:7]} ({plan.summary()}) {self.url}"]
+        where = f"against {plan.parent[:7]}" if plan.parent else "the repo would be created"
+        lines = [f"plan for {plan.repo_id} ({where}): {plan.summary()}"]
+        for mark, paths in (("+", plan.added), ("~", plan.changed), ("-", plan.deleted)):
+            for path in paths:
+                size = plan.files[path].size if path in plan.files else plan.remote[path].size
+                lines.append(f"  {mark} {path} ({_size(size)})")
+        return lines + self.readme_diff + ["dry run: nothing was sent"]
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "? B"
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return ""
+
 
 def model_files(model_dir: Path) -> dict[str, Path]:
     """The files of a model folder that go to the Hub; PublishError names what is missing."""
@@ -149,6 +176,7 @@ def readme_diff(plan: Plan, readme: str) -> list[str]:
 def publish(
     record_path: Path,
     model_dir: Path,
+    *,
     namespace: str | None = None,
     private: bool = False,
     create_pr: bool = False,

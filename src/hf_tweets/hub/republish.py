@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,7 +49,7 @@ DEFAULT_COMMITS_PER_HOUR = 120  # under the Hub's hourly commit quota for one ac
 @dataclass
 class Outcome:
     repo_id: str
-    status: str  # changed, unchanged, skipped, unreadable, failed (or "would change" in a dry run)
+    status: str  # changed, unchanged, not published, skipped, unreadable, failed (or "would change" in a dry run)
     reason: str = ""
     commit: str | None = None
     diff: list[str] = field(default_factory=list)
@@ -206,21 +206,37 @@ def items_from_hub(heads: dict[str, str], only: set[str] | None) -> list[Item]:
     ]
 
 
-def republish_one(
-    api: HfApi,
-    item: Item,
-    *,
-    dry_run: bool,
-    force: bool,
-    create_pr: bool,
-    pacer: Pacer,
-    journal: Journal,
-    cards_dir: Path,
-    save_records: bool,
-) -> Outcome:
+@dataclass(frozen=True)
+class RepublishOptions:
+    """What ``republish`` does; the defaults are the CLI's."""
+
+    from_hub: str | None = None  # re-render every model card of this namespace instead of the records
+    only: frozenset[str] = frozenset()  # repo names; empty: all
+    limit: int | None = None
+    dry_run: bool = False
+    force: bool = False  # overwrite cards edited on the Hub by hand
+    create_pr: bool = False
+    jobs: int = 4
+    max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR  # 0: no pacing
+    save_records: bool = False  # with from_hub: keep the imported records
+    out_root: Path = Path("out")  # where `run` left out/<name>/predictions.png
+
+
+@dataclass
+class _Batch:
+    """What every repo of one republish shares."""
+
+    api: HfApi
+    options: RepublishOptions
+    pacer: Pacer
+    journal: Journal
+    cards_dir: Path
+
+
+def republish_one(batch: _Batch, item: Item) -> Outcome:
     """Decide and do what one repo needs; every failure becomes an Outcome, never an exception."""
     try:
-        return _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_dir, save_records)
+        return _republish_one(batch, item)
     except (CardImportError, RecordError) as error:
         return Outcome(item.repo_id, "unreadable", error.reason())
     except HfTweetsError as error:
@@ -229,16 +245,17 @@ def republish_one(
         return Outcome(item.repo_id, "failed", " ".join(str(error).split())[:200] or type(error).__name__)
 
 
-def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_dir, save_records) -> Outcome:
+def _republish_one(batch: _Batch, item: Item) -> Outcome:
+    api, options = batch.api, batch.options
     if item.error:
         return Outcome(item.repo_id, "unreadable", item.error)
     if item.head is None:
-        return Outcome(
-            item.repo_id, "failed", "not on the Hub (deleted, or never published); publish it with hf-tweets publish"
-        )
+        if item.record is not None and item.record.published(item.repo_id) is None:
+            return Outcome(item.repo_id, "not published", "not published yet (run hf-tweets publish first)")
+        return Outcome(item.repo_id, "failed", "not on the Hub any more (deleted or renamed?); publish it again")
     record, remote = item.record, None
     if record is None:  # --from-hub: the card on the Hub is the record
-        remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
+        remote = _readme(api, item)
         if remote is None:
             return Outcome(item.repo_id, "unreadable", "the repo has no README.md")
         record = import_card(remote, f"{item.repo_id}/README.md")
@@ -250,68 +267,57 @@ def _republish_one(api, item, dry_run, force, create_pr, pacer, journal, cards_d
     state = record.published(item.repo_id)
     if state and state.commit == item.head and state.readme_sha256 == new_hash:
         return Outcome(item.repo_id, "unchanged")
-    if (done := journal.finished(item.repo_id, new_hash)) and done["commit"] == item.head and not dry_run:
+    if (done := batch.journal.finished(item.repo_id, new_hash)) and done["commit"] == item.head and not options.dry_run:
         # committed by a run that stopped before it could save the record: save it now, send nothing
-        return _finish(
-            item,
-            record,
-            Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"]),
-            new_hash,
-            None,
-            cards_dir,
-            save_records,
-            dry_run,
-        )
-    if remote is None and (dry_run or not (state and state.commit == item.head and state.readme_sha256)):
-        remote = hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
+        outcome = Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"])
+        return _finish(batch, item, record, outcome, new_hash, journal=False)
+    if remote is None and (options.dry_run or not (state and state.commit == item.head and state.readme_sha256)):
+        remote = _readme(api, item)
     if remote is not None:
         if sha256(remote) == new_hash:
-            return _finish(
-                item, record, Outcome(item.repo_id, "unchanged"), new_hash, journal, cards_dir, save_records, dry_run
-            )
-        if state and state.readme_sha256 and sha256(remote) != state.readme_sha256 and not force:
-            return Outcome(
-                item.repo_id,
-                "skipped",
-                "README.md was edited on the Hub since hf-tweets published it (--force overwrites)",
-            )
-    old = remote if remote is not None else None
-    if dry_run:
-        diff = (
-            list(
-                difflib.unified_diff(
-                    (old or "").splitlines(), new.splitlines(), f"{item.repo_id}/README.md", "rendered", lineterm=""
-                )
-            )
-            if old is not None
-            else []
+            return _finish(batch, item, record, Outcome(item.repo_id, "unchanged"), new_hash)
+        if state and state.readme_sha256 and sha256(remote) != state.readme_sha256 and not options.force:
+            reason = "README.md was edited on the Hub since hf-tweets published it (--force overwrites)"
+            return Outcome(item.repo_id, "skipped", reason)
+    if options.dry_run:
+        diff = difflib.unified_diff(
+            (remote or "").splitlines(), new.splitlines(), f"{item.repo_id}/README.md", "rendered", lineterm=""
         )
-        return Outcome(item.repo_id, "would change", diff=diff)
-    pacer.wait()
+        return Outcome(item.repo_id, "would change", diff=list(diff) if remote is not None else [])
+    return _commit(batch, item, record, new, new_hash)
+
+
+def _readme(api: HfApi, item: Item) -> str | None:
+    return hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
+
+
+def _commit(batch: _Batch, item: Item, record: CardRecord, new: str, new_hash: str) -> Outcome:
+    batch.pacer.wait()
     write = {"README.md": LocalFile.of("README.md", new.encode("utf-8"))}
     if item.thumbnail is not None:
         write["predictions.png"] = LocalFile.of("predictions.png", item.thumbnail)
+    create_pr = batch.options.create_pr
     request = hub.Commit(
         item.repo_id,
         item.head,
         write,
         message="Update the model card with hf-tweets",
         create_pr=create_pr,
-        modes={"README.md": "regular"},
-    )  # a README is a regular file: no preupload request needed
-    info = hub.commit(api, request)
-    outcome = Outcome(item.repo_id, "changed", "pull request opened" if create_pr else "", info.oid)
+        modes={"README.md": "regular"},  # a README is a regular file: no preupload request needed
+    )
+    info = hub.commit(batch.api, request)
     if create_pr:
-        outcome.reason = info.pr_url or "pull request opened"
-        return outcome
-    return _finish(item, record, outcome, new_hash, journal, cards_dir, save_records, dry_run)
+        return Outcome(item.repo_id, "changed", info.pr_url or "pull request opened", info.oid)
+    return _finish(batch, item, record, Outcome(item.repo_id, "changed", "", info.oid), new_hash)
 
 
-def _finish(item, record, outcome, new_hash, journal, cards_dir, save_records, dry_run) -> Outcome:
-    if dry_run:
+def _finish(
+    batch: _Batch, item: Item, record: CardRecord, outcome: Outcome, new_hash: str, journal: bool = True
+) -> Outcome:
+    if batch.options.dry_run:
         return outcome
-    if journal is not None:  # first: it is what a rerun trusts if the record cannot be saved
-        journal.write(outcome, new_hash)
+    if journal:  # first: it is what a rerun trusts if the record cannot be saved
+        batch.journal.write(outcome, new_hash)
     state = PublishState(commit=outcome.commit or item.head, readme_sha256=new_hash)
     if item.record_file is not None:  # only what republish owns, on the record as it is now
 
@@ -321,9 +327,9 @@ def _finish(item, record, outcome, new_hash, journal, cards_dir, save_records, d
                 current.thumbnail = record.thumbnail
 
         update_record(item.record_file, change)
-    elif save_records:
+    elif batch.options.save_records:
         record.set_published(item.repo_id, state)
-        save_record(record, record_path(cards_dir, record.name))
+        save_record(record, record_path(batch.cards_dir, record.name))
     return outcome
 
 
@@ -346,52 +352,49 @@ class Report:
 def republish(
     cards_dir: Path,
     data_dir: Path,
+    options: RepublishOptions | None = None,
     *,
-    out_root: Path = Path("out"),
-    from_hub: str | None = None,
-    only: Iterable[str] = (),
-    limit: int | None = None,
-    dry_run: bool = False,
-    force: bool = False,
-    create_pr: bool = False,
-    jobs: int = 4,
-    max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR,
-    save_records: bool = False,
     on_item: Callable[[Outcome], None] = lambda o: None,
     on_start: Callable[[int, float], None] = lambda n, i: None,
 ) -> Report:
     """Re-render and push every card that changed; see the module docstring."""
+    options = options or RepublishOptions()
     api = hub.client()
     sweep_orphans(cards_dir, data_dir / "republish")
-    only_set = set(only) or None
     start = time.perf_counter()
-    items = (
-        items_from_hub(listing(api, from_hub), only_set) if from_hub else items_from_records(api, cards_dir, only_set)
-    )
-    items = items[:limit] if limit else items
-    for item in items:  # thumbnails drawn by `hf-tweets run` go out with their card
-        picture = child(out_root, item.repo_id.rsplit("/", 1)[-1]) / "predictions.png"
-        item.thumbnail = picture if picture.is_file() else None
-    pacer = Pacer(0 if dry_run else max_commits_per_hour)
-    journal = Journal(None if dry_run else data_dir / "republish" / "journal.jsonl")
-    on_start(len(items), pacer.interval)
-    outcomes: list[Outcome] = []
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    futures = [
-        pool.submit(
-            republish_one,
-            api,
-            item,
-            dry_run=dry_run,
-            force=force,
-            create_pr=create_pr,
-            pacer=pacer,
-            journal=journal,
-            cards_dir=cards_dir,
-            save_records=save_records,
+    only = set(options.only) or None
+    if options.from_hub:
+        items = items_from_hub(listing(api, options.from_hub), only)
+    else:
+        items = items_from_records(api, cards_dir, only)
+    items = items[: options.limit] if options.limit else items
+    if not items:
+        where = f"the namespace {options.from_hub}" if options.from_hub else f"{cards_dir}"
+        fix = (
+            "check the namespace's name"
+            if options.from_hub
+            else "get some with hf-tweets card import README.md..., or make one with hf-tweets run"
         )
-        for item in items
-    ]
+        raise HfTweetsError(
+            "no card records to republish" + (f" (--only {', '.join(sorted(only))})" if only else ""),
+            where=where,
+            fix=fix,
+        )
+    for item in items:  # thumbnails drawn by `hf-tweets run` go out with their card
+        picture = child(options.out_root, item.repo_id.rsplit("/", 1)[-1]) / "predictions.png"
+        item.thumbnail = picture if picture.is_file() else None
+    dry_run = options.dry_run
+    batch = _Batch(
+        api,
+        options,
+        Pacer(0 if dry_run else options.max_commits_per_hour),
+        Journal(None if dry_run else data_dir / "republish" / "journal.jsonl"),
+        cards_dir,
+    )
+    on_start(len(items), batch.pacer.interval)
+    outcomes: list[Outcome] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
+    futures = [pool.submit(republish_one, batch, item) for item in items]
     try:
         for future in futures:
             outcome = future.result()

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 
 from hf_tweets.hub.republish import Outcome, Report
+from hf_tweets.text import plural
 
 
 class Progress:
@@ -63,14 +64,16 @@ def _clock(seconds: float) -> str:
 def table(report: Report, dry_run: bool) -> str:
     """Counts, then one line per repo that was skipped, unreadable or failed (with the reason)."""
     counts = report.counts()
-    order = ["would change", "changed", "unchanged", "skipped", "unreadable", "failed"]
+    order = ["would change", "changed", "unchanged", "not published", "skipped", "unreadable", "failed"]
     lines = [
-        f"{'dry run: ' if dry_run else ''}{len(report.outcomes)} repos in {report.seconds:.1f} s: "
+        f"{'dry run: ' if dry_run else ''}{plural(len(report.outcomes), 'repo')} in {report.seconds:.1f} s: "
         + ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
     ]
     for outcome in report.outcomes:
         if dry_run and outcome.diff:
             lines += outcome.diff
-        if outcome.status in ("skipped", "unreadable", "failed") or (outcome.status == "changed" and outcome.reason):
+        if outcome.status in ("not published", "skipped", "unreadable", "failed") or (
+            outcome.status == "changed" and outcome.reason
+        ):
             lines.append(f"  {outcome.status:10} {outcome.repo_id}: {outcome.reason}")
     return "\n".join(lines)

@@ -8,21 +8,31 @@ from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
+from hf_tweets.sources.x_api import API_LIMIT
 from hf_tweets.sources.x_archive import read_archive
 from hf_tweets.text import snippet
 
 
-def fetch_api(handle: str, data_dir: Path, limit: int, include_replies: bool, wait: bool, on_wait=None):
-    """Posts of ``handle`` from the X API; see xapi.py."""
-    from hf_tweets.sources import x_api as xapi
+def fetch_api(
+    handle: str,
+    data_dir: Path,
+    *,
+    limit: int = API_LIMIT,
+    include_replies: bool = True,
+    wait: bool = False,
+    on_wait=None,
+):
+    """Posts of ``handle`` from the X API; see x_api.py."""
+    from hf_tweets.sources import x_api
 
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
-    return xapi.fetch(
-        handle.removeprefix("@"), data_dir, limit, include_replies, wait, **({"on_wait": on_wait} if on_wait else {})
+    waiting = {"on_wait": on_wait} if on_wait else {}
+    return x_api.fetch(
+        handle.removeprefix("@"), data_dir, limit=limit, include_replies=include_replies, wait=wait, **waiting
     )
 
 
-def fetch_archive(path: Path, data_dir: Path, include_replies: bool, handle: str | None = None):
+def fetch_archive(path: Path, data_dir: Path, *, include_replies: bool = True, handle: str | None = None):
     """Posts from an X archive; the handle comes from its account.js (or --handle for a bare tweets.js)."""
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     handle = _handle(handle) if handle else None

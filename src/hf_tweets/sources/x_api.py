@@ -20,9 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-
-import requests
-import tweepy
+from typing import TYPE_CHECKING
 
 from hf_tweets import settings
 from hf_tweets.cards.record import HANDLE_RE
@@ -41,12 +39,17 @@ from hf_tweets.sources.posts import (
 )
 from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
+if TYPE_CHECKING:
+    import tweepy
+
 API_LIMIT = 3200
 PAGE = 100
 TOKEN_HELP = f"set {settings.X_BEARER_TOKEN_ENV} to the bearer token of your X developer app"
 
 
 def client() -> tweepy.Client:
+    import tweepy
+
     token = settings.x_bearer_token()
     if not token:
         raise SourceError("no X API token", fix=TOKEN_HELP)
@@ -81,6 +84,7 @@ def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
 def fetch(
     handle: str,
     data_dir: Path,
+    *,
     limit: int = API_LIMIT,
     include_replies: bool = True,
     wait: bool = False,
@@ -88,6 +92,8 @@ def fetch(
     on_wait: Callable[[int], None] = time.sleep,
 ) -> tuple[Profile, int, int]:
     """Fetch new posts of ``handle`` into the data folder. Return (profile, new posts, total stored)."""
+    import tweepy
+
     api = client()
     user_id, profile = lookup(api, handle)
     state_file = user_file(data_dir, profile.handle, ".state.json")
@@ -130,6 +136,9 @@ def _state(path: Path) -> dict:
 
 
 def _next_page(iterator, handle: str, wait: bool, on_wait, new: int):
+    import requests
+    import tweepy
+
     while True:
         try:
             return next(iterator)
@@ -150,6 +159,9 @@ def _next_page(iterator, handle: str, wait: bool, on_wait, new: int):
 
 
 def _request(call, handle: str):
+    import requests
+    import tweepy
+
     try:
         return call()
     except (tweepy.errors.TweepyException, requests.RequestException) as error:
@@ -157,6 +169,8 @@ def _request(call, handle: str):
 
 
 def _explain(error: Exception, handle: str, progress: str) -> SourceError:
+    import tweepy
+
     suffix = f" {progress}" if progress else ""
     if isinstance(error, tweepy.Unauthorized):
         return SourceError(f"the X API refused the token (401){suffix}", fix=TOKEN_HELP)

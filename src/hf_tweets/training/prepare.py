@@ -41,11 +41,41 @@ from hf_tweets.cards.record import (
 )
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
-from hf_tweets.sources.posts import Post, load_posts, load_profile
+from hf_tweets.sources.posts import Post, load_posts, load_profile, raw_path
 
 EOS = "<|endoftext|>"
-MIN_CHARS = 6_000  # the recipe refuses less kept text than this
-WARN_CHARS = 40_000  # and warns under this
+WARN_CHARS = 40_000  # the recipe warns under this much kept text
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    """prepare's settings, with their defaults (the CLI shows these)."""
+
+    keep_newlines: bool = False
+    eval_fraction: float = 0.1  # share of each user's posts held out for evaluation
+    seed: int = 42
+    min_chars: int = 6_000  # the recipe refuses less kept text than this
+
+
+def inputs_fingerprint(data_dir: Path, handles: list[str], config: PrepareConfig) -> str:
+    """What prepared text is made from: the users' stored posts and the settings (kept in stats.json)."""
+    digest = hashlib.sha256(json.dumps([[h.lower() for h in handles], asdict(config)], sort_keys=True).encode())
+    for handle in handles:
+        path = raw_path(data_dir, handle)
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
+def prepared_from(folder: Path) -> str | None:
+    """The inputs fingerprint of a finished prepare in ``folder``, or None (none, interrupted, or older)."""
+    if check_prepared(folder) is not None:
+        return None
+    try:
+        return json.loads((folder / "stats.json").read_text(encoding="utf-8")).get("inputs")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 _URL = re.compile(r"\s?https?://\S+\s?")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
@@ -154,13 +184,10 @@ def prepare(
     data_dir: Path,
     cards_dir: Path,
     handles: list[str] | None = None,
-    *,
-    keep_newlines: bool = False,
-    eval_fraction: float = 0.1,
-    seed: int = 42,
-    min_chars: int = MIN_CHARS,
+    config: PrepareConfig | None = None,
 ) -> Prepared:
     """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml."""
+    config = config or PrepareConfig()
     card, folder = record_path(cards_dir, name), child(data_dir, name)
     sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     record = load_record(card) if card.exists() else None
@@ -170,15 +197,15 @@ def prepare(
     users = []
     for handle in handles:
         profile = load_profile(data_dir, handle)
-        data = sort_posts(profile.handle, load_posts(data_dir, handle), keep_newlines)
+        data = sort_posts(profile.handle, load_posts(data_dir, handle), config.keep_newlines)
         data.display_name, data.avatar = profile.display_name, profile.avatar
         users.append(data)
     _updated_record(record, name, users, card)  # a record these users cannot make is refused before anything is written
     kept_chars = sum(len(t) + len(EOS) for u in users for t in u.kept)
-    if kept_chars < min_chars:
+    if kept_chars < config.min_chars:
         raise PrepareError(
             f"only {kept_chars:,} characters of kept posts ({sum(len(u.kept) for u in users)} posts); at least"
-            f" {min_chars:,} are needed to fine-tune",
+            f" {config.min_chars:,} are needed to fine-tune",
             where=name,
             fix="fetch more posts, or lower the floor with --min-chars",
         )
@@ -190,15 +217,17 @@ def prepare(
         if kept_chars < WARN_CHARS
         else None
     )
-    rng = random.Random(seed)
-    splits = [split(u.kept, eval_fraction, rng) for u in users]
+    rng = random.Random(config.seed)
+    splits = [split(u.kept, config.eval_fraction, rng) for u in users]
     train = balance([t for t, _ in splits], rng)
     evaluation = [post for _, e in splits for post in e]
     stats = {
         "name": name,
-        "seed": seed,
-        "eval_fraction": eval_fraction,
-        "keep_newlines": keep_newlines,
+        "seed": config.seed,
+        "eval_fraction": config.eval_fraction,
+        "keep_newlines": config.keep_newlines,
+        "min_chars": config.min_chars,
+        "inputs": inputs_fingerprint(data_dir, handles, config),
         "train_posts": len(train),
         "train_chars": sum(map(len, train)),
         "eval_posts": len(evaluation),

@@ -21,17 +21,18 @@ way it was trained. The record gets the training facts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
 import signal
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from hf_tweets import __version__
 from hf_tweets.cards.record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
-from hf_tweets.errors import TrainError
+from hf_tweets.errors import TrainError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
 from hf_tweets.training.basemodel import EOS, TINY, load
 
@@ -129,7 +130,7 @@ class _Collate:
         return {"input_ids": ids, "attention_mask": mask, "labels": ids.masked_fill(mask == 0, -100)}
 
 
-def _callbacks(seconds_before: float = 0.0):
+def _callbacks(seconds_before: float = 0.0, inputs: str = ""):
     """A progress bar with loss and ETA, Ctrl-C turned into 'save a checkpoint, then stop', and each saved
     checkpoint marked complete with the run's time so far."""
     from tqdm.auto import tqdm
@@ -158,7 +159,12 @@ def _callbacks(seconds_before: float = 0.0):
 
         def on_save(self, args, state, control, **kwargs):
             folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-            marker = {"seconds": self.seconds(), "global_step": state.global_step, "max_steps": state.max_steps}
+            marker = {
+                "seconds": self.seconds(),
+                "global_step": state.global_step,
+                "max_steps": state.max_steps,
+                "inputs": inputs,
+            }
             atomic_write_text(folder / MARKER, json.dumps(marker) + "\n")
 
         def seconds(self) -> float:
@@ -181,11 +187,14 @@ def train(
     out_dir: Path,
     config: TrainConfig,
     *,
-    resume: bool = False,
+    resume: bool | str = False,
     report_to: list[str] | None = None,
     on_start=None,
 ) -> TrainResult:
-    """Fine-tune on data/<name>/, write the model to ``out_dir`` and the facts to cards/<name>.yaml."""
+    """Fine-tune on data/<name>/, write the model to ``out_dir`` and the facts to cards/<name>.yaml.
+
+    ``resume``: False starts afresh; True goes on from the last checkpoint (TrainError if there is none to go
+    on from); "auto" goes on from a checkpoint of an interrupted run of the same inputs, else starts afresh."""
     import torch
     from transformers import PrinterCallback, Trainer, TrainingArguments, set_seed
     from transformers.utils import logging as hf_logging
@@ -197,9 +206,13 @@ def train(
     card = record_path(cards_dir, name)
     load_record(card)  # fail early on a broken record, not after training
     sweep_orphans(cards_dir, out_dir.parent)
-    checkpoints = folder / "checkpoints"
-    last, marker = _resumable(checkpoints) if resume else (None, {})
-    if not resume:
+    config = replace(config)  # a copy: the facts found below (block size, precision used) are this run's
+    inputs, checkpoints = inputs_fingerprint(folder, config), folder / "checkpoints"
+    if resume is True:
+        last, marker = _resumable(checkpoints)
+    else:
+        last, marker = _interrupted(checkpoints, inputs) if resume == "auto" else (None, {})
+    if last is None:
         shutil.rmtree(checkpoints, ignore_errors=True)  # a new run: another run's checkpoints must never be resumed
     set_seed(config.seed)
     model, tokenizer = load(config.base_model, train_posts, folder, config.seed)
@@ -245,7 +258,7 @@ def train(
         train_dataset=train_blocks,
         eval_dataset=eval_blocks,
         data_collator=_Collate(tokenizer.pad_token_id),
-        callbacks=[progress := _callbacks(marker.get("seconds", 0.0))],
+        callbacks=[progress := _callbacks(marker.get("seconds", 0.0), inputs)],
     )
     trainer.remove_callback(PrinterCallback)  # our bar shows the loss; no dict per log line
     if on_start:
@@ -259,9 +272,9 @@ def train(
             f"{max(1, config.batch_size // 4)} (a checkpoint, if any, is in {checkpoints}: add --resume)"
         ) from None
     if progress.interrupted:
-        raise TrainError(
-            f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}:"
-            " run the same command with --resume to go on"
+        raise TrainInterrupted(
+            f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}",
+            fix="run the same command with --resume to go on",
         )
     seconds, train_loss = (
         progress.seconds(),
@@ -269,7 +282,7 @@ def train(
     )
     eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
     tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
-    _save(model, tokenizer, out_dir, stats.get("keep_newlines", False), limit)
+    _save(model, tokenizer, out_dir, stats.get("keep_newlines", False), limit, inputs)
     result = TrainResult(out_dir, train_loss, eval_loss, tokens, seconds, config)
     _remember(card, result)
     return result
@@ -308,11 +321,37 @@ def _resumable(folder: Path) -> tuple[Path, dict]:
     return last, marker
 
 
-def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int) -> None:
+def _interrupted(folder: Path, inputs: str) -> tuple[Path | None, dict]:
+    """The last complete checkpoint of an unfinished run of these inputs (for run), or (None, {})."""
+    complete = [(path, marker) for path, marker in checkpoints_of(folder) if marker.get("inputs") == inputs]
+    if complete and complete[-1][1].get("global_step", 0) < complete[-1][1].get("max_steps", 1):
+        return complete[-1]
+    return None, {}
+
+
+def inputs_fingerprint(folder: Path, config: TrainConfig) -> str:
+    """What a model is made from: the prepared text and every setting. Kept in each checkpoint and in the model's
+    config.json, so ``run`` resumes an interrupted training of the same inputs and skips one whose model is current."""
+    digest = hashlib.sha256()
+    for name in ("train.txt", "eval.txt"):
+        digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
+    digest.update(json.dumps(asdict(config), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def trained_from(model_dir: Path) -> str | None:
+    """The inputs fingerprint of the model in ``model_dir`` (None if there is none, or it predates them)."""
+    try:
+        return json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["hf_tweets"]["inputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int, inputs: str) -> None:
     from transformers import GenerationConfig
 
     model.config.prefix = EOS  # the text-generation pipeline puts this before every prompt
-    model.config.hf_tweets = {"keep_newlines": keep_newlines, "version": __version__}
+    model.config.hf_tweets = {"keep_newlines": keep_newlines, "version": __version__, "inputs": inputs}
     eos = tokenizer.eos_token_id
     model.generation_config = GenerationConfig(
         do_sample=True,
