@@ -113,6 +113,12 @@ def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
+@pytest.fixture(scope="session")
+def fast(tiny_model) -> list[str]:
+    """Training options for tests that need a trained model, not `tiny`: the 2-layer model trains in seconds."""
+    return ["--base-model", str(tiny_model), "--epochs", "2", "--wandb", "off"]
+
+
 @pytest.fixture
 def card(tmp_path) -> Path:
     """cards/pixel_poet.yaml, the one-user record."""

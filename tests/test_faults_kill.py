@@ -4,6 +4,8 @@ For each command and each of its write points: start from the same state, kill t
 that nothing on disk is half-written (every record, post store, stats and journal line loads, or is a torn
 journal tail the next run repairs, or a prepare set that train refuses), then run the command again and
 check it ends exactly where an uninterrupted run ends: same files, same records, one commit per repo.
+The runs that are killed are real processes, forked from one that has imported everything once
+(``kill_at.Killer``); the run after each kill runs in this process, which has too.
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -22,24 +22,19 @@ from hf_tweets.cards.record import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
 from conftest import REPO_ROOT, SEED_CARDS, make_record
+from kill_at import Killer
 from test_republish import seed_repos
 from tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow
-KILL_AT = Path(__file__).with_name("kill_at.py")
+KILLER = Killer()
+BASE = "<the tiny_model fixture>"  # replaced by its folder: a 2-layer model that trains in a second
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
 
 
-def child(n: int, log: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = os.environ | {"HF_TWEETS_RETRY_BASE": "0.01", "WANDB_MODE": "disabled"}
-    return subprocess.run(
-        [sys.executable, str(KILL_AT), str(n), str(log), "--", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def child(n: int, log: Path, args: list[str], cwd: Path) -> tuple[int, str]:
+    """Run hf-tweets in a process of its own, killed at write point ``n`` (0: never): (exit code, output)."""
+    return KILLER(n, log, args, cwd, os.environ | {"HF_TWEETS_RETRY_BASE": "0.01", "WANDB_MODE": "disabled"})
 
 
 def nothing_half_written(work: Path) -> None:
@@ -65,9 +60,8 @@ def nothing_half_written(work: Path) -> None:
 @dataclass
 class Scenario:
     args: list[str]
-    setup: callable  # (work, hub, run) -> None
+    setup: callable  # (work, hub, run, base model folder) -> None
     state: callable  # (work, hub) -> what must be the same after "killed, then run again" as after one run
-    only: tuple[str, ...] = ()  # kill only at points whose label holds one of these (default: all)
     env: dict = field(default_factory=dict)
 
 
@@ -100,36 +94,36 @@ def _hub_and(*globs):
     return state
 
 
-def _fetched(work, hub, run):
+def _fetched(work, hub, run, base):
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
 
 
-def _prepared(work, hub, run):
-    _fetched(work, hub, run)
+def _prepared(work, hub, run, base):
+    _fetched(work, hub, run, base)
     assert run("prepare", "pixel_poet")[0] == 0
 
 
-def _record_and_model(work, hub, run):
+def _record_and_model(work, hub, run, base):
     save_record(make_record(), work / "cards" / "pixel_poet.yaml")
     build_tiny_model(work / "model")
 
 
-def _seeded(work, hub, run):
+def _seeded(work, hub, run, base):
     seed_repos(hub, work / "cards", 3)
     templates = work / "templates"
     shutil.copytree(REPO_ROOT / "templates", templates)
     (templates / "partials" / "about.md.j2").write_text("## About\n\nMaintained by the collection team.\n")
 
 
-def _ran(work, hub, run):
-    assert run("run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off")[0] == 0
+def _ran(work, hub, run, base):
+    assert run("run", "--archive", str(EXAMPLE), "--base-model", base, "--epochs", "1", "--wandb", "off")[0] == 0
 
 
 SCENARIOS = {
     "card import": Scenario(
-        ["card", "import", *map(str, sorted(SEED_CARDS.iterdir()))], lambda w, h, r: None, _files("cards/*")
+        ["card", "import", *map(str, sorted(SEED_CARDS.iterdir()))], lambda *_: None, _files("cards/*")
     ),
-    "fetch --archive": Scenario(["fetch", "--archive", str(EXAMPLE)], lambda w, h, r: None, _files("data/raw/*")),
+    "fetch --archive": Scenario(["fetch", "--archive", str(EXAMPLE)], lambda *_: None, _files("data/raw/*")),
     "prepare": Scenario(["prepare", "pixel_poet"], _fetched, _files("data/pixel_poet/*", "cards/*")),
     "publish": Scenario(["publish", "pixel_poet", "--model-dir", "model"], _record_and_model, _hub_and()),
     "republish": Scenario(
@@ -138,59 +132,56 @@ SCENARIOS = {
         _hub_and(),
         env={"HF_TWEETS_TEMPLATES_DIR": "templates"},
     ),
-    # Training runs take seconds each: kill with the temp file of each write ready (after its rename, the state is
-    # the one a kill before the next write leaves), not twice per write as above.
+    # Training, with its checkpoint marker, the model folder's swap and the record.
     "train": Scenario(
-        ["train", "pixel_poet", "--base-model", "tiny", "--epochs", "1", "--wandb", "off"],
+        ["train", "pixel_poet", "--base-model", BASE, "--epochs", "1", "--wandb", "off"],
         _prepared,
         lambda work, hub: (
             load_record(work / "cards" / "pixel_poet.yaml").training.model_dump(exclude={"train_seconds"}),
             (work / "out" / "pixel_poet" / "model.safetensors").is_file(),
         ),
-        only=("temp:", "staged:", "swapping:"),
     ),
-    # The stages after training (samples, thumbnail, card, publish); training itself is the scenario above.
+    # After a run without --publish: what --publish adds (samples, thumbnail, card, the commit, the record).
     "run --publish": Scenario(
-        ["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish"],
+        ["run", "--archive", str(EXAMPLE), "--base-model", BASE, "--epochs", "1", "--wandb", "off", "--publish"],
         _ran,
         _hub_and("out/pixel_poet/README.md"),
-        only=("temp:cards/", "temp:out/", "commit:"),
     ),
 }
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_kill_9_at_every_write_loses_nothing_and_a_rerun_finishes(name, tmp_path, hub, run, monkeypatch):
+def test_kill_9_at_every_write_loses_nothing_and_a_rerun_finishes(name, tmp_path, hub, run, monkeypatch, tiny_model):
     scenario = SCENARIOS[name]
     origin = tmp_path / "origin"
     origin.mkdir()
     monkeypatch.chdir(origin)
-    scenario.setup(origin, hub, run)
+    base = str(tiny_model)
+    scenario = replace(scenario, args=[base if a == BASE else a for a in scenario.args])
+    scenario.setup(origin, hub, run, base)
     for key, value in scenario.env.items():
         monkeypatch.setenv(key, value)
     start = hub.snapshot()
 
     def fresh(folder: Path) -> Path:
+        monkeypatch.chdir(tmp_path)  # the rerun ran in the folder being replaced
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(origin, folder, symlinks=True)
         hub.restore(start)
         return folder
 
     work, log = fresh(tmp_path / "reference"), tmp_path / "points.log"
-    done = child(0, log, scenario.args, work)
-    assert done.returncode == 0, done.stderr[-2000:]
+    code, output = child(0, log, scenario.args, work)
+    assert code == 0, output[-2000:]
     expected = scenario.state(work, hub)
-    points = [
-        (n, label)
-        for n, label in enumerate(log.read_text().splitlines(), 1)
-        if not scenario.only or any(part in label for part in scenario.only)
-    ]
+    points = list(enumerate(log.read_text().splitlines(), 1))
     assert points, "the command made no write"
     for n, label in points:
         work = fresh(tmp_path / "work")
-        killed = child(n, tmp_path / "ignored.log", scenario.args, work)
-        assert killed.returncode == -9, f"not killed at {n} ({label}): {killed.stderr[-1000:]}"
+        code, output = child(n, tmp_path / "ignored.log", scenario.args, work)
+        assert code == -9, f"not killed at {n} ({label}): {output[-1000:]}"
         nothing_half_written(work)
-        again = child(0, tmp_path / "ignored.log", scenario.args, work)
-        assert again.returncode == 0, f"rerun after a kill at {label}: {again.stderr[-1500:]}"
+        monkeypatch.chdir(work)  # the rerun runs in this process: it has torch loaded already
+        code, _, err = run(*scenario.args)
+        assert code == 0, f"rerun after a kill at {label}: {err[-1500:]}"
         assert scenario.state(work, hub) == expected, f"after a kill at {label}"

@@ -17,7 +17,6 @@ from test_republish import cards, changed_template, republish  # noqa: F401 - fi
 from tiny_model import build_tiny_model
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
-FAST = ["--base-model", "tiny", "--epochs", "2", "--wandb", "off"]
 
 
 def edit_during(monkeypatch, target, method, edit):
@@ -85,7 +84,7 @@ def test_card_import_during_republish_is_kept(run, hub, tmp_path, changed_templa
     assert record.license == "apache-2.0" and record.published().commit == hub.repo("huggingtweets/bot2").head.sha
 
 
-def test_train_keeps_an_edit_made_while_it_trains(run, tmp_path, monkeypatch):
+def test_train_keeps_an_edit_made_while_it_trains(run, tmp_path, monkeypatch, fast):
     import transformers
 
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
@@ -96,7 +95,7 @@ def test_train_keeps_an_edit_made_while_it_trains(run, tmp_path, monkeypatch):
         "train",
         hand_edit(card, "widget_prompt: My dream is", "widget_prompt: Today I"),
     )
-    assert run("train", "pixel_poet", *FAST)[0] == 0
+    assert run("train", "pixel_poet", *fast)[0] == 0
     record = load_record(card)
     assert record.widget_prompt == "Today I" and record.training.eval_loss is not None
 
@@ -156,7 +155,7 @@ def test_the_journal_stays_valid_on_a_full_disk(run, hub, tmp_path, changed_temp
 # -- prepare's files are one unit -------------------------------------------------------------
 
 
-def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch):
+def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch, fast):
     import hf_tweets.fsutil as fsutil
 
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
@@ -170,33 +169,33 @@ def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch):
     monkeypatch.setattr(fsutil.os, "replace", die_before_eval)
     assert run("prepare", "pixel_poet", "--seed", "7")[0] == 130
     monkeypatch.setattr(fsutil.os, "replace", real)
-    code, _, err = run("train", "pixel_poet", *FAST)
+    code, _, err = run("train", "pixel_poet", *fast)
     assert code == 1 and "train.txt that does not match stats.json (a prepare was interrupted)" in err
     assert "run hf-tweets prepare pixel_poet again" in err
     folder = tmp_path / "data" / "pixel_poet"
     orphan = folder / f".eval.txt.{2**22 + 11}.0123abcd.tmp"  # what a kill -9 would leave
     orphan.write_text("half")
     assert run("prepare", "pixel_poet")[0] == 0 and not orphan.exists()
-    assert run("train", "pixel_poet", *FAST)[0] == 0
+    assert run("train", "pixel_poet", *fast)[0] == 0
 
 
 # -- a resumed training records the whole run ---------------------------------------------------
 
 
-def test_resume_records_the_whole_run(run, tmp_path, interrupt_training):
+def test_resume_records_the_whole_run(run, tmp_path, interrupt_training, fast):
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
-    assert run("train", "pixel_poet", *FAST, "--out", "whole")[0] == 0
+    assert run("train", "pixel_poet", *fast, "--out", "whole")[0] == 0
     whole = load_record(tmp_path / "cards" / "pixel_poet.yaml").training
     undo = interrupt_training(20)
-    assert run("train", "pixel_poet", *FAST)[0] == 1
+    assert run("train", "pixel_poet", *fast)[0] == 1
     checkpoint = tmp_path / "data" / "pixel_poet" / "checkpoints" / "checkpoint-20"
     first_part = json.loads((checkpoint / "hf_tweets.json").read_text())["seconds"]
     undo()
-    assert run("train", "pixel_poet", *FAST, "--resume")[0] == 0
+    assert run("train", "pixel_poet", *fast, "--resume")[0] == 0
     resumed = load_record(tmp_path / "cards" / "pixel_poet.yaml").training
     assert resumed.train_loss == pytest.approx(whole.train_loss, rel=0.02)  # the whole run's, not the last part's
     assert resumed.eval_loss == pytest.approx(whole.eval_loss, rel=0.02)
     assert resumed.train_seconds >= first_part > 0
-    code, _, err = run("train", "pixel_poet", *FAST, "--resume")
+    code, _, err = run("train", "pixel_poet", *fast, "--resume")
     assert code == 1 and "nothing to resume: the run in data/pixel_poet/checkpoints finished" in err
     assert load_record(tmp_path / "cards" / "pixel_poet.yaml").training == resumed  # and the record is untouched

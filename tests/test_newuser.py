@@ -12,7 +12,6 @@ from hf_tweets.cards.record import save_record
 from conftest import REPO_ROOT, make_record
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
-FAST = ["--base-model", "tiny", "--epochs", "2", "--wandb", "off"]
 
 
 def stages(err: str) -> list[str]:
@@ -23,13 +22,13 @@ def stages(err: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_ctrl_c_in_run_names_a_command_that_works_and_run_goes_on(run, tmp_path, interrupt_training):
+def test_ctrl_c_in_run_names_a_command_that_works_and_run_goes_on(run, tmp_path, interrupt_training, fast):
     undo = interrupt_training(5)
-    code, _, err = run("run", "--archive", str(EXAMPLE), *FAST)
+    code, _, err = run("run", "--archive", str(EXAMPLE), *fast)
     assert code == 1 and "interrupted at step 5" in err and "run the same command again: it goes on from there" in err
     assert "--resume" not in err  # run has no --resume: it needs none
     undo()
-    code, out, err = run("run", "--archive", str(EXAMPLE), *FAST)
+    code, out, err = run("run", "--archive", str(EXAMPLE), *fast)
     assert code == 0, err
     marker = json.loads(
         next((tmp_path / "data" / "pixel_poet" / "checkpoints").glob("checkpoint-*/hf_tweets.json")).read_text()
@@ -41,14 +40,14 @@ def test_ctrl_c_in_run_names_a_command_that_works_and_run_goes_on(run, tmp_path,
 
 
 @pytest.mark.slow
-def test_a_training_resumed_by_hand_is_not_redone_by_run(run, tmp_path, interrupt_training):
+def test_a_training_resumed_by_hand_is_not_redone_by_run(run, tmp_path, interrupt_training, fast):
     assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
     undo = interrupt_training(5)
-    assert run("train", "pixel_poet", *FAST)[0] == 1
+    assert run("train", "pixel_poet", *fast)[0] == 1
     undo()
-    code, _, err = run("train", "pixel_poet", *FAST, "--resume")
+    code, _, err = run("train", "pixel_poet", *fast, "--resume")
     assert code == 0, err
-    code, out, err = run("run", "--archive", str(EXAMPLE), *FAST)
+    code, out, err = run("run", "--archive", str(EXAMPLE), *fast)
     assert code == 0 and "prepare, train skipped: inputs unchanged" in out, out + err
     assert (tmp_path / "out" / "pixel_poet" / "README.md").is_file() and (
         tmp_path / "out" / "pixel_poet" / "predictions.png"
@@ -56,12 +55,12 @@ def test_a_training_resumed_by_hand_is_not_redone_by_run(run, tmp_path, interrup
 
 
 @pytest.mark.slow
-def test_the_stage_counter_counts_the_stages_that_run_and_the_summary_tells_the_truth(run, hub, tmp_path):
-    code, out, err = run("run", "--archive", str(EXAMPLE), *FAST)
+def test_the_stage_counter_counts_the_stages_that_run_and_the_summary_tells_the_truth(run, hub, tmp_path, fast):
+    code, out, err = run("run", "--archive", str(EXAMPLE), *fast)
     assert code == 0 and stages(err) == ["1/4 fetch", "2/4 prepare", "3/4 train", "4/4 card"]
     assert "publish it with --publish" in out
-    assert run("run", "--archive", str(EXAMPLE), *FAST, "--publish")[0] == 0
-    code, out, err = run("run", "--archive", str(EXAMPLE), *FAST)
+    assert run("run", "--archive", str(EXAMPLE), *fast, "--publish")[0] == 0
+    code, out, err = run("run", "--archive", str(EXAMPLE), *fast)
     assert code == 0 and "publish it with --publish" not in out
     head = hub.repo("huggingtweets/pixel_poet").head.sha
     assert f"published earlier (commit {head[:7]}); add --publish to update it" in out
@@ -84,7 +83,7 @@ def test_the_stage_counter_counts_the_stages_that_run_and_the_summary_tells_the_
     ],
     ids=["no token", "read-only token", "namespace not writable", "refused token"],
 )
-def test_run_publish_refuses_before_any_work(run, hub, tmp_path, monkeypatch, token, message):
+def test_run_publish_refuses_before_any_work(run, hub, tmp_path, monkeypatch, token, message, fast):
     if token is None:
         monkeypatch.delenv("HF_TOKEN")
     elif token == "reader":
@@ -93,7 +92,7 @@ def test_run_publish_refuses_before_any_work(run, hub, tmp_path, monkeypatch, to
         monkeypatch.setenv("HF_TOKEN", hub.add_user("outsider"))
     else:
         monkeypatch.setenv("HF_TOKEN", "hf_not_a_token_000000000000")
-    code, _, err = run("run", "--archive", str(EXAMPLE), *FAST, "--publish")
+    code, _, err = run("run", "--archive", str(EXAMPLE), *fast, "--publish")
     assert code == 1 and message.format(url=hub.url) in err, err
     assert not (tmp_path / "data").exists() and not (tmp_path / "out").exists()  # not even the fetch ran
     assert "huggingface.co" not in err  # the Hub in use (HF_ENDPOINT) is the one named

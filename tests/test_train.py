@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 from wandb_records import summary
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
-FAST = ["--base-model", "tiny", "--epochs", "2", "--wandb", "off"]
+TINY = ["--base-model", "tiny", "--epochs", "2", "--wandb", "off"]  # the offline quickstart's base model
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def prepared(run, tmp_path):
 
 
 def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
-    code, out, err = run("train", "pixel_poet", *FAST)
+    code, out, err = run("train", "pixel_poet", *TINY)
     assert code == 0, err
     assert out.startswith("trained pixel_poet: eval loss ") and "model in out/pixel_poet" in out
     model = prepared / "out" / "pixel_poet"
@@ -64,20 +64,20 @@ def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
 
 
 def test_same_seed_same_model(run, prepared):
-    assert run("train", "pixel_poet", *FAST, "--out", "a")[0] == 0
+    assert run("train", "pixel_poet", *TINY, "--out", "a")[0] == 0
     shutil.rmtree(prepared / "data" / "pixel_poet" / "checkpoints")
-    assert run("train", "pixel_poet", *FAST, "--out", "b")[0] == 0
+    assert run("train", "pixel_poet", *TINY, "--out", "b")[0] == 0
     first, second = load_file(prepared / "a" / "model.safetensors"), load_file(prepared / "b" / "model.safetensors")
     assert first.keys() == second.keys() and all((first[k] == second[k]).all() for k in first)
 
 
-def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, interrupt_training):
+def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, interrupt_training, fast):
     undo = interrupt_training(3)
-    code, _, err = run("train", "pixel_poet", *FAST)
+    code, _, err = run("train", "pixel_poet", *fast)
     assert code == 1 and "interrupted at step 3; the checkpoint is in data/pixel_poet/checkpoints" in err
     assert (prepared / "data" / "pixel_poet" / "checkpoints" / "checkpoint-3").is_dir()
     undo()
-    code, out, err = run("train", "pixel_poet", *FAST, "--resume")
+    code, out, err = run("train", "pixel_poet", *fast, "--resume")
     assert code == 0, err
     assert (prepared / "out" / "pixel_poet" / "model.safetensors").exists()
 
@@ -114,8 +114,20 @@ def _rewrite_train(folder, text):
             ["pixel_poet", "--base-model", "huggingtweets/not-there"],
             "base model 'huggingtweets/not-there' cannot be loaded",
         ),
+        (
+            lambda p: (p / "plain").mkdir() or (p / "plain" / "config.json").write_text('{"model_type": "gpt2"}'),
+            ["pixel_poet", "--base-model", "plain"],
+            "plain: is a local folder whose config.json does not name the Hub model it is (_name_or_path)",
+        ),
     ],
-    ids=["not prepared", "nothing to resume", "too little data", "files from two prepares", "unknown base model"],
+    ids=[
+        "not prepared",
+        "nothing to resume",
+        "too little data",
+        "files from two prepares",
+        "unknown base model",
+        "folder naming no Hub model",
+    ],
 )
 def test_train_errors(run, prepared, hub, setup, args, message):
     setup(prepared)
@@ -123,7 +135,7 @@ def test_train_errors(run, prepared, hub, setup, args, message):
     assert code == 1 and message in err and err.count("\n") == 1
 
 
-def test_out_of_memory_names_the_fix(run, prepared, monkeypatch):
+def test_out_of_memory_names_the_fix(run, prepared, monkeypatch, fast):
     import torch
     import transformers
 
@@ -131,7 +143,7 @@ def test_out_of_memory_names_the_fix(run, prepared, monkeypatch):
         raise torch.OutOfMemoryError("CUDA out of memory")
 
     monkeypatch.setattr(transformers.Trainer, "train", oom)
-    code, _, err = run("train", "pixel_poet", *FAST)
+    code, _, err = run("train", "pixel_poet", *fast)
     assert code == 1 and "out of memory at batch size 16" in err and "try --batch-size 4" in err
 
 
@@ -158,7 +170,7 @@ def test_wandb_offline_writes_both_runs_without_secrets(run, prepared, monkeypat
 
 
 def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
-    code, out, err = run("run", "--archive", str(EXAMPLE), *FAST, "--publish")
+    code, out, err = run("run", "--archive", str(EXAMPLE), *TINY, "--publish")
     assert code == 0, err
     assert "@pixel_poet: 600 downloaded, 67 retweets, 27 short, 506 kept" in out
     assert f"on the Hub: {hub.url}/huggingtweets/pixel_poet" in out
@@ -175,13 +187,13 @@ def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
     assert "model.safetensors" in repo.head.files and "predictions.png" in repo.head.files and len(repo.commits) == 2
     published = hub.store.read_blob(repo.head.files["README.md"].sha256).decode()
     assert f"thumbnail: {hub.url}/huggingtweets/pixel_poet/resolve/main/predictions.png" in published
-    code, out, _ = run("run", "--archive", str(EXAMPLE), *FAST, "--publish")
+    code, out, _ = run("run", "--archive", str(EXAMPLE), *TINY, "--publish")
     assert code == 0 and "train skipped: inputs unchanged" in out
     assert len(hub.repo("huggingtweets/pixel_poet").commits) == 2  # nothing changed, nothing committed
 
 
-def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path):
-    assert run("run", "--archive", str(EXAMPLE), *FAST, "--publish")[0] == 0
+def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path, fast):
+    assert run("run", "--archive", str(EXAMPLE), *fast, "--publish")[0] == 0
     card = tmp_path / "cards" / "pixel_poet.yaml"
     record = load_record(card)
     record.training = record.training.model_dump() | {"eval_loss": 0.01}  # pretend the published one was excellent

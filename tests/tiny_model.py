@@ -5,14 +5,20 @@ Tests publish and load this instead of downloading anything.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 FIXTURE_POSTS = Path(__file__).parent / "fixtures" / "posts.txt"
 EOS = "<|endoftext|>"
 
 
+NAME = "hf-tweets-tests/gpt2-2-layers"  # the Hub id its config.json declares, as a model saved from the Hub does
+
+
 def build_tiny_model(folder: Path, seed: int = 0) -> Path:
-    """Write config.json, model.safetensors, generation_config.json and the tokenizer files into ``folder``."""
+    """Write config.json, model.safetensors, generation_config.json and the tokenizer files into ``folder``.
+
+    It doubles as a base model to train from (``--base-model FOLDER``): config.json names it NAME."""
     import torch
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GenerationConfig, GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
@@ -45,4 +51,6 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
         bos_token_id=tokenizer.eos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     ).save_pretrained(folder)
+    config_file = folder / "config.json"
+    config_file.write_text(json.dumps(json.loads(config_file.read_text()) | {"_name_or_path": NAME}, indent=2))
     return folder

@@ -524,7 +524,10 @@ def update_record(path: Path, change: Callable[[CardRecord], CardRecord | None])
     """
     with _cards_lock(Path(path).parent):
         record = load_record(path)
-        record = change(record) or record
+        try:
+            record = change(record) or record
+        except ValidationError as error:  # a value this command set that a record cannot hold
+            raise RecordError(path, problems_of(error)) from None
         save_record(record, path)
         return record
 

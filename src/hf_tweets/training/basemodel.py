@@ -7,7 +7,10 @@ and the offline quickstart. It learns the shape of posts, not English.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from hf_tweets.errors import TrainError
 
@@ -38,6 +41,29 @@ def build_tiny(texts: list[str], folder: Path, seed: int = 0, vocab_size: int = 
     GPT2LMHeadModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def hub_id(base_model: str) -> str | None:
+    """What the card names as the base model: the Hub id given, the one a local folder's config.json declares
+    (``_name_or_path``), or None for ``tiny`` (trained from scratch). TrainError, before any training, for a
+    folder that does not say which Hub model it is: a card can only point at the Hub."""
+    if base_model == TINY:
+        return None
+    folder = Path(base_model).expanduser()
+    if not folder.is_dir():
+        return base_model
+    try:
+        declared = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("_name_or_path")
+        if not isinstance(declared, str) or not declared:
+            raise ValueError("no _name_or_path")
+        validate_repo_id(declared)
+        return declared
+    except (OSError, ValueError, TypeError, AttributeError, HFValidationError):
+        raise TrainError(
+            "is a local folder whose config.json does not name the Hub model it is (_name_or_path)",
+            where=base_model,
+            fix="the card must point at a Hub model: set _name_or_path in its config.json, or pass the Hub id",
+        ) from None
 
 
 def load(base_model: str, texts: list[str], work_dir: Path, seed: int):

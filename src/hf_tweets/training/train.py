@@ -34,7 +34,7 @@ from hf_tweets import __version__
 from hf_tweets.cards.record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
-from hf_tweets.training.basemodel import EOS, TINY, load
+from hf_tweets.training.basemodel import EOS, hub_id, load
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
 MIN_LENGTH = 10
@@ -205,6 +205,7 @@ def train(
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(cards_dir, name)
     load_record(card)  # fail early on a broken record, not after training
+    hub_id(config.base_model)  # and on a base model the card cannot name
     sweep_orphans(cards_dir, out_dir.parent)
     config = replace(config)  # a copy: the facts found below (block size, precision used) are this run's
     inputs, checkpoints = inputs_fingerprint(folder, config), folder / "checkpoints"
@@ -387,7 +388,7 @@ def _remember(card: Path, result: TrainResult) -> None:
         config["epochs"] = int(config["epochs"])  # 40, not 40.0
 
     def change(record) -> None:
-        record.base_model = None if base == TINY else base
+        record.base_model = hub_id(base)
         training = record.training.model_dump(exclude_none=True) if record.training else {}
         training |= {
             "hyperparameters": config,
