@@ -28,13 +28,13 @@ SEEDS = [
         "3ujas2q4",
         "4ajpl0tu",
     ),
-    (
+    (  # a multi-user card does not say which column is which account: no user gets a handle
         "dril-gnomeszs-s4m31p4n",
         "dril-gnomeszs-s4m31p4n",
         [
-            ("dril", "wint", "VXyQHfn0", (3192, 456, 307, 2429)),
-            ("gnomeszs", "gnome 👼🏻", "1urtPrKy", (3220, 1075, 438, 1707)),
-            ("s4m31p4n", "ppigg", "gta_5zXG", (3156, 992, 907, 1257)),
+            (None, "wint", "VXyQHfn0", (3192, 456, 307, 2429)),
+            (None, "gnome 👼🏻", "1urtPrKy", (3220, 1075, 438, 1707)),
+            (None, "ppigg", "gta_5zXG", (3156, 992, 907, 1257)),
         ],
         "2370ibjc",
         "yu2suj5m",
@@ -50,6 +50,7 @@ def test_legacy_cards_are_read(stem, name, users, preprocess, train):
     assert record.thumbnail.startswith(f"https://www.huggingtweets.com/{name}/") and record.thumbnail.endswith(
         "/predictions.png"
     )
+    assert record.accounts == name.split("-")
     got = [(u.handle, u.display_name, u.avatar, tuple(u.counts.model_dump().values())) for u in record.users]
     assert got == [
         (h, d, f"https://pbs.twimg.com/profile_images/{a_id_path(stem, a)}_400x400.jpg", c) for h, d, a, c in users

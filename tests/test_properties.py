@@ -46,6 +46,8 @@ def user(handle):
 def records(draw) -> CardRecord:
     user_handles = draw(st.lists(handles, min_size=1, max_size=3, unique_by=str.lower))
     data = {"users": [draw(user(h)) for h in user_handles]}
+    if len(user_handles) > 1 and draw(st.booleans()):  # a legacy multi-user card's: which user is whose is unknown
+        data["handles"] = [u.pop("handle") for u in data["users"]]
     optional = {
         "namespace": st.sampled_from(["huggingtweets", "someone", "org-name"]),
         "name": st.from_regex(r"[a-z0-9][a-z0-9_]{0,20}", fullmatch=True),
@@ -124,3 +126,41 @@ def test_fast_yaml_entries_match_the_yaml_library(key, value):
     # Same text as the library's own dump: libyaml's, or the Python emitter's where libyaml escapes emoji.
     assert fast in (libyaml, yaml.dump({key: value}, Dumper=yaml.SafeDumper, **options))
     assert fast == libyaml or "\\U" in libyaml
+
+
+# -- legacy multi-user cards: whatever order the handles were typed in, no user gets another's facts ------
+
+legacy_names = st.text(
+    st.one_of(st.characters(categories=("L", "N", "So")), st.sampled_from(" .-'!?")), min_size=1, max_size=30
+).filter(lambda s: clean_line(s) != "")
+
+
+@st.composite
+def typed_users(draw) -> list:
+    from legacy_cards import LegacyUser, avatar
+
+    count = draw(st.integers(2, 3))
+    user_handles = draw(st.lists(handles, min_size=count, max_size=count, unique_by=str.lower))
+    users = []
+    for i, handle in enumerate(user_handles):
+        c = draw(counts())
+        users.append(LegacyUser(handle, draw(legacy_names), avatar(i), tuple(c.values())))
+    return draw(st.permutations(users))  # the order the handles were typed: the columns' order
+
+
+@SETTINGS
+@given(typed_users())
+def test_legacy_columns_in_any_order_keep_each_users_facts(typed):
+    import ftfy
+
+    from legacy_cards import card_cyborg
+
+    record = import_card(card_cyborg(typed))
+    assert record.handles == sorted(u.handle.lower() for u in typed) and all(u.handle is None for u in record.users)
+    by_avatar = {u.avatar: u for u in typed}
+    for got in record.users:
+        mine = by_avatar[got.avatar]  # each entry is one user's: its avatar, its counts, its name
+        assert tuple(got.counts.model_dump().values()) == mine.counts
+        assert got.display_name == clean_line(ftfy.fix_encoding(mine.name))
+    assert [u.avatar for u in record.users] == [u.avatar for u in typed]
+    assert import_card(render(record)) == record

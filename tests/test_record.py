@@ -64,6 +64,14 @@ BAD = [
     ({"training": {"oldest_tweet": "yesterday"}}, "training.oldest_tweet", "YYYY-MM-DD"),
     ({"training": {"hyperparameters": {"bad key": 1}}}, "training.hyperparameters", "letters, digits"),
     ({"publish": {"commit": "abc"}}, "publish.commit", "hex digest"),
+    # A legacy multi-user card's record: no user has a handle and handles: lists the accounts, or it is paired.
+    ({"users": [_user(), _user(handle=None)]}, "", "some users have a handle and some do not"),
+    ({"handles": ["pixel_poet"]}, "", "only when the users have no handle; remove it"),
+    ({"users": [_user(handle=None), _user(handle=None)]}, "", "handles: must list the 2 accounts"),
+    ({"users": [_user(handle=None)] * 2, "handles": ["a"]}, "", "handles: must list the 2 accounts"),
+    ({"users": [_user(handle=None)], "handles": ["a"]}, "", "with one user, give it its handle"),
+    ({"users": [_user(handle=None)] * 2, "handles": ["a", "A"]}, "handles", "handle twice"),
+    ({"users": [_user(handle=None)] * 2, "handles": ["a", "b-c"]}, "handles[1]", "1-15 letters"),
 ]
 
 

@@ -151,9 +151,21 @@ def render_command(records, output, cards_dir, templates_dir, as_html) -> None:
 @card.command("import")
 @click.argument("readmes", nargs=-1, required=True, type=click.Path(path_type=Path))
 @cards_dir_option
-def import_command(readmes, cards_dir) -> None:
+@click.option(
+    "--resolve-handles",
+    is_flag=True,
+    help="Pair a legacy multi-user card's columns with its accounts by their current names and pictures"
+    f" (X API, ${settings.X_BEARER_TOKEN_ENV}).",
+)
+def import_command(readmes, cards_dir, resolve_handles) -> None:
     """Read model cards (legacy huggingtweets or hf-tweets) into records in the cards folder."""
-    outcomes = cards.import_readmes(list(readmes), settings.cards_dir(cards_dir))
+    profiles = None
+    if resolve_handles:
+        from hf_tweets.sources import x_api
+
+        x_api.client()  # no token: say so before anything is imported
+        profiles = x_api.current_profiles
+    outcomes = cards.import_readmes(list(readmes), settings.cards_dir(cards_dir), profiles)
     for outcome in outcomes:
         click.echo(str(outcome), err=not outcome.ok)
     if not all(o.ok for o in outcomes):
@@ -163,15 +175,16 @@ def import_command(readmes, cards_dir) -> None:
 @card.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check_command(paths) -> None:
-    """Check records (.yaml) and READMEs (.md); one line per problem, exit 1 if any."""
+    """Check records (.yaml) and READMEs (.md); one line per problem, exit 1 if any (notes are no problems)."""
     from hf_tweets.text import plural
 
-    problems, checked = cards.check_paths(list(paths))
-    for line in problems:
+    problems, notes, checked = cards.check_paths(list(paths))
+    for line in problems + notes:
         click.echo(line)
     if problems:
         raise SystemExit(1)
-    click.echo(f"{plural(checked, 'file')} checked, no problems", err=True)
+    noted = f" ({plural(len(notes), 'note')})" if notes else ""
+    click.echo(f"{plural(checked, 'file')} checked, no problems{noted}", err=True)
 
 
 @cli.command("fetch")

@@ -43,7 +43,7 @@ def train_stage(
     prepared_posts(child(data_dir, name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
     card = record_path(cards_dir, name)
-    handles = [u.handle for u in load_record(card).users]
+    handles = load_record(card).accounts
     if mode == "off":
         return train(name, data_dir, cards_dir, out_dir, config, resume=resume)
     preprocess_url = tracking.preprocess_run(name, data_dir, handles, mode)

@@ -135,7 +135,34 @@ UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "
 TOO_MANY = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
 UNAVAILABLE = {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank", "status": 503}
 
+# Three made-up accounts of a legacy multi-user card (tests/legacy_cards.py), as they look today: Alpha kept
+# the picture but changed the name, Mid kept the name but changed the picture, Zeta changed both.
+LEGACY_USERS = [
+    {"id": "21", "name": "Alpha (new name)", "username": "Alpha_One",
+     "profile_image_url": "https://pbs.twimg.com/profile_images/1001/av1_normal.jpg"},
+    {"id": "22", "name": "Mid 🌙", "username": "mid_1",
+     "profile_image_url": "https://pbs.twimg.com/profile_images/2222/new_normal.jpg"},
+    {"id": "23", "name": "Someone Else", "username": "Zeta_Z",
+     "profile_image_url": "https://pbs.twimg.com/profile_images/3333/other_normal.jpg"},
+]  # fmt: skip
+
+
+def users_by(names: list[str], users: list[dict], errors: list | None = None) -> dict:
+    body = {"data": users} | ({"errors": errors} if errors else {})
+    return interaction("/users/by", {"usernames": ",".join(names), "user.fields": "name,profile_image_url"}, body)
+
+
 CASSETTES = {
+    "legacy_accounts": [users_by(["alpha_one", "mid_1", "zeta_z"], LEGACY_USERS)],
+    "legacy_accounts_unknown": [
+        users_by(
+            ["alpha_one", "mid_1", "zeta_z"],
+            LEGACY_USERS[:1],
+            [{"value": v, "detail": f"Could not find user with usernames: [{v}].", "title": "Not Found Error",
+              "resource_type": "user", "parameter": "usernames", "resource_id": v,
+              "type": "https://api.twitter.com/2/problems/resource-not-found"} for v in ("mid_1", "zeta_z")],
+        )
+    ],  # fmt: skip
     "timeline_pages": [
         lookup(),
         timeline(PAGE1),

@@ -4,6 +4,13 @@ A README is checked as the Hub would show it: its front matter must load with
 huggingface_hub's ``ModelCard``, its data table must add up, its Markdown
 rendered to HTML must carry no active content (scripts, event handlers,
 ``javascript:`` URLs), and its links must be well-formed http(s) URLs.
+
+A card exactly as huggingtweets wrote it has no problem: what its generations
+carry that is harmless is a note, not a problem (notes never fail the check):
+the 2020 generation's stylesheet ``<link>`` and dark-mode ``<style>``, which the
+Hub strips; a multi-user card that does not say which column is which account.
+An empty ``url('')`` in an element hidden with ``display:none`` (the unused
+avatar slots of the last generation) is inert and not reported at all.
 """
 
 from __future__ import annotations
@@ -28,7 +35,12 @@ ALLOWED_TAGS = frozenset(
     "a abbr b blockquote br code del details div em h1 h2 h3 h4 h5 h6 hr i img kbd li ol p pre s span strong "
     "sub summary sup table tbody td th thead tr ul".split()
 )
+# Tags of huggingtweets' 2020 cards (a stylesheet and dark-mode colours) that the Hub strips; harmless unless
+# what they hold is active (then it is a problem like any other).
+LEGACY_TAGS = frozenset({"link", "style", "section"})
 _URL_ATTRS = frozenset({"href", "src", "action", "formaction", "background", "poster", "xlink:href"})
+_ACTIVE_CSS = re.compile(r"expression\s*\(|javascript:|@import|behavior\s*:|-moz-binding", re.IGNORECASE)
+_HIDDEN = re.compile(r"display:\s*none", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 _EMPTY_WORDS = frozenset({"none", "null", "nan", "undefined"})
 _NUMERIC_ROWS = frozenset([*labels.COUNTS.values(), *labels.METRICS.values(), *labels.METRICS_BEFORE])
@@ -42,10 +54,17 @@ class _ActiveContent(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
+        self.legacy: list[str] = []  # legacy markup the Hub strips, seen harmless
+        self._style: str | None = None  # the text of a <style> element being read
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
+        if tag in LEGACY_TAGS:
+            self.legacy.append(f"<{tag}>")
+            if tag == "style":
+                self._style = ""
+        elif tag not in ALLOWED_TAGS:
             self.problems.append(f"<{tag}> is not allowed in a card; remove it or escape it")
+        hidden = any(n == "style" and _HIDDEN.search(v or "") for n, v in attrs)
         for name, value in attrs:
             value = value or ""
             if name.startswith("on"):
@@ -53,10 +72,23 @@ class _ActiveContent(HTMLParser):
             elif name in _URL_ATTRS:
                 self._url(tag, name, value)
             elif name == "style":
-                if re.search(r"expression\s*\(|javascript:|@import", value, re.IGNORECASE):
-                    self.problems.append(f"<{tag} style=...> has active CSS; remove it")
-                for url in _CSS_URL.findall(value):
-                    self._url(tag, "style url()", url)
+                self._css(tag, value, hidden)
+
+    def handle_data(self, data: str) -> None:
+        if self._style is not None:
+            self._style += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style" and self._style is not None:
+            self._css("style", self._style, hidden=False)
+            self._style = None
+
+    def _css(self, tag: str, css: str, hidden: bool) -> None:
+        if _ACTIVE_CSS.search(css):
+            self.problems.append(f"<{tag} style=...> has active CSS; remove it")
+        for url in _CSS_URL.findall(css):
+            if not (hidden and url == ""):  # an unused avatar slot: hidden, and pointing nowhere
+                self._url(tag, "style url()", url)
 
     def _url(self, tag: str, name: str, url: str) -> None:
         if url.startswith("#"):
@@ -66,8 +98,9 @@ class _ActiveContent(HTMLParser):
             self.problems.append(f"<{tag} {name}={url[:60]!r}>: {problem}")
 
 
-def check_readme_text(text: str, source: str) -> list[Problem]:
-    """Every problem in one README's text."""
+def check_readme_text(text: str, source: str, notes: list[Problem] | None = None) -> list[Problem]:
+    """Every problem in one README's text; what is worth knowing but no problem is added to ``notes``."""
+    notes = [] if notes is None else notes
     try:
         body = ModelCard(text).text
     except (ValueError, yaml.YAMLError) as error:
@@ -80,21 +113,36 @@ def check_readme_text(text: str, source: str) -> list[Problem]:
     except RecursionError:
         return [Problem("front matter", "is nested too deeply to be a card's metadata; fix the YAML")]
     # Only the body is shown as HTML; front matter values (the widget's prompt) are shown as text.
-    problems = [Problem("html", p) for p in _active_html(body)]
+    html = _active_html(body)
+    problems = [Problem("html", p) for p in dict.fromkeys(html.problems)]
+    if html.legacy:
+        tags = ", ".join(dict.fromkeys(html.legacy))
+        notes.append(Problem("note", f"{tags}: legacy markup the Hub strips (huggingtweets' 2020 cards); harmless"))
     problems += [Problem("link", p) for p in _bad_links(body)]
     problems += [Problem("table", p) for p in _table_sums(body)]
     try:
-        import_card(text, source)
+        record = import_card(text, source)
     except CardImportError as error:
         problems.append(Problem("card", error.reason()))
+    else:
+        if not record.paired:
+            notes.append(Problem("note", _unpaired_note(record.accounts)))
     return problems
 
 
-def _active_html(text: str) -> list[str]:
+def _unpaired_note(accounts: list[str]) -> str:
+    listed = ", ".join(f"@{h}" for h in accounts)
+    return (
+        f"the card does not say which column is which account ({listed}); hf-tweets keeps each column's facts"
+        " together and claims no pairing"
+    )
+
+
+def _active_html(text: str) -> _ActiveContent:
     parser = _ActiveContent()
     parser.feed(_MD_HTML.render(text))
     parser.close()
-    return list(dict.fromkeys(parser.problems))
+    return parser
 
 
 def _bad_links(text: str) -> list[str]:
@@ -136,12 +184,21 @@ def _table_sums(body: str) -> list[str]:
     return problems
 
 
-def check_path(path: Path) -> list[str]:
-    """Problems of a record (.yaml) or README (.md), each as 'path: where: what to do'."""
+def check_path(path: Path, notes: list[str] | None = None) -> list[str]:
+    """Problems of a record (.yaml) or README (.md), each as 'path: where: what to do'; notes (which are no
+    problems) as 'path: note: ...' are added to ``notes``."""
+    found: list[Problem] = []
+    problems = _path_problems(path, found)
+    if notes is not None:
+        notes += [f"{path}: {note}" for note in found]
+    return problems
+
+
+def _path_problems(path: Path, notes: list[Problem]) -> list[str]:
     try:
         if path.suffix in (".yaml", ".yml"):
             record = load_record(path)
-            return [f"{path}: rendered card: {p}" for p in check_readme_text(render(record), str(path))]
+            return [f"{path}: rendered card: {p}" for p in check_readme_text(render(record), str(path), notes)]
         text = path.read_text(encoding="utf-8")
     except RecordError as error:
         return error.lines()
@@ -153,7 +210,7 @@ def check_path(path: Path) -> list[str]:
         return [f"{path}: {error.strerror or error}"]
     except Exception as error:  # noqa: BLE001 - one broken file never stops the check of the others
         return [f"{path}: could not be checked ({type(error).__name__}: {str(error)[:120]})"]
-    return [f"{path}: {p}" for p in check_readme_text(text, str(path))]
+    return [f"{path}: {p}" for p in check_readme_text(text, str(path), notes)]
 
 
 def expand(paths: list[Path]) -> list[Path]:

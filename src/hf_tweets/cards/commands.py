@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_tweets.cards.check import check_path, expand
 from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.pairing import pair_columns
 from hf_tweets.cards.record import find_record, load_record, record_path, replace_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError
@@ -39,12 +41,17 @@ def render_records(
     return [(target, text) for target, (_, text) in zip(targets, texts, strict=True)]
 
 
+#: Current (display name, avatar) of accounts by lower-case handle: how --resolve-handles looks them up.
+Profiles = Callable[[list[str]], Mapping[str, tuple[str, str | None]]]
+
+
 @dataclass
 class ImportOutcome:
     source: Path
     target: Path | None = None
     changed: bool = False
     error: str | None = None
+    notes: list[str] = field(default_factory=list)  # what --resolve-handles found, one line each
 
     @property
     def ok(self) -> bool:
@@ -53,11 +60,13 @@ class ImportOutcome:
     def __str__(self) -> str:
         if self.error:
             return f"hf-tweets: error: {self.error}"
-        return f"{self.source} -> {self.target} ({'written' if self.changed else 'unchanged'})"
+        lines = [f"{self.source} -> {self.target} ({'written' if self.changed else 'unchanged'})"]
+        return "\n".join(lines + [f"  {note}" for note in self.notes])
 
 
-def import_readme(source: Path, cards_dir: Path) -> ImportOutcome:
-    """Import one README into ``cards_dir``; an existing record keeps its publish state."""
+def import_readme(source: Path, cards_dir: Path, profiles: Profiles | None = None) -> ImportOutcome:
+    """Import one README into ``cards_dir``; an existing record keeps its publish state. With ``profiles``,
+    a legacy multi-user card's columns are paired with its accounts where their profiles tell (pairing.py)."""
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -65,22 +74,35 @@ def import_readme(source: Path, cards_dir: Path) -> ImportOutcome:
     except OSError as error:
         return ImportOutcome(source, error=f"{source}: {error.strerror}")
     try:
-        record = import_card(text, source)
+        record, notes = import_card(text, source), []
+        if profiles is not None and not record.paired:
+            record, notes = _paired(record, profiles)
         target = record_path(cards_dir, record.name)
-        return ImportOutcome(source, target, replace_record(record, target))
+        return ImportOutcome(source, target, replace_record(record, target), notes=notes)
     except HfTweetsError as error:
         return ImportOutcome(source, error=error.line())
     except Exception as error:  # noqa: BLE001 - one card failing never stops the others
         return ImportOutcome(source, error=f"{source}: could not be imported ({type(error).__name__}: {error})")
 
 
-def import_readmes(sources: list[Path], cards_dir: Path) -> list[ImportOutcome]:
+def _paired(record, profiles: Profiles):
+    try:
+        found = profiles(record.accounts)
+    except HfTweetsError as error:  # the lookup failed: the card still goes in, unpaired
+        return record, [f"not paired: {error.reason()}"]
+    paired, unresolved = pair_columns(record, found)
+    if unresolved:
+        return record, [f"not paired, {why}" for why in unresolved]
+    return paired, [f"paired: {u.display_name} = @{u.handle}" for u in paired.users]
+
+
+def import_readmes(sources: list[Path], cards_dir: Path, profiles: Profiles | None = None) -> list[ImportOutcome]:
     """Import every README; one that cannot be read does not stop the others."""
     sweep_orphans(cards_dir)
-    return [import_readme(source, cards_dir) for source in sources]
+    return [import_readme(source, cards_dir, profiles) for source in sources]
 
 
-def check_paths(paths: list[Path]) -> tuple[list[str], int]:
-    """Problems of every record and README under ``paths``, and how many files were checked."""
-    files = expand(paths)
-    return [line for path in files for line in check_path(path)], len(files)
+def check_paths(paths: list[Path]) -> tuple[list[str], list[str], int]:
+    """(problems, notes) of every record and README under ``paths``, and how many files were checked."""
+    files, notes = expand(paths), []
+    return [line for path in files for line in check_path(path, notes)], notes, len(files)

@@ -27,6 +27,7 @@ from hf_tweets.text import clean_line, parse_scalar
 _MD = MarkdownIt("commonmark").enable("table")
 _MODEL_ARG = re.compile(r"""model\s*=\s*(['"])([^'"]+)\1""")
 _ROUND = re.compile(r"border-radius:\s*50%")
+_HIDDEN = re.compile(r"display:\s*none")
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _LEGACY_BOT_SUFFIX = re.compile(r"\s*" + r"\s*".join(map(re.escape, labels.LEGACY_BOT_SUFFIX.split())) + r"\s*$", re.I)
 _COUNT_ROWS = {label: key for key, label in labels.COUNTS.items()}
@@ -44,36 +45,82 @@ class _Body:
     links: list[tuple[str, str]] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     code: str = ""
+    broken_header: bool = False  # the data table was recovered line by line: its header row's cells are not columns
 
 
 class _HeaderParser(HTMLParser):
-    """Collects avatars (title, url) and the text of each innermost div, in order."""
+    """Collects the shown avatars (title, url) and the text of each innermost div, in order.
+
+    An avatar slot hidden with ``display:none`` (the last legacy generation wrote three slots and hid the
+    unused ones) is no avatar; text inside <style> and <script> is not text of the card."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.avatars: list[tuple[str | None, str | None]] = []
         self.texts: list[str] = []
         self._buffer: list[str] = []
+        self._skipping: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._flush()
+        if tag in ("style", "script"):
+            self._skipping = tag
         attributes = dict(attrs)
         style = attributes.get("style") or ""
-        if _ROUND.search(style):  # an avatar: a round div
+        if _ROUND.search(style) and not _HIDDEN.search(style):  # an avatar: a round div that is shown
             match = _URL_IN_CSS.search(style)
             self.avatars.append((attributes.get("title"), match.group(1) if match else None))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == self._skipping:
+            self._skipping, self._buffer = None, []
         self._flush()
 
     def handle_data(self, data: str) -> None:
-        self._buffer.append(data)
+        if self._skipping is None:
+            self._buffer.append(data)
 
     def _flush(self) -> None:
         text = "".join(self._buffer).strip()
         if text:
             self.texts.append(text)
         self._buffer = []
+
+
+class _HtmlParts(HTMLParser):
+    """Tables (cells as text) and preformatted code in a card's HTML: the 2020 generation wrote its counts as
+    an HTML <table> and its usage snippet as <pre><code> with <span> highlighting."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self.code: list[str] = []
+        self._cell: list[str] | None = None
+        self._in_pre = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "pre":
+            self._in_pre += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "pre" and self._in_pre:
+            self._in_pre -= 1
+            self.code.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._in_pre:
+            self.code.append(data)
 
 
 def _inline_text(token) -> str:
@@ -86,11 +133,14 @@ def parse_body(markdown: str) -> _Body:
     tokens = _MD.parse(markdown)
     table: list[list[str]] | None = None
     seen_heading = False
+    html = _HtmlParts()
     for token in tokens:
         if token.type == "heading_open":
             seen_heading = True
-        elif token.type == "html_block" and not seen_heading:
-            body.header_html += token.content
+        elif token.type == "html_block":
+            html.feed(token.content)
+            if not seen_heading:
+                body.header_html += token.content
         elif token.type == "table_open":
             table = []
             body.tables.append(table)
@@ -106,7 +156,35 @@ def parse_body(markdown: str) -> _Body:
             else:
                 body.paragraphs.append(_inline_text(token))
             body.links.extend(_links(token))
+    html.close()
+    body.tables += [t for t in html.tables if t]
+    body.code += "".join(html.code)
+    if _table(body, labels.DATA) is None and (recovered := _pipe_table(markdown)):
+        body.tables.append(recovered)
+        body.broken_header = True
     return body
+
+
+_PIPE_ROW = re.compile(r"^\|.*\|$")
+
+
+def _pipe_table(markdown: str) -> list[list[str]] | None:
+    """The data table of a legacy card whose header row a '|' in a display name broke (so that Markdown sees
+    no table): the count rows by position, and the header row as written (its cells cannot be trusted)."""
+    lines = markdown.splitlines()
+    start = next((i for i, line in enumerate(lines) if re.match(rf"^\|\s*{labels.DATA}\s*\|", line)), None)
+    if start is None:
+        return None
+    rows = [_cells(lines[start])]
+    for line in lines[start + 2 :]:
+        if not _PIPE_ROW.match(line.strip()):
+            break
+        rows.append(_cells(line))
+    return rows if len(rows) > 1 else None
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().removeprefix("|").removesuffix("|").split("|")]
 
 
 def _links(inline) -> list[tuple[str, str]]:
@@ -151,7 +229,9 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     data = _repo(body, source) | _card_metadata(meta)
     if not legacy and "base_model" not in meta:  # our cards leave it out for models trained from scratch
         data["base_model"] = None
-    data["users"] = _users(body, data["name"], legacy, source)
+    data["users"], accounts = _users(body, data["name"], legacy, source)
+    if accounts is not None:
+        data["handles"] = accounts
     data["wandb"] = {key: href for label, key in _WANDB_LINKS.items() for text_, href in body.links if text_ == label}
     data["training"] = _training(body, source)
     samples = _table(body, labels.SAMPLE)
@@ -190,58 +270,93 @@ def _card_metadata(meta: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _users(body: _Body, repo_name: str, legacy: bool, source: str) -> list[dict[str, Any]]:
+def _users(body: _Body, repo_name: str, legacy: bool, source: str) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """(the users, column by column; the accounts when the card does not say which column is whose, else None)."""
     table = _table(body, labels.DATA)
     if table is None or len(table[0]) < 2:
         raise CardImportError(source, "has no data table (a table whose first column is 'Data')")
-    columns = len(table[0]) - 1
     rows = {row[0].strip(): [c.strip() for c in row[1:]] for row in table[1:] if row}
+    columns = len(next(iter(rows.values()), [])) if body.broken_header else len(table[0]) - 1
     header = _HeaderParser()
     header.feed(body.header_html)
     header.close()
-    names = _display_names(table[0][1:], header.texts, legacy, source)
-    handles = _handles(rows, body, header.texts, repo_name, columns, source)
-    avatars = _avatars(header.avatars, handles)
-    return [
-        {"handle": h, "display_name": n, "counts": _counts(rows, i, source)}
+    names = _display_names(table[0][1:], header.texts, legacy, columns, body.broken_header, source)
+    handles = _handles(rows, body, header.texts, repo_name, columns)
+    accounts = None if handles else _accounts(header.texts, repo_name, columns, source)
+    avatars = _avatars(header.avatars, handles, columns)
+    users = [
+        {"display_name": name, "counts": _counts(rows, i, source)}
+        | ({"handle": handles[i]} if handles else {})
         | ({"avatar": avatars[i]} if avatars[i] else {})
-        for i, (h, n) in enumerate(zip(handles, names, strict=False))
+        for i, name in enumerate(names)
     ]
+    return users, accounts
 
 
-def _display_names(columns: list[str], header_texts: list[str], legacy: bool, source: str) -> list[str]:
+def _display_names(
+    columns: list[str], header_texts: list[str], legacy: bool, count: int, broken: bool, source: str
+) -> list[str]:
     if columns == [labels.QUANTITY]:  # legacy single-avatar: the name is in the header, "<name> 🤖 AI Bot"
         if not header_texts:
             raise CardImportError(source, "has no display name in its header (the '<name> 🤖 AI Bot' line)")
         columns = [_LEGACY_BOT_SUFFIX.sub("", ftfy.fix_encoding(header_texts[0]))]
+    elif broken:  # a '|' in a name broke the table's header row: the header's names line still lists them
+        columns = _names_from_header(header_texts, count, source)
     # Legacy cards carry mojibake (UTF-8 read as cp1252); ours are clean, so leave them exactly as written.
     return [clean_line(ftfy.fix_encoding(c) if legacy else c) for c in columns]
 
 
-def _handles(rows, body: _Body, header_texts: list[str], repo_name: str, columns: int, source: str) -> list[str]:
+def _names_from_header(header_texts: list[str], count: int, source: str) -> list[str]:
+    """The display names of a legacy card whose table a '|' broke, from its header's "A & B & C" line."""
+    lines = [t for t in header_texts if not t.startswith("@") and not labels.LEGACY_TITLE.fullmatch(t)]
+    names = lines[0].split(labels.LEGACY_NAMES_SEP) if lines else []
+    if len(names) != count:
+        raise CardImportError(
+            source,
+            f"a display name holds '|' (which broke the card's table) and the header's names line does not split"
+            f" into the table's {count} columns, so hf-tweets cannot tell which name is which column;"
+            " fix the names in the card's table",
+        )
+    return names
+
+
+def _handles(rows, body: _Body, header_texts: list[str], repo_name: str, columns: int) -> list[str] | None:
+    """Each column's handle where the card says it (a Handle row; a one-user card), else None."""
     if labels.HANDLE in rows:
         return [cell.removeprefix("@") for cell in rows[labels.HANDLE]]
-    if columns == 1:  # legacy single: "[@handle's tweets](https://twitter.com/handle)" or "@handle bot"
-        for text, _ in body.links:
-            if text.startswith("@") and text.endswith(labels.LEGACY_TWEETS_LINK):
-                return [text[1:].removesuffix(labels.LEGACY_TWEETS_LINK)]
-        for text in header_texts:
-            if text.startswith("@") and text.endswith(" bot"):
-                return [text[1:-4]]
-    parts = repo_name.split("-")
-    if len(parts) == columns:  # legacy multi: only the repo name (lower-cased, sorted handles) names them
-        return parts
+    if columns != 1:
+        return None
+    for text, _ in body.links:  # legacy single: "[@handle's tweets](https://twitter.com/handle)" or "@handle bot"
+        if text.startswith("@") and text.endswith(labels.LEGACY_TWEETS_LINK):
+            return [text[1:].removesuffix(labels.LEGACY_TWEETS_LINK)]
+    for text in header_texts:
+        if text.startswith("@") and text.endswith(" bot"):
+            return [text[1:-4]]
+    return [repo_name]  # the last generation's one-user card: the repo is named after the handle
+
+
+def _accounts(header_texts: list[str], repo_name: str, columns: int, source: str) -> list[str]:
+    """The accounts of a multi-user card that does not pair them with its columns: as our header lists them
+    ("@a · @b"), else as the legacy repo name does (the handles, lower-cased, sorted, joined by '-')."""
+    line = next((t for t in reversed(header_texts) if t.startswith("@")), "")
+    sep = labels.ACCOUNTS_SEP
+    listed = [h.strip().removeprefix("@") for h in line.split(sep)] if sep in line else []
+    for accounts in (listed, repo_name.split("-")):
+        if len(accounts) == columns:
+            return accounts
     raise CardImportError(
-        source, f"cannot tell the {columns} users' handles (no 'Handle' row, and the repo name has {len(parts)} parts)"
+        source,
+        f"cannot tell the {columns} users' accounts (no 'Handle' row, and the repo name has"
+        f" {len(repo_name.split('-'))} parts)",
     )
 
 
-def _avatars(found: list[tuple[str | None, str | None]], handles: list[str]) -> list[str | None]:
+def _avatars(found: list[tuple[str | None, str | None]], handles: list[str] | None, columns: int) -> list[str | None]:
     by_title = {title.removeprefix("@").lower(): url for title, url in found if title}
-    if by_title:
+    if by_title and handles:
         return [by_title.get(h.lower()) for h in handles]
-    urls = [url for _, url in found]
-    return [urls[i] if i < len(urls) else None for i in range(len(handles))]
+    urls = [url for _, url in found]  # in column order, as every generation placed them
+    return [urls[i] if i < len(urls) else None for i in range(columns)]
 
 
 def _counts(rows: dict[str, list[str]], column: int, source: str) -> dict[str, int]:

@@ -34,7 +34,12 @@ POSTED_BETWEEN = "The tweets were posted between {oldest} and {newest}."
 POSTED_OLDEST = "The oldest tweet was posted on {oldest}."
 POSTED_NEWEST = "The newest tweet was posted on {newest}."
 
+ACCOUNTS_SEP = " · "  # between the handles in a multi-user card's header: "@a · @b · @c"
+UNPAIRED = "the card it was first published with does not say which name belongs to which account"
+
 LEGACY_BOT_SUFFIX = "🤖 AI Bot"  # after the display name in the legacy single-avatar header
+LEGACY_TITLE = re.compile(r"🤖 AI (?:BOT|CYBORG) 🤖")  # the last legacy generation's title line
+LEGACY_NAMES_SEP = " & "  # between the display names in that generation's header
 LEGACY_TWEETS_LINK = "'s tweets"  # "[@handle's tweets](https://twitter.com/handle)" in legacy single-user cards
 
 
@@ -43,6 +48,8 @@ def for_templates(safe) -> SimpleNamespace:
     return SimpleNamespace(
         data=safe(DATA),
         handle=safe(HANDLE),
+        accounts_sep=safe(ACCOUNTS_SEP),
+        unpaired=safe(UNPAIRED),
         counts=SimpleNamespace(**{key: safe(text) for key, text in COUNTS.items()}),
         hyperparameter=safe(HYPERPARAMETER),
         metric=safe(METRIC),

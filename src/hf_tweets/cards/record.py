@@ -125,21 +125,24 @@ class Counts(_Model):
         return self
 
 
-class User(_Model):
-    """One account the model was trained on."""
+def _x_handle(value: str) -> str:
+    value = value.removeprefix("@")
+    if not HANDLE_RE.fullmatch(value):
+        raise ValueError(f"{value!r} is not an X handle; use 1-15 letters, digits or underscores")
+    return value
 
-    handle: str
+
+Handle = Annotated[str, AfterValidator(_x_handle)]
+
+
+class User(_Model):
+    """One account the model was trained on; its handle is None when the card it came from does not say
+    which account a column is (a legacy multi-user card: the record's ``handles`` lists the accounts)."""
+
+    handle: Handle | None = None
     display_name: Line
     avatar: Url | None = None
     counts: Counts
-
-    @field_validator("handle")
-    @classmethod
-    def _handle(cls, value: str) -> str:
-        value = value.removeprefix("@")
-        if not HANDLE_RE.fullmatch(value):
-            raise ValueError(f"{value!r} is not an X handle; use 1-15 letters, digits or underscores")
-        return value
 
 
 class WandbLinks(_Model):
@@ -242,6 +245,10 @@ class CardRecord(_Model):
     # A URL, or a file of the repo ("predictions.png") that render resolves against the Hub the repo is on.
     thumbnail: Annotated[str, AfterValidator(_thumbnail)] | None = None
     users: list[User] = Field(min_length=1)
+    # The accounts, as the repo name lists them, when the users have no handle: huggingtweets filled a multi-user
+    # card's columns in the order the handles were typed and named the repo by the sorted handles, so its card
+    # does not say which column is which account. None when every user has its handle.
+    handles: list[Handle] | None = None
     wandb: WandbLinks | None = None
     training: Training | None = None
     samples: list[Annotated[str, _line(MAX_SAMPLE)]] = Field(default_factory=list, max_length=10)  # shown on the card
@@ -252,10 +259,13 @@ class CardRecord(_Model):
     def _few_users(cls, users: list[User]) -> list[User]:
         if len(users) > MAX_USERS:
             raise ValueError(f"has {len(users)} users; a model is trained on 1 to {MAX_USERS} users")
-        handles = [u.handle.lower() for u in users]
-        if len(set(handles)) != len(handles):
-            raise ValueError("lists a handle twice; give each user once")
+        _once([u.handle for u in users if u.handle is not None])
         return users
+
+    @field_validator("handles")
+    @classmethod
+    def _each_once(cls, handles: list[str] | None) -> list[str] | None:
+        return handles if handles is None else _once(handles)
 
     @field_validator("language")
     @classmethod
@@ -292,10 +302,39 @@ class CardRecord(_Model):
         return value
 
     @model_validator(mode="after")
+    def _accounts(self) -> CardRecord:
+        known = [u.handle is not None for u in self.users]
+        if all(known) and self.handles is not None:
+            raise ValueError("handles: lists the accounts only when the users have no handle; remove it")
+        if not all(known) and any(known):
+            raise ValueError(
+                "some users have a handle and some do not: give every user its handle, or none, with the"
+                " accounts under handles:"
+            )
+        if not any(known) and len(self.users) == 1:
+            raise ValueError("users[0] has no handle: with one user, give it its handle (and no handles:)")
+        if not any(known) and (self.handles is None or len(self.handles) != len(self.users)):
+            raise ValueError(
+                f"the users have no handle, so handles: must list the {len(self.users)} accounts"
+                " (as the repo name does); or give each user its handle"
+            )
+        return self
+
+    @property
+    def paired(self) -> bool:
+        """Whether each user is tied to its account (False for a legacy multi-user card that did not say)."""
+        return self.handles is None
+
+    @property
+    def accounts(self) -> list[str]:
+        """The handles of the accounts the model was trained on: the users' own, else ``handles``."""
+        return list(self.handles) if self.handles is not None else [u.handle for u in self.users]
+
+    @model_validator(mode="after")
     def _repo_name(self) -> CardRecord:
         # validate_assignment re-enters here: set each derived value once, without validating again.
         if self.name is None:
-            object.__setattr__(self, "name", default_repo_name(u.handle for u in self.users))
+            object.__setattr__(self, "name", default_repo_name(self.accounts))
         _check_repo_id(f"{self.namespace}/{self.name}")
         if "" in self.publish:
             states = {k: v for k, v in self.publish.items() if k}
@@ -331,6 +370,13 @@ def thumbnail_url(record: CardRecord, endpoint: str | None = None) -> str | None
     if record.thumbnail is None or not THUMBNAIL_FILE.fullmatch(record.thumbnail):
         return record.thumbnail
     return f"{endpoint or settings.hub_endpoint()}/{record.repo_id}/resolve/main/{record.thumbnail}"
+
+
+def _once(handles: list[str]) -> list[str]:
+    lowered = [h.lower() for h in handles]
+    if len(set(lowered)) != len(lowered):
+        raise ValueError("lists a handle twice; give each user once")
+    return handles
 
 
 def default_repo_name(handles) -> str:

@@ -93,15 +93,33 @@ def front_matter(data: ModelCardData) -> str:
     return "".join(parts)
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much
-class UserView:
-    """One user as the templates place it, every text escaped for where it goes."""
+@dataclass(slots=True)
+class AccountView:
+    """One account, as the templates list them: the handle escaped for each place, its profile, what follows."""
 
     handle: Safe  # letters, digits and '_' only: the same in HTML, a URL and a title attribute
     handle_md: Safe
+    profile_url: Safe
+    list_sep: Safe  # what follows it when a sentence lists the accounts: ", ", " and " or ""
+
+    @classmethod
+    def of(cls, handle: str, index: int, count: int) -> AccountView:
+        return cls(Safe(handle), _md(handle), _url(X_URL + handle), _list_sep(index, count))
+
+
+def _list_sep(index: int, count: int) -> Safe:
+    return Safe(", " if index < count - 2 else (" and " if index == count - 2 else ""))
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much
+class UserView:
+    """One user as the templates place it, every text escaped for where it goes (no handle: see ``accounts``)."""
+
+    handle: Safe | None  # None when the record does not tie this user to an account (CardRecord.paired)
+    handle_md: Safe | None
     name_html: Safe
     name_md: Safe
-    profile_url: Safe
+    profile_url: Safe | None
     avatar_url: Safe | None
     downloaded: Safe  # counts as the command line prints them: 3,192
     retweets: Safe
@@ -112,21 +130,20 @@ class UserView:
 
     @classmethod
     def of(cls, user: User, index: int, count: int) -> UserView:
-        c = user.counts
-        sep = ", " if index < count - 2 else (" and " if index == count - 2 else "")
+        c, handle = user.counts, user.handle
         return cls(
-            Safe(user.handle),
-            _md(user.handle),
+            Safe(handle) if handle else None,
+            _md(handle) if handle else None,
             _html(user.display_name),
             _md(user.display_name),
-            _url(X_URL + user.handle),
+            _url(X_URL + handle) if handle else None,
             _url(user.avatar) if user.avatar else None,
             Safe(f"{c.downloaded:,}"),
             Safe(f"{c.retweets:,}"),
             Safe(f"{c.short:,}"),
             Safe(f"{c.kept:,}"),
             index == count - 1,
-            Safe(sep),
+            _list_sep(index, count),
         )
 
 
@@ -166,6 +183,8 @@ def context(record: CardRecord) -> dict[str, Any]:
         "labels": LABELS,
         "repo_id": record.repo_id,
         "users": [UserView.of(u, i, count) for i, u in enumerate(record.users)],
+        "accounts": [AccountView.of(h, i, count) for i, h in enumerate(record.accounts)],
+        "paired": record.paired,  # False: the card must not say which user is which account
         "multi": count > 1,
         "wandb": record.wandb,
         "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()]

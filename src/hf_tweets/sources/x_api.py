@@ -81,6 +81,23 @@ def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
     return str(user.id), Profile(user.username, display_name(user.name, user.username), avatar, "x-api")
 
 
+def current_profiles(handles: list[str]) -> dict[str, tuple[str, str | None]]:
+    """What each account shows today, (display name, 400x400 avatar) by lower-case handle, in one request;
+    accounts X does not answer for (unknown, suspended) are left out. For pairing a legacy card's columns."""
+    if any(not isinstance(h, str) or not HANDLE_RE.fullmatch(h) for h in handles):
+        raise SourceError(f"{snippet(handles)} are not all X handles", fix="use 1-15 letters, digits or underscores")
+    api = client()
+    fields = ["name", "profile_image_url"]
+    response = _request(lambda: api.get_users(usernames=list(handles), user_fields=fields), ", ".join(handles))
+    found = {}
+    for user in response.data or []:
+        if isinstance(user.username, str) and HANDLE_RE.fullmatch(user.username):
+            avatar = clean_url(user.profile_image_url)
+            avatar = avatar.replace("_normal.", "_400x400.") if avatar else None
+            found[user.username.lower()] = (display_name(user.name, user.username), avatar)
+    return found
+
+
 def fetch(
     handle: str,
     data_dir: Path,

@@ -191,7 +191,7 @@ def prepare(
     card, folder = record_path(cards_dir, name), child(data_dir, name)
     sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     record = load_record(card) if card.exists() else None
-    handles = handles or ([u.handle for u in record.users] if record else name.split("-"))
+    handles = handles or (record.accounts if record else name.split("-"))
     if len(handles) > MAX_USERS:
         raise PrepareError(f"{len(handles)} users; a model is trained on 1 to {MAX_USERS}", where=name)
     users = []
@@ -269,6 +269,7 @@ def check_prepared(folder: Path) -> str | None:
 def _updated_record(record: CardRecord | None, name: str, users: list[UserData], card: Path) -> CardRecord:
     data = record.model_dump(exclude_none=True) if record else {}
     data["name"] = name
+    data.pop("handles", None)  # the users below come with their handles: a legacy card's columns are paired again
     data["users"] = [
         {"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
         | ({"avatar": u.avatar} if u.avatar else {})
