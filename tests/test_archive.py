@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from hf_tweets.sources.posts import load_posts, load_profile
 from hf_tweets.sources.x_archive import read_archive
 
-from archive_factory import js, made_up_tweets, tweet, write_archive
+from archive_factory import js, made_up_grailbird_tweets, made_up_tweets, tweet, write_archive, write_grailbird
 
 
 @pytest.mark.parametrize("as_zip", [True, False], ids=["zip", "folder"])
@@ -20,8 +22,8 @@ def test_archive_shapes(tmp_path, as_zip, word, parts):
     if not as_zip:
         target.mkdir()
     write_archive(target, made_up_tweets(50), word=word, parts=parts, as_zip=as_zip)
-    profile, posts, skipped = read_archive(target)
-    assert (profile.handle, profile.display_name) == ("pixel_poet", "Pixel Poet")
+    profile, posts, skipped, unread = read_archive(target)
+    assert (profile.handle, profile.display_name, unread) == ("pixel_poet", "Pixel Poet", [])
     assert profile.avatar == "https://pbs.twimg.com/profile_images/1/pixel_poet_400x400.jpg"
     assert len(posts) == 50 and skipped == 0
     assert {p.kind for p in posts} == {"post", "retweet", "reply"}
@@ -37,7 +39,7 @@ def test_kinds_entities_media_emoji_and_rtl(tmp_path):
         tweet(5, "🌙 שלום עולם مرحبا"),
     ]
     write_archive(tmp_path / "a.zip", tweets)
-    _, posts, _ = read_archive(tmp_path / "a.zip")
+    posts = read_archive(tmp_path / "a.zip").posts
     by_id = {p.id: p for p in posts}
     assert by_id["1000001"].text == "fish &amp; chips"  # raw as stored; prepare unescapes
     assert by_id["1000002"].kind == "retweet" and by_id["1000003"].kind == "reply"
@@ -47,21 +49,45 @@ def test_kinds_entities_media_emoji_and_rtl(tmp_path):
 
 def test_replies_can_be_left_out(tmp_path):
     write_archive(tmp_path / "a.zip", [tweet(1, "a post"), tweet(2, "a reply", reply_to="x")])
-    _, posts, skipped = read_archive(tmp_path / "a.zip", include_replies=False)
+    _, posts, skipped, _ = read_archive(tmp_path / "a.zip", include_replies=False)
     assert [p.kind for p in posts] == ["post"] and skipped == 1
 
 
-def test_only_the_needed_parts_are_read(tmp_path, monkeypatch):
-    write_archive(tmp_path / "a.zip", made_up_tweets(5))
+NEEDED = {
+    "modern": (
+        lambda target, as_zip: write_archive(target, made_up_tweets(5), as_zip=as_zip),
+        ["data/account.js", "data/profile.js", "data/tweets.js"],
+    ),
+    "grailbird": (
+        lambda target, as_zip: write_grailbird(target, made_up_grailbird_tweets(50), as_zip=as_zip),
+        ["data/js/tweets/2012_12.js", "data/js/tweets/2013_01.js", "data/js/user_details.js"],
+    ),
+}
+
+
+@pytest.mark.parametrize("as_zip", [True, False], ids=["zip", "folder"])
+@pytest.mark.parametrize("make, needed", NEEDED.values(), ids=NEEDED.keys())
+def test_only_the_needed_parts_are_read(tmp_path, monkeypatch, make, needed, as_zip):
+    target = tmp_path / ("a.zip" if as_zip else "unpacked")
+    if not as_zip:
+        target.mkdir()
+    make(target, as_zip)
     opened = []
-    real = zipfile.ZipFile.open  # the reader streams each part (ZipFile.read goes through open too)
-    monkeypatch.setattr(
-        zipfile.ZipFile,
-        "open",
-        lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real(self, name, *a, **k),
-    )
-    read_archive(tmp_path / "a.zip")
-    assert sorted(opened) == ["data/account.js", "data/profile.js", "data/tweets.js"]
+    real_zip_open, real_os_open = zipfile.ZipFile.open, os.open
+
+    def zip_open(self, member, *args, **kwargs):  # the reader streams each member (ZipFile.read opens it too)
+        opened.append(getattr(member, "filename", member))
+        return real_zip_open(self, member, *args, **kwargs)
+
+    def os_open(path, *args, **kwargs):  # a folder's files are opened with os.open (the zip itself is opened too)
+        if Path(path) != target.resolve():
+            opened.append(Path(path).relative_to(target.resolve()).as_posix())
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", zip_open)
+    monkeypatch.setattr(os, "open", os_open)
+    read_archive(target)
+    assert sorted(opened) == needed
 
 
 def test_fetch_archive_stores_posts_and_a_second_fetch_adds_only_new(run, tmp_path):

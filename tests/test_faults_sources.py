@@ -21,7 +21,17 @@ from hf_tweets.sources import posts
 from hf_tweets.sources.posts import load_posts, load_profile, profile_path, raw_path
 from hf_tweets.training.prepare import PrepareConfig, prepare
 
-from archive_factory import js, made_up_tweets, tweet, write_archive
+from archive_factory import (
+    grailbird_js,
+    grailbird_tweet,
+    grailbird_user,
+    js,
+    made_up_grailbird_tweets,
+    made_up_tweets,
+    tweet,
+    write_archive,
+    write_grailbird,
+)
 
 MB = 1024 * 1024
 
@@ -673,3 +683,197 @@ def test_a_damaged_resume_state_starts_over(run, tmp_path, monkeypatch, state):
         code, out, err = run("fetch", "pixel_poet")
     assert (code, out) == (0, "@pixel_poet: 2 new posts, 2 stored in data\n"), err
     assert not (tmp_path / "data" / "raw" / "pixel_poet.state.json").exists()
+
+
+# --- 7. Grailbird archives, bare files, side files a formatter rewrote ------------------------------------------------
+
+
+def grailbird_at(tmp_path: Path, as_zip: bool) -> Path:
+    target = tmp_path / ("g.zip" if as_zip else "unpacked")
+    if not as_zip:
+        target.mkdir()
+    return target
+
+
+@pytest.mark.parametrize("as_zip", [True, False], ids=["zip", "folder"])
+@pytest.mark.parametrize("username", HOSTILE_USERNAMES, ids=repr)
+def test_grailbird_screen_name_must_be_an_x_handle(run, tmp_path, username, as_zip):
+    username = contained(username, tmp_path)
+    target = grailbird_at(tmp_path, as_zip)
+    write_grailbird(target, made_up_grailbird_tweets(3, grailbird_user(username)), handle=username, as_zip=as_zip)
+    before = files_under(tmp_path)
+    err = refused(run, tmp_path, "--archive", target.name)
+    assert err == (
+        f"hf-tweets: error: {target.name}:data/js/user_details.js: screen_name {text.snippet(username)} is not an X"
+        " handle; add --handle NAME to say whose posts these are\n"
+    )
+    assert files_under(tmp_path) == before
+
+
+@pytest.mark.parametrize("username", ["../../x", "/abs/path/x", "", None], ids=repr)
+def test_a_bad_grailbird_screen_name_gives_way_to_the_handle_option(run, tmp_path, username):
+    username = contained(username, tmp_path)
+    write_grailbird(tmp_path / "g.zip", made_up_grailbird_tweets(3, grailbird_user(username)), handle=username)
+    code, out, err = run("fetch", "--archive", "g.zip", "--handle", "quill_wren")
+    assert (code, out) == (0, "@quill_wren: 3 new posts, 3 stored in data\n")
+    assert err == (
+        f"warning: g.zip:data/js/user_details.js: screen_name {text.snippet(username)} is not an X handle;"
+        " used --handle @quill_wren instead\n"
+        f"warning: g.zip:data/js/tweets/2013_01.js: the tweets' user.screen_name {text.snippet(username)} is not"
+        " an X handle; used --handle @quill_wren instead\n"
+    )
+    assert files_under(tmp_path / "data") == {"raw", "raw/quill_wren.jsonl", "raw/quill_wren.user.json"}
+
+
+@pytest.mark.parametrize(
+    "details, problem",
+    [
+        ("var user_details = [1]", "is not an object {...}"),
+        ("var user_details = 'quill_wren'", "is not an object {...}"),
+        ("var user_details = null", "is not an object {...}"),
+        ("var user_details = {}", "has no screen_name"),
+        ("var user_details = {screen_name: '../../x'}", "screen_name '../../x' is not an X handle"),
+        ("var user_details = {screen_name: 'quill_wren'", "is neither JSON nor a JavaScript object literal"),
+        ("var user_details = " + "{a: " * 5_000, "is nested too deeply"),  # JSON5 reads it (within LENIENT_MAX)
+        ("var user_details = {id: " + "1" * 5000 + "}", "is neither JSON nor a JavaScript object literal (Exceeds"),
+        ("user_details = {}", "does not start with var user_details = {...}"),
+        (b"var user_details = {screen_name: '\xff'}", "is not UTF-8 text"),
+    ],
+    ids=[
+        "a list",
+        "a string",
+        "null",
+        "no screen_name",
+        "a path",
+        "cut short",
+        "nested",
+        "huge number",
+        "no var",
+        "not utf-8",
+    ],
+)
+def test_a_hostile_user_details_gives_way_to_the_tweets(run, tmp_path, details, problem):
+    write_grailbird(tmp_path / "g.zip", made_up_grailbird_tweets(3), override={"data/js/user_details.js": details})
+    code, out, err = run("fetch", "--archive", "g.zip")
+    assert (code, out) == (0, "@quill_wren: 3 new posts, 3 stored in data\n")
+    assert err.startswith(f"warning: g.zip:data/js/user_details.js: {problem}") and err.count("\n") == 1
+    assert err.endswith("; used @quill_wren from the tweets instead\n")
+
+
+PART = "data/js/tweets/2013_01.js"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('Grailbird.data.tweets_2013_01 = {"a": 1}', f"g.zip:{PART}: is not a list of tweets; is it the right file?"),
+        ('Grailbird.data.tweets_2013_01 = ["a", 1]', f"g.zip:{PART}: is not a list of tweets; is it the right file?"),
+        ("Grailbird.data.tweets_2013_01 = [{}]", f"g.zip:{PART}: a tweet has no id_str or full_text"),
+        ("Grailbird.data.tweets_2013_01 = " + "[" * 100_000, f"g.zip:{PART}: is nested too deeply"),
+        ("Grailbird.data.tweets_2013_01 = [{'id_str': '1'}]", f"g.zip:{PART}: the array after '=' is not valid JSON"),
+        ("Grailbird.data.tweets_2013_01 = [" + "1" * 5000 + "]", f"g.zip:{PART}: the array after '=' is not valid"),
+        ("Grailbird.data.tweets = []", f"g.zip:{PART}: does not start with window.YTD.<name>.partN = [...], Grail"),
+        ("Grailbird.data.tweets_2013_01 = [", f"g.zip:{PART}: the array after '=' is not valid JSON"),
+        (b"Grailbird.data.tweets_2013_01 = [\xff]", f"g.zip:{PART}: is not UTF-8 text"),
+        (
+            'Grailbird.data.tweets_2013_01 = [{"id_str": "1", "text": "x", "created_at": "2013-13-31 00:00:00 +0000"}]',
+            f"g.zip:{PART}: tweet 1: created_at '2013-13-31 00:00:00 +0000' is not a date; X writes dates like",
+        ),
+        (
+            'Grailbird.data.tweets_2013_01 = [{"id_str": "../1\\n", "text": "x"}]',
+            f"g.zip:{PART}: a tweet's id_str '../1\\n' is not an id",
+        ),
+    ],
+    ids=[
+        "an object",
+        "not objects",
+        "no text",
+        "nested",
+        "javascript",
+        "huge number",
+        "no month",
+        "cut short",
+        "not utf-8",
+        "bad date",
+        "bad id",
+    ],
+)
+def test_malformed_grailbird_parts(run, tmp_path, content, message):
+    write_grailbird(tmp_path / "g.zip", [], override={PART: content})
+    assert message in refused(run, tmp_path, "--archive", "g.zip")
+
+
+@pytest.mark.parametrize(
+    "name", ["data/js/tweets/2013_01.js", "data/js/user_details.js"], ids=["monthly part", "user_details.js"]
+)
+def test_grailbird_zip_bombs_are_refused_not_warned_about(run, tmp_path, name):
+    write_grailbird(tmp_path / "g.zip", made_up_grailbird_tweets(3), override={name: b"0" * (5 * MB)})
+    err = refused(run, tmp_path, "--archive", "g.zip", "--handle", "quill_wren")
+    assert f"g.zip:{name}: inflates more than 100 times its packed size (a zip bomb?); " in err
+
+
+def test_an_account_js_zip_bomb_is_refused_not_warned_about(run, tmp_path):
+    write_archive(tmp_path / "a.zip", made_up_tweets(3), override={"data/account.js": b"0" * (5 * MB)})
+    err = refused(run, tmp_path, "--archive", "a.zip", "--handle", "pixel_poet")
+    assert "a.zip:data/account.js: inflates more than 100 times its packed size (a zip bomb?); " in err
+
+
+def test_grailbird_total_size_is_capped(run, tmp_path, monkeypatch):
+    write_grailbird(tmp_path / "g.zip", made_up_grailbird_tweets(400))
+    monkeypatch.setenv("HF_TWEETS_ARCHIVE_MAX_BYTES", "300000")
+    err = refused(run, tmp_path, "--archive", "g.zip")
+    assert "g.zip:data/js/tweets/20" in err and "add up to more than 300,000 bytes" in err
+
+
+@pytest.mark.parametrize("name", ["data/js/tweets/2013_01.js", "data/js/user_details.js"])
+def test_grailbird_folder_does_not_follow_links_out_of_it(run, tmp_path, name):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = write_grailbird(grailbird_at(tmp_path, False), made_up_grailbird_tweets(3), as_zip=False)
+    (outside / "x.js").write_bytes((folder / name).read_bytes())
+    (folder / name).unlink()
+    (folder / name).symlink_to(outside / "x.js")
+    err = refused(run, tmp_path, "--archive", "unpacked")
+    assert f"unpacked:{name}: is a link to outside the archive folder; " in err
+
+
+def test_a_bare_file_of_any_name_must_be_a_regular_file(run, tmp_path):
+    os.mkfifo(tmp_path / "tweets.json")
+    unblock = threading.Timer(5, lambda: os.close(os.open(tmp_path / "tweets.json", os.O_WRONLY)))
+    unblock.start()
+    try:
+        err = refused(run, tmp_path, "--archive", "tweets.json", "--handle", "pixel_poet")
+    finally:
+        unblock.cancel()
+    assert "tweets.json: is not a regular file; " in err
+
+
+def test_lone_surrogates_in_a_grailbird_archive(run, tmp_path):
+    tweets = [grailbird_tweet(1, "lone SURROGATE"), grailbird_tweet(2, "pair PAIR")]
+    part = grailbird_js("Grailbird.data.tweets_2013_01", tweets)
+    part = part.replace("SURROGATE", "\\ud800").replace("PAIR", "\\ud83c\\udf19")
+    details = "var user_details = {screen_name: 'quill_wren', full_name: 'Quill \\udfff'}"
+    write_grailbird(tmp_path / "g.zip", [], override={PART: part, "data/js/user_details.js": details})
+    assert run("fetch", "--archive", "g.zip")[0] == 0
+    texts = {p.id: p.text for p in load_posts(tmp_path / "data", "quill_wren")}
+    assert texts == {"290000001": "lone \ufffd", "290000002": "pair 🌙"}
+    assert load_profile(tmp_path / "data", "quill_wren").display_name == "Quill \ufffd"
+
+
+@pytest.mark.parametrize(
+    "account, warning",
+    [
+        ("window.YTD.account.part0 = " + "[{a: " * 5_000, "is nested too deeply"),
+        ("window.YTD.account.part0 = [{account: {username: 1" + "1" * 5000 + "}}]", "is neither JSON nor a JavaS"),
+        ("window.YTD.account.part0 = [{account: {username: 'pixel_poet'}}];;", "is neither JSON nor a JavaScript"),
+        ("window.YTD.account.part0 = []", "has no account"),
+        ("window.YTD.account.part0 = [{account: []}]", 'is not a list of {"account": {...}} objects'),
+    ],
+    ids=["nested", "huge number", "two semicolons", "empty list", "not an object"],
+)
+def test_a_hostile_account_js_gives_way_to_the_handle_option(run, tmp_path, account, warning):
+    write_archive(tmp_path / "a.zip", made_up_tweets(3), override={"data/account.js": account})
+    code, out, err = run("fetch", "--archive", "a.zip", "--handle", "pixel_poet")
+    assert (code, out) == (0, "@pixel_poet: 3 new posts, 3 stored in data\n")
+    assert err.startswith(f"warning: a.zip:data/account.js: {warning}") and err.count("\n") == 1
+    assert err.endswith("; used --handle @pixel_poet instead\n")

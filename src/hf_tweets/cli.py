@@ -192,7 +192,7 @@ def check_command(paths) -> None:
 @click.option(
     "--archive",
     type=click.Path(path_type=Path),
-    help="Read your X archive (.zip, its folder, or tweets.js) instead of the API.",
+    help="Read your X archive (.zip, its folder, or a tweets file of any name) instead of the API.",
 )
 @click.option(
     "--from",
@@ -200,7 +200,7 @@ def check_command(paths) -> None:
     type=click.Path(path_type=Path),
     help="Read posts from a .jsonl or .csv file (needs --handle).",
 )
-@click.option("--handle", help="Whose posts --from holds (or to check the archive's owner).")
+@click.option("--handle", help="Whose posts --from or a bare tweets file holds (or to check the archive's owner).")
 @click.option("--limit", default=API_LIMIT, show_default=True, help="At most this many posts per user from the API.")
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
 @click.option(
@@ -227,8 +227,10 @@ def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, 
         ]
     else:
         raise click.UsageError("give one or more HANDLEs, --archive PATH, or --from FILE --handle NAME")
-    for profile, new, total in results:
-        click.echo(f"@{profile.handle}: {new:,} new posts, {total:,} stored in {folder}")
+    for result in results:
+        for warning in result.warnings:  # a side file of an archive that could not be read, and what was used
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"@{result.profile.handle}: {result.new:,} new posts, {result.total:,} stored in {folder}")
 
 
 def _countdown(seconds: int) -> None:

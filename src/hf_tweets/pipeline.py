@@ -167,10 +167,13 @@ def run(
     api = _preflight(options, options.namespace or DEFAULT_NAMESPACE) if options.publish else None
     say(f"{next(steps)} fetch")
     if archive:
-        profile, _, _ = sources.fetch_archive(archive, data_dir, include_replies=options.include_replies)
-        handles = [profile.handle]
+        fetched = sources.fetch_archive(archive, data_dir, include_replies=options.include_replies)
+        for warning in fetched.warnings:
+            say(f"warning: {warning}")
+        handles = [fetched.profile.handle]
     else:
-        handles = [sources.fetch_api(h, data_dir, include_replies=options.include_replies)[0].handle for h in handles]
+        fetched = [sources.fetch_api(h, data_dir, include_replies=options.include_replies) for h in handles]
+        handles = [f.profile.handle for f in fetched]
     name = default_repo_name(handles)
     folder, out_dir, card = child(data_dir, name), child(out_root, name), record_path(cards_dir, name)
     sweep_orphans(cards_dir, out_dir, out_root, folder)
