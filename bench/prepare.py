@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/prepare.py [--posts 100000]
 
-Two cases, each in its own process (the archives are built by another one
+Three cases, each in its own process (the archives are built by another one
 first) so peak RSS is its own: a 100,000-post archive (one user, four parts),
-and 3 users x 3,200 posts (a cyborg). The baseline is the floor any reader
+the same in Japanese (made-up sentences and one-word reactions, which take the
+word count for scripts written without spaces), and 3 users x 3,200 posts (a
+cyborg). The baseline is the floor any reader
 pays: json.loads of the same tweet parts. Timing covers fetch --archive (read,
 store as JSONL) and prepare (clean, count, split, write, fill the record).
 Target: the 100,000-post archive in under 5 s and under 500 MB peak RSS.
@@ -25,7 +27,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests")]
 
 
-HANDLES = {"archive": ["pixel_poet"], "baseline": ["pixel_poet"], "cyborg": ["alpha", "mid_1", "zeta_z"]}
+HANDLES = {
+    "archive": ["pixel_poet"],
+    "japanese": ["hoshi_yomi"],
+    "baseline": ["pixel_poet"],
+    "cyborg": ["alpha", "mid_1", "zeta_z"],
+}
+JAPANESE = [  # made up for this benchmark
+    "今日は朝から雨が降っていて、駅まで歩くのが大変だった。",
+    "新しいカフェのチーズケーキがとても美味しかったです。",
+    "週末は友達と山に登る予定なので、天気が心配。",
+    "猫が窓の外の鳥をずっと見ている。",
+    "PythonでちょっとしたツールをGitHubに公開しました。",
+    "草",
+    "日曜日の朝は、ゆっくりコーヒーを飲むのが一番。",
+    "駅前の本屋が閉店するらしくて、少し寂しい。",
+    "まじか",
+    "寝る前にスマホを見るのをやめたら、よく眠れるようになった。",
+]
+
+
+def japanese_tweets(n: int) -> list[dict]:
+    """``n`` archive tweets of made-up Japanese posts, retweets and links mixed in as in made_up_tweets."""
+    from archive_factory import tweet
+
+    return [tweet(i, f"{JAPANESE[i % len(JAPANESE)]} (#{i})", retweet=i % 7 == 3, media=i % 5 == 1) for i in range(n)]
 
 
 def build(case: str, posts: int, folder: Path) -> None:
@@ -33,7 +59,8 @@ def build(case: str, posts: int, folder: Path) -> None:
     from archive_factory import made_up_tweets, write_archive
 
     for handle in HANDLES[case]:
-        write_archive(folder / f"{handle}.zip", made_up_tweets(posts), handle=handle, parts=max(1, posts // 25_000))
+        tweets = japanese_tweets(posts) if case == "japanese" else made_up_tweets(posts)
+        write_archive(folder / f"{handle}.zip", tweets, handle=handle, parts=max(1, posts // 25_000))
 
 
 def child(case: str, folder: Path) -> dict:
@@ -87,6 +114,7 @@ def main() -> int:
         return 0
     results = {
         "archive, 1 user": run("archive", args.posts),
+        "Japanese archive": run("japanese", args.posts),
         "json.loads only": run("baseline", args.posts),
         "3 users x 3,200": run("cyborg", 3_200),
     }

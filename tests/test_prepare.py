@@ -102,7 +102,9 @@ def test_prepare_writes_text_stats_and_record(tmp_path):
     assert (len(train), len(held)) == (270, 30)
     stats = json.loads((data / "pixel_poet" / "stats.json").read_text())
     assert stats["seed"] == 42 and stats["users"][0]["kept"] == 300
+    assert stats["language"] == "en" and stats["language_detection"]["sure"] is True
     record = load_record(cards / "pixel_poet.yaml")
+    assert record.language == "en"
     assert record.users[0].display_name == "Pixel Poet"
     assert record.users[0].counts.model_dump() == {"downloaded": 300, "retweets": 0, "short": 0, "kept": 300}
     assert str(record.training.oldest_tweet) == "2021-01-01" and str(record.training.newest_tweet) == "2021-01-28"

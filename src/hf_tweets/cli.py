@@ -268,9 +268,10 @@ def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, 
             f"@{u.handle}: {u.downloaded:,} downloaded, {u.retweets:,} retweets, {u.short:,} short,"
             f" {len(u.kept):,} kept"
         )
+    kept = "" if result.card_language == result.language else f", {result.card_language} kept (set by hand)"
     click.echo(
         f"wrote {result.folder}/train.txt ({result.train_chars:,} characters)"
-        f" and eval.txt ({result.eval_posts:,} posts)"
+        f" and eval.txt ({result.eval_posts:,} posts); language {result.language}{kept}"
     )
 
 

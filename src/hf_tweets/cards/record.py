@@ -239,6 +239,9 @@ class CardRecord(_Model):
     namespace: str = DEFAULT_NAMESPACE
     name: str | None = None
     language: str = "en"
+    # The language prepare last detected in the posts (never on the card): prepare replaces ``language`` only
+    # while it equals this (or, before any, the default), so a language set by hand stays.
+    detected_language: str | None = None
     license: str | None = None
     base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch (--base-model tiny)
     widget_prompt: Annotated[str, _line(MAX_PROMPT)] = DEFAULT_PROMPT
@@ -267,10 +270,10 @@ class CardRecord(_Model):
     def _each_once(cls, handles: list[str] | None) -> list[str] | None:
         return handles if handles is None else _once(handles)
 
-    @field_validator("language")
+    @field_validator("language", "detected_language")
     @classmethod
-    def _language(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
+    def _language(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
             raise ValueError(f"{value!r} is not a language code; use an ISO 639 code such as en")
         return value
 
@@ -579,10 +582,12 @@ def update_record(path: Path, change: Callable[[CardRecord], CardRecord | None])
 
 
 def replace_record(record: CardRecord, path: Path) -> bool:
-    """Save ``record`` over the one at ``path`` (card import), keeping that one's publish state; under the lock."""
+    """Save ``record`` over the one at ``path`` (card import), keeping what a card does not carry (the publish
+    state, the language prepare detected); under the lock."""
     with _cards_lock(Path(path).parent):
         with contextlib.suppress(RecordNotFoundError, RecordError):  # none, or broken: nothing to keep
-            record.publish = load_record(path).publish
+            old = load_record(path)
+            record.publish, record.detected_language = old.publish, old.detected_language
         return save_record(record, path)
 
 

@@ -5,17 +5,43 @@ unescape &amp; &lt; &gt;, remove URLs with their neighbouring space, collapse
 spaces, join lines (unless --keep-newlines), drop retweets, drop "short"
 posts (fewer than 3 words free of http, @ and #). It also repairs mojibake,
 normalises to NFC and drops exact repeats (counted with the short posts, so
-kept = downloaded - retweets - short holds). Writes, atomically:
+kept = downloaded - retweets - short holds).
+
+Words (``count_words``). A post with no character of the scripts written without spaces
+is counted exactly as the recipe does: every whitespace-separated token free of http, @
+and # is a word (emoji and punctuation tokens included). In a post that has some, the
+tokens without them are counted so too, and a token with them is counted inside, after
+removing its @handles, and its #tag or link up to the token's end:
+
+* Han, Hiragana, Katakana (with the long-vowel mark ー): two characters a word, rounded
+  up (a Chinese or Japanese word is one to three characters: 今日は雨です is 3 words,
+  the one-character reaction 草 is 1);
+* Thai, Lao, Khmer, Myanmar: three letters a word, rounded up, not counting the vowel
+  signs and tone marks written around them (วันนี้อากาศดีมาก, 12 letters, is 4 words);
+* Hangul syllables: four a word, rounded down, and at least one. Korean is written with
+  spaces between units of 1-7 syllables, so a normally spaced post counts as before; only
+  a long run without spaces counts as several words (12 syllables make 3);
+* anything else in such a token: each run of letters or digits (Latin, ㅋㅋ) is a word,
+  punctuation and emoji are not.
+
+The language (language.py): the kept posts' main language, decided by majority over the
+posts, goes into stats.json and into the record's ``language`` (the card's front matter),
+unless the record's language was set by hand: prepare overwrites it only when it is what
+prepare put there, the record's ``detected_language`` (what the last prepare detected,
+saved in the same update as the language, so a prepare killed half-way cannot leave one
+without the other) or, before any, the default "en".
+
+Writes, atomically:
 
     data/<name>/train.txt   posts joined by <|endoftext|>, users balanced
     data/<name>/eval.txt    the held-out posts (default 10%, by post, from a seed)
-    data/<name>/stats.json  counts, date range, seed, settings, and the sha256 of
-                            train.txt and eval.txt: written last, it makes the three
-                            files one unit (``check_prepared``), so a prepare killed
-                            half-way can never pass for a finished one
+    data/<name>/stats.json  counts, date range, seed, settings, the detected language, and
+                            the sha256 of train.txt and eval.txt: written last, it makes
+                            the three files one unit (``check_prepared``), so a prepare
+                            killed half-way can never pass for a finished one
 
 The record is validated before any of them is written, and updated after, on
-the record as it is then (users, counts, date range: what prepare owns).
+the record as it is then (users, counts, date range, detected language: what prepare owns).
 """
 
 from __future__ import annotations
@@ -25,12 +51,15 @@ import json
 import random
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import ftfy
+import regex
 
 from hf_tweets.cards.record import (
+    HANDLE_RE,
     MAX_USERS,
     CardRecord,
     load_record,
@@ -42,6 +71,8 @@ from hf_tweets.cards.record import (
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.sources.posts import Post, load_posts, load_profile, raw_path
+from hf_tweets.training.language import DEFAULT as DEFAULT_LANGUAGE
+from hf_tweets.training.language import detect_language
 
 EOS = "<|endoftext|>"
 WARN_CHARS = 40_000  # the recipe warns under this much kept text
@@ -92,10 +123,75 @@ def clean(text: str, keep_newlines: bool = False) -> str:
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
+# Kinds of character for counting words in scripts written without spaces (module docstring), one letter
+# each: Han/Kana, Hangul syllable, Mark, Southeast Asian letter, Other letter or digit, "-" for the rest. The
+# script comes from the Unicode Script property (the regex module); Hangul counts its syllables only, so
+# laughter in jamo (ㅋㅋㅋ) is counted as before. All of these scripts lie at U+0E00 or above.
+_KIND_OF = [
+    ("H", regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u30fc\uff70]")),  # with the long-vowel mark ー
+    ("K", regex.compile(r"[\uac00-\ud7a3]")),
+    ("M", regex.compile(r"\p{M}")),  # vowel signs and tone marks: part of the letter before them
+    ("S", regex.compile(r"[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")),
+    ("O", regex.compile(r"[\p{L}\p{N}]")),
+]
+_MAYBE_SPACELESS = re.compile("[\u0e00-\U0010ffff]")
+_OTHER_RUNS = re.compile("O+")
+# Not words: an @handle; a #tag or a link runs to the end of the token (a Japanese tag has no space in it).
+_NOT_WORDS = re.compile("@" + HANDLE_RE.pattern + r"|#\S*|http\S*")
+
+
+class _Kinds(dict):
+    """A str.translate table from a character to the letter of its kind, filled as characters are met
+    (a corpus has a few thousand distinct ones), so a token is classified in one C-level pass."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        kind = self[code] = next((k for k, pattern in _KIND_OF if pattern.match(char)), "-")
+        return kind
+
+
+_KINDS = _Kinds()
+
+
+def _recipe_word(token: str) -> int:
+    return 0 if "http" in token or "@" in token or "#" in token else 1
+
+
+def _words_in(token: str) -> int:
+    """Words in one whitespace-separated token (see count_words)."""
+    kinds = _NOT_WORDS.sub(" ", token).translate(_KINDS).replace("M", "")
+    han_kana, sea, hangul = kinds.count("H"), kinds.count("S"), kinds.count("K")
+    if not (han_kana or sea or hangul):
+        return _recipe_word(token)
+    return (
+        -(-han_kana // 2)  # two characters a word, rounded up
+        + -(-sea // 3)  # three letters a word, rounded up
+        + (max(1, hangul // 4) if hangul else 0)  # a spacing unit of 1-7 syllables is one word
+        + len(_OTHER_RUNS.findall(kinds))  # Latin, digits, jamo: a run is a word; punctuation, emoji are not
+    )
+
+
+def _words(text: str) -> Iterator[int]:
+    """Words in each whitespace-separated token of ``text``."""
+    for token in text.split():
+        yield _words_in(token) if _MAYBE_SPACELESS.search(token) else _recipe_word(token)
+
+
+def count_words(text: str) -> int:
+    """Words in a post, as the short-post rule counts them (the module docstring says how)."""
+    return sum(_words(text))
+
+
 def is_short(text: str) -> bool:
-    """The recipe's "boring" post: fewer than 3 words that contain none of http, @, #."""
+    """The recipe's "boring" post: fewer than 3 words that contain none of http, @, # (counted by count_words)."""
     words = 0
-    for word in text.split():
+    if _MAYBE_SPACELESS.search(text):
+        for count in _words(text):
+            words += count
+            if words >= 3:
+                return False
+        return True
+    for word in text.split():  # the recipe's count, as fast as it was
         if "http" not in word and "@" not in word and "#" not in word:
             words += 1
             if words == 3:
@@ -177,6 +273,8 @@ class Prepared:
     train_chars: int
     eval_posts: int
     warning: str | None
+    language: str = DEFAULT_LANGUAGE  # detected from the kept posts
+    card_language: str = DEFAULT_LANGUAGE  # what the record says: the detected one, or one set by hand
 
 
 def prepare(
@@ -217,6 +315,7 @@ def prepare(
         if kept_chars < WARN_CHARS
         else None
     )
+    language = detect_language([t for u in users for t in u.kept])
     rng = random.Random(config.seed)
     splits = [split(u.kept, config.eval_fraction, rng) for u in users]
     train = balance([t for t, _ in splits], rng)
@@ -231,14 +330,21 @@ def prepare(
         "train_posts": len(train),
         "train_chars": sum(map(len, train)),
         "eval_posts": len(evaluation),
+        "language": language.code,
+        "language_detection": language.summary(),
         "users": [{k: v for k, v in asdict(u).items() if k != "kept"} | {"kept": len(u.kept)} for u in users],
     }
     _write_unit(folder, {"train.txt": EOS.join(train), "eval.txt": EOS.join(evaluation)}, stats)
     if record is None and not card.exists():
-        save_record(_updated_record(None, name, users, card), card)
+        saved = _with_language(_updated_record(None, name, users, card), language.code)
+        save_record(saved, card)
     else:
-        update_record(card, lambda current: _updated_record(current, name, users, card))
-    return Prepared(name, folder, users, stats["train_chars"], len(evaluation), warning)
+        saved = update_record(
+            card, lambda current: _with_language(_updated_record(current, name, users, card), language.code)
+        )
+    return Prepared(
+        name, folder, users, stats["train_chars"], len(evaluation), warning, language.code, saved.language
+    )
 
 
 def _write_unit(folder: Path, texts: dict[str, str], stats: dict) -> None:
@@ -279,3 +385,12 @@ def _updated_record(record: CardRecord | None, name: str, users: list[UserData],
     if dates:
         data.setdefault("training", {}).update({"oldest_tweet": min(dates), "newest_tweet": max(dates)})
     return validate_record(data, card)
+
+
+def _with_language(record: CardRecord, detected: str) -> CardRecord:
+    """The record with the detected language, unless its language was set by hand: it was when it differs
+    from what prepare put there, the language the last prepare detected or, before any, the default "en"."""
+    if record.language == (record.detected_language or DEFAULT_LANGUAGE):
+        record.language = detected
+    record.detected_language = detected
+    return record
