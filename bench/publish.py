@@ -33,7 +33,8 @@ os.environ |= {"HF_ENDPOINT": HUB.url, "HF_TOKEN": HUB.token}
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 from huggingface_hub.utils import logging as hf_logging  # noqa: E402
 
-from hf_tweets.cards.record import load_record, save_record, validate_record  # noqa: E402
+from hf_tweets.cards.record import validate_record  # noqa: E402
+from hf_tweets.cards.recordfile import load_record, save_record  # noqa: E402
 from hf_tweets.cards.render import render  # noqa: E402
 from hf_tweets.hub.publish import publish  # noqa: E402
 

@@ -40,7 +40,8 @@ import jinja2  # noqa: E402
 from huggingface_hub import CommitOperationAdd, HfApi, ModelCard  # noqa: E402
 from huggingface_hub.utils import logging as hf_logging  # noqa: E402
 
-from hf_tweets.cards.record import PublishState, save_record  # noqa: E402
+from hf_tweets.cards.record import PublishState  # noqa: E402
+from hf_tweets.cards.recordfile import save_record  # noqa: E402
 from hf_tweets.cards.render import card_data, context, render  # noqa: E402
 from hf_tweets.cards.templating import FILTERS, reload_templates  # noqa: E402
 from hf_tweets.hub.republish import republish  # noqa: E402
@@ -84,7 +85,7 @@ def measure(fn, repos):
 
 
 def naive(records_dir: Path, repos: list[str], template: str) -> None:
-    from hf_tweets.cards.record import load_record
+    from hf_tweets.cards.recordfile import load_record
 
     for repo in repos:
         ModelCard.load(repo)  # what a maintainer's loop reads first

@@ -20,7 +20,8 @@ from hub import LoopbackHub  # noqa: E402
 HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 
-from hf_tweets.cards.record import CardRecord, save_record, validate_record  # noqa: E402
+from hf_tweets.cards.record import CardRecord, validate_record  # noqa: E402
+from hf_tweets.cards.recordfile import save_record  # noqa: E402
 from hf_tweets.cli import main  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"

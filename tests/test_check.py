@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hf_tweets.cards.check import check_readme_text
-from hf_tweets.cards.record import save_record
+from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
 
 from conftest import SEED_CARDS, THREE, TRAINING, WANDB, make_record

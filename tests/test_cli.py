@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from hf_tweets.cards.importer import import_card
-from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.cards.render import render
 
 from conftest import SEED_CARDS, THREE, make_record

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.importer import import_card
-from hf_tweets.cards.record import dump_record
+from hf_tweets.cards.recordfile import dump_record
 from hf_tweets.cards.render import render
 
 from conftest import THREE, make_record

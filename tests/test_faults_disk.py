@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
 from conftest import REPO_ROOT, SEED_CARDS, make_record

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from huggingface_hub import HfApi
 
-from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.recordfile import load_record, save_record
 
 from hub import LoopbackHub
 from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures

@@ -20,7 +20,7 @@ import yaml
 
 from hf_tweets.cards import preview
 from hf_tweets.cards.preview import serve
-from hf_tweets.cards.record import load_record
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import HfTweetsError, UnsafePathError
 from hf_tweets.fsutil import child
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from hf_tweets.cards.record import dump_record, load_record, save_record
+from hf_tweets.cards.recordfile import dump_record, load_record, save_record
 from hf_tweets.errors import RecordError, WriteError
 
 from conftest import SEED_CARDS, SINGLE, make_record

@@ -10,7 +10,7 @@ import os
 import pytest
 from huggingface_hub import HfApi
 
-from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.recordfile import load_record, save_record
 
 from conftest import REPO_ROOT, make_record
 from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures

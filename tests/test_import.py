@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hf_tweets.cards.importer import import_card
-from hf_tweets.cards.record import load_record
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError
 

@@ -232,7 +232,7 @@ def test_card_import_resolve_handles_through_the_x_api(run, tmp_path, monkeypatc
         code, out, err = run("card", "import", "--resolve-handles", str(readme))
     assert code == 0 and cassette.all_played, err
     assert "paired: Zeta = @zeta_z" in out and "paired: Alpha One = @alpha_one" in out
-    from hf_tweets.cards.record import load_record
+    from hf_tweets.cards.recordfile import load_record
 
     record = load_record(tmp_path / "cards" / "alpha_one-mid_1-zeta_z.yaml")
     assert record.paired and [u.handle for u in record.users] == ["zeta_z", "alpha_one", "mid_1"]
@@ -252,7 +252,7 @@ def test_resolve_handles_needs_the_token_before_anything_is_imported(run, tmp_pa
 
 def test_prepare_pairs_a_legacy_records_users_again(run, tmp_path):
     """Retraining a legacy multi-user bot: prepare reads each account's own posts, so every user has a handle."""
-    from hf_tweets.cards.record import load_record
+    from hf_tweets.cards.recordfile import load_record
     from hf_tweets.sources.posts import Post, Profile, save_posts, save_profile
 
     readme = tmp_path / "README.md"

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from hf_tweets.cards.record import save_record
+from hf_tweets.cards.recordfile import save_record
 
 from conftest import REPO_ROOT, make_record
 

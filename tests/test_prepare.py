@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from hf_tweets.cards.record import load_record
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import PrepareError
 from hf_tweets.sources.posts import Post, Profile, save_posts, save_profile
 from hf_tweets.training.prepare import EOS, PrepareConfig, balance, clean, is_short, prepare, sort_posts, split

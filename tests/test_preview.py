@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from hf_tweets.cards.preview import card_page, sanitise, serve
-from hf_tweets.cards.record import save_record
+from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
 
 from conftest import REPO_ROOT, SINGLE, THREE, make_record

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.importer import import_card
-from hf_tweets.cards.record import CardRecord, dump_record, validate_record
+from hf_tweets.cards.record import CardRecord, validate_record
+from hf_tweets.cards.recordfile import dump_record
 from hf_tweets.cards.render import render
 from hf_tweets.text import clean_line
 

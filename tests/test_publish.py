@@ -10,7 +10,7 @@ import sys
 import pytest
 from huggingface_hub import HfApi, ModelCard
 
-from hf_tweets.cards.record import load_record, save_record
+from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.cards.render import render
 
 REPO = "huggingtweets/pixel_poet"

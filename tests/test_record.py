@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from hf_tweets.cards.record import dump_record, load_record, save_record
+from hf_tweets.cards.recordfile import dump_record, load_record, save_record
 from hf_tweets.errors import RecordError, RecordNotFoundError, WriteError
 
 from conftest import SINGLE, THREE, make_record

@@ -10,7 +10,8 @@ import shutil
 import pytest
 from huggingface_hub import HfApi
 
-from hf_tweets.cards.record import PublishState, load_record, save_record, validate_record
+from hf_tweets.cards.record import PublishState, validate_record
+from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import reload_templates
 from hf_tweets.hub.republish import Pacer
@@ -137,7 +138,7 @@ def test_a_rerun_after_failures_goes_on_and_never_commits_twice(run, hub, cards,
 
 
 def test_a_crash_after_the_commit_is_not_committed_again(run, hub, cards, changed_template, monkeypatch):
-    import hf_tweets.cards.record as module  # republish saves through record.update_record
+    import hf_tweets.cards.recordfile as module  # republish saves through recordfile.update_record
 
     real = module.save_record
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hf_tweets.cards.record import CardRecord, load_record, save_record
+from hf_tweets.cards.record import CardRecord
+from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import PrepareError
 from hf_tweets.sources.fetch import fetch_archive

@@ -9,7 +9,7 @@ import pytest
 from safetensors.torch import load_file
 
 from hf_tweets.cards.check import check_readme_text
-from hf_tweets.cards.record import load_record
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
 
 from conftest import REPO_ROOT
@@ -197,7 +197,7 @@ def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path, fast):
     card = tmp_path / "cards" / "pixel_poet.yaml"
     record = load_record(card)
     record.training = record.training.model_dump() | {"eval_loss": 0.01}  # pretend the published one was excellent
-    from hf_tweets.cards.record import save_record
+    from hf_tweets.cards.recordfile import save_record
 
     save_record(record, card)
     code, _, err = run(

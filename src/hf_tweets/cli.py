@@ -18,7 +18,8 @@ import click
 
 from hf_tweets import __version__, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import DEFAULT_PROMPT, find_record
+from hf_tweets.cards.record import DEFAULT_PROMPT
+from hf_tweets.cards.recordfile import find_record
 from hf_tweets.errors import HfTweetsError, redact
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.sources.x_api import API_LIMIT

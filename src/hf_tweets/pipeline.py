@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hf_tweets.cards.record import DEFAULT_NAMESPACE, default_repo_name, load_record, record_path, update_record
+from hf_tweets.cards.record import DEFAULT_NAMESPACE, default_repo_name
+from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans

@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 
 from hf_tweets.cards import labels
 from hf_tweets.cards.importer import import_card, parse_body
-from hf_tweets.cards.record import load_record
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError, HfTweetsError, Problem, RecordError
 from hf_tweets.text import url_problem

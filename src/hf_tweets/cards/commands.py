@@ -9,7 +9,7 @@ from pathlib import Path
 from hf_tweets.cards.check import check_path, expand
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.pairing import pair_columns
-from hf_tweets.cards.record import find_record, load_record, record_path, replace_record
+from hf_tweets.cards.recordfile import find_record, load_record, record_path, replace_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans

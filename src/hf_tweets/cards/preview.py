@@ -32,7 +32,8 @@ from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
 from hf_tweets import settings
-from hf_tweets.cards.record import THUMBNAIL_FILE, CardRecord, load_record, thumbnail_url
+from hf_tweets.cards.record import THUMBNAIL_FILE, CardRecord, thumbnail_url
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import bundled_templates_dir, reload_templates
 from hf_tweets.errors import HfTweetsError, RecordError, UnsafePathError

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from hf_tweets.cards.record import PublishState, load_record, update_record
+from hf_tweets.cards.record import PublishState
+from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError, PublishError
 from hf_tweets.fsutil import sweep_orphans

@@ -34,7 +34,8 @@ from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from hf_tweets.cards.importer import import_card
-from hf_tweets.cards.record import CardRecord, PublishState, load_record, record_path, save_record, update_record
+from hf_tweets.cards.record import CardRecord, PublishState
+from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError, HfTweetsError, RecordError
 from hf_tweets.fsutil import append_line, atomic_write_bytes, child, sweep_orphans

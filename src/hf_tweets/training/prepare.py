@@ -58,16 +58,8 @@ from pathlib import Path
 import ftfy
 import regex
 
-from hf_tweets.cards.record import (
-    HANDLE_RE,
-    MAX_USERS,
-    CardRecord,
-    load_record,
-    record_path,
-    save_record,
-    update_record,
-    validate_record,
-)
+from hf_tweets.cards.record import HANDLE_RE, MAX_USERS, CardRecord, validate_record
+from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.sources.posts import Post, load_posts, load_profile, raw_path

@@ -31,7 +31,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from hf_tweets import __version__
-from hf_tweets.cards.record import DEFAULT_BASE_MODEL, load_record, record_path, update_record
+from hf_tweets.cards.record import DEFAULT_BASE_MODEL
+from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
 from hf_tweets.training.basemodel import EOS, hub_id, load
