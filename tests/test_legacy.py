@@ -14,7 +14,18 @@ from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError
 
-from legacy_cards import ALPHA, MID, ZETA, LegacyUser, avatar, card_2020, card_2021, card_cyborg, repo_name
+from legacy_cards import (
+    ALPHA,
+    MID,
+    ZETA,
+    LegacyUser,
+    avatar,
+    card_2020,
+    card_2020_exbert,
+    card_2021,
+    card_cyborg,
+    repo_name,
+)
 
 
 def facts(user) -> tuple:
@@ -33,6 +44,7 @@ def round_trips(record) -> None:
 
 
 SINGLE = [
+    ("2020 exbert", card_2020_exbert),
     ("2020", card_2020),
     ("2021 single avatar", card_2021),
     ("cyborg layout, one user", lambda u: card_cyborg([u])),
@@ -49,7 +61,8 @@ def test_single_user_generations_import_with_their_pairing(generation, make, use
     assert record.handles is None  # one column, one handle: the card tells
     assert record.wandb.preprocess_run == "https://wandb.ai/wandb/huggingtweets/runs/pre1x2y3"  # app.wandb.ai
     assert record.wandb.train_run == "https://wandb.ai/wandb/huggingtweets/runs/trn4z5w6"
-    assert record.wandb.report.startswith("https://wandb.ai/wandb/huggingtweets/reports/")
+    report = "https://bit.ly/2TGXMZf" if "exbert" in generation else "https://wandb.ai/wandb/huggingtweets/reports/"
+    assert record.wandb.report.startswith(report)  # as the card links it, app.wandb.ai made wandb.ai
     assert (record.language, record.widget_prompt) == ("en", "My dream is")
     round_trips(record)
 
@@ -145,6 +158,7 @@ def test_names_that_cannot_be_told_apart_are_refused_in_one_line():
 
 
 CARDS = {
+    "2020 exbert": card_2020_exbert(ALPHA),
     "2020": card_2020(ALPHA),
     "2021": card_2021(ALPHA),
     "cyborg 1": card_cyborg([ALPHA]),
@@ -162,7 +176,7 @@ def test_legacy_cards_pass_check(name):
         assert "legacy markup the Hub strips" in text and "<style>" in text and "<link>" in text
     if name.startswith("cyborg") and name != "cyborg 1":
         assert "does not say which column is which account" in text
-    if name in ("2021", "cyborg 1"):
+    if name in ("2020 exbert", "2021", "cyborg 1"):
         assert notes == []
 
 
