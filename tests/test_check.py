@@ -39,7 +39,7 @@ BAD = [
     (
         "table sum",
         lambda t: t.replace("| Tweets kept | 7 | 10 | 30 |", "| Tweets kept | 7 | 11 | 30 |"),
-        "column 2: Tweets kept is 11, but downloaded - retweets - short = 10",
+        "column 2: Tweets kept is 11, but Tweets downloaded - Retweets - Short tweets = 10",
     ),
     (
         "None in a row",

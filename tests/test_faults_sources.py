@@ -98,7 +98,7 @@ def test_archive_without_a_username_is_refused(run, tmp_path):
 
 @pytest.mark.parametrize("handle", ["../../x", "/abs/x", "a/b", ".", "x" * 16, "ok\u0000"], ids=repr)
 @pytest.mark.parametrize("source", ["archive", "bare tweets.js", "from"])
-def test_handle_option_must_be_an_x_handle(run, tmp_path, handle, source):
+def test_handle_option_must_be_an_account(run, tmp_path, handle, source):
     write_archive(tmp_path / "a.zip", made_up_tweets(3))
     (tmp_path / "tweets.js").write_text(js("tweets", 0, made_up_tweets(3)), encoding="utf-8")
     (tmp_path / "p.jsonl").write_text('{"text": "a made up post"}\n', encoding="utf-8")
@@ -108,7 +108,7 @@ def test_handle_option_must_be_an_x_handle(run, tmp_path, handle, source):
         "from": ["--from", "p.jsonl"],
     }
     err = refused(run, tmp_path, *args[source], "--handle", handle)
-    assert f"{handle!r} is not an X handle; use 1-15 letters, digits or underscores" in err
+    assert f"{handle!r} is not an account hf-tweets can read; give an X handle (alice)" in err
 
 
 @pytest.mark.parametrize("handle", ["../../x", "/abs/x", "a/b", "", ".", "..", "x" * 16, "ok\u0000", 123], ids=repr)

@@ -11,6 +11,7 @@ from hf_tweets.cards.render import render
 
 from conftest import THREE, TRAINING, WANDB, make_record
 
+X_WORDS = labels.words_of(["x"])  # "tweet", "retweet": an X card's words
 FULL = {
     "training": TRAINING | {"tokens_seen": 1234567, "train_seconds": 4321.5, "versions": {"torch": "2.13.0"}},
     "wandb": WANDB,
@@ -24,14 +25,14 @@ def test_every_label_is_on_the_card_and_read_back():
     shown = [
         labels.DATA,
         labels.HANDLE,
-        *labels.COUNTS.values(),
+        *(label for key, label in X_WORDS.counts().items() if key not in labels.OPTIONAL_COUNTS),
         labels.HYPERPARAMETER,
         labels.METRIC,
         labels.SOFTWARE,
         labels.SAMPLE,
         *labels.METRICS.values(),
         *labels.WANDB_LINKS.values(),
-        labels.POSTED_BETWEEN.format(oldest="2020-01-02", newest="2021-06-30"),
+        X_WORDS.fill(labels.POSTED_BETWEEN, oldest="2020-01-02", newest="2021-06-30"),
     ]
     assert [label for label in shown if label not in text] == []
     assert "| Tokens seen | 1,234,567 |" in text and "| Training time | 4,321.5 s |" in text

@@ -13,13 +13,15 @@ LAYERS = {
     "__init__": 0,
     "errors": 1,
     **dict.fromkeys(["settings", "fsutil", "text"], 2),
-    "cards": 3,
-    "sources": 4,
-    "training": 5,
-    "hub": 5,
-    "pipeline": 6,
-    "cli": 7,
-    "__main__": 8,
+    "platforms": 3,
+    "cards": 4,
+    "consent": 4,
+    "sources": 5,
+    "training": 6,
+    "hub": 6,
+    "pipeline": 7,
+    "cli": 8,
+    "__main__": 9,
 }
 
 

@@ -119,7 +119,7 @@ def test_limit(run, bearer, tmp_path):
         ("unauthorized.yaml", ["pixel_poet"], "the X API refused the token (401); set X_BEARER_TOKEN"),
         ("forbidden.yaml", ["pixel_poet"], "the X API token may not read @pixel_poet's posts (403)"),
         ("timeline_empty.yaml", ["pixel_poet"], "@pixel_poet has no posts to fetch (an empty timeline)"),
-        (None, ["not-a-handle"], "'not-a-handle' is not an X handle"),
+        (None, ["not-a-handle"], "'not-a-handle' is not an account hf-tweets can read"),
     ],
     ids=["protected", "unknown", "suspended", "401", "403", "empty", "invalid handle"],
 )

@@ -188,12 +188,30 @@ def check_command(paths) -> None:
     click.echo(f"{plural(checked, 'file')} checked, no problems{noted}", err=True)
 
 
-@cli.command("fetch")
+ACCOUNTS_HELP = (
+    "Accounts: alice or x:alice (X), alice.bsky.social or bsky:alice.example.com (Bluesky),"
+    " @alice@mastodon.social (Mastodon)."
+)
+consent_option = click.option(
+    "--consent",
+    "agreed",
+    type=click.Choice(["public", "permission"]),
+    default="public",
+    show_default=True,
+    help="'permission' when the people agreed to the model (the card says so); an archive is always 'self'.",
+)
+include_cw_option = click.option(
+    "--include-cw", is_flag=True, help="Keep posts behind a content warning (left out and counted by default)."
+)
+
+
+@cli.command("fetch", epilog=ACCOUNTS_HELP)
 @click.argument("handles", nargs=-1)
 @click.option(
     "--archive",
     type=click.Path(path_type=Path),
-    help="Read your X archive (.zip, its folder, or a tweets file of any name) instead of the API.",
+    help="Read an account's export instead of the API: an X archive (.zip, its folder, or a tweets file of any"
+    " name), a Bluesky repo (.car) or a Mastodon archive (.zip or .tar.gz); known by its content.",
 )
 @click.option(
     "--from",
@@ -207,9 +225,10 @@ def check_command(paths) -> None:
 @click.option(
     "--wait", is_flag=True, help="On a rate limit, wait for the reset (with a countdown) instead of stopping."
 )
+@consent_option
 @data_dir_option
-def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, data_dir) -> None:
-    """Download posts: from the X API (token in $X_BEARER_TOKEN), your X archive, or a file of texts."""
+def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, agreed, data_dir) -> None:
+    """Download public posts: from X, Bluesky or Mastodon, an account's export, or a file of texts."""
     from hf_tweets.sources import fetch as sources
 
     folder, replies = settings.data_dir(data_dir), not no_replies
@@ -222,53 +241,59 @@ def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, 
             else sources.fetch_file(from_file, folder, handle)
         ]
     elif handles:
+        accounts = [sources.parse_account(h) for h in handles]  # every one checked before the first is fetched
+        waiting = {"wait": wait, "on_wait": _countdown}
         results = [
-            sources.fetch_api(h, folder, limit=limit, include_replies=replies, wait=wait, on_wait=_countdown)
-            for h in handles
+            sources.fetch_account(a, folder, limit=limit, include_replies=replies, agreed=agreed, **waiting)
+            for a in accounts
         ]
     else:
         raise click.UsageError("give one or more HANDLEs, --archive PATH, or --from FILE --handle NAME")
     for result in results:
         for warning in result.warnings:  # a side file of an archive that could not be read, and what was used
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"@{result.profile.handle}: {result.new:,} new posts, {result.total:,} stored in {folder}")
+        click.echo(f"{result.profile.account}: {result.new:,} new posts, {result.total:,} stored in {folder}")
 
 
 def _countdown(seconds: int) -> None:
     import time
 
     for left in range(seconds, 0, -1):
-        click.echo(f"\rrate limited: waiting {left:4d} s for the X API to reset ", nl=False, err=True)
+        click.echo(f"\rrate limited: waiting {left:4d} s for the API to reset ", nl=False, err=True)
         time.sleep(1)
     click.echo("", err=True)
 
 
-@cli.command("prepare")
+@cli.command("prepare", epilog=ACCOUNTS_HELP)
 @click.argument("name")
-@click.option("--users", help="Comma-separated handles (default: the record's users, or NAME split at '-').")
+@click.option("--users", help="Comma-separated accounts (default: the record's users, or NAME split at '-').")
 @click.option("--keep-newlines", is_flag=True, help="Keep line breaks inside posts.")
 @click.option(
     "--eval-fraction", default=PREPARE.eval_fraction, show_default=True, help="Share of posts held out for evaluation."
 )
 @click.option("--seed", default=PREPARE.seed, show_default=True, help="Seed of the split and the shuffles.")
 @click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
+@include_cw_option
 @data_dir_option
 @cards_dir_option
-def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, data_dir, cards_dir) -> None:
+def prepare_command(
+    name, users, keep_newlines, eval_fraction, seed, min_chars, include_cw, data_dir, cards_dir
+) -> None:
     """Clean stored posts into train.txt/eval.txt and fill cards/NAME.yaml with users and counts."""
     from hf_tweets.training.prepare import prepare
 
-    config = PrepareConfig(keep_newlines=keep_newlines, eval_fraction=eval_fraction, seed=seed, min_chars=min_chars)
+    config = PrepareConfig(
+        keep_newlines=keep_newlines, eval_fraction=eval_fraction, seed=seed, min_chars=min_chars, include_cw=include_cw
+    )
     result = prepare(
         name, settings.data_dir(data_dir), settings.cards_dir(cards_dir), users.split(",") if users else None, config
     )
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
+    from hf_tweets.pipeline import counts_line
+
     for u in result.users:
-        click.echo(
-            f"@{u.handle}: {u.downloaded:,} downloaded, {u.retweets:,} retweets, {u.short:,} short,"
-            f" {len(u.kept):,} kept"
-        )
+        click.echo(f"{u.account}: {counts_line(u.account, u.counts())}")
     kept = "" if result.card_language == result.language else f", {result.card_language} kept (set by hand)"
     click.echo(
         f"wrote {result.folder}/train.txt ({result.train_chars:,} characters)"
@@ -321,12 +346,19 @@ def generate_command(model, prompt, count, seed, as_json) -> None:
         click.echo(json.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
 
 
-@cli.command("run")
+@cli.command("run", epilog=ACCOUNTS_HELP)
 @click.argument("handles", nargs=-1)
-@click.option("--archive", type=click.Path(path_type=Path), help="Start from your X archive instead of the API.")
+@click.option(
+    "--archive",
+    type=click.Path(path_type=Path),
+    help="Start from an account's export (X archive, Bluesky .car, Mastodon archive) instead of the API.",
+)
+@click.option("--name", help="The model's name (repo and record) [default: from the accounts, e.g. alice-bsky-social].")
 @training_options
 @click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
+@include_cw_option
+@consent_option
 @click.option(
     "--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end (the token is checked first)."
 )
@@ -341,9 +373,12 @@ def generate_command(model, prompt, count, seed, as_json) -> None:
 def run_command(
     handles,
     archive,
+    name,
     config,
     min_chars,
     no_replies,
+    include_cw,
+    agreed,
     do_publish,
     namespace,
     force,
@@ -358,7 +393,13 @@ def run_command(
     if bool(handles) == bool(archive):
         raise click.UsageError("give HANDLE... or --archive PATH")
     options = RunOptions(
-        publish=do_publish, namespace=namespace, force=force, wandb_mode=wandb_mode, include_replies=not no_replies
+        publish=do_publish,
+        namespace=namespace,
+        force=force,
+        wandb_mode=wandb_mode,
+        include_replies=not no_replies,
+        name=name,
+        agreed=agreed,
     )
     summary = run(
         list(handles),
@@ -367,7 +408,7 @@ def run_command(
         settings.cards_dir(cards_dir),
         out_root,
         config,
-        prepare_config=PrepareConfig(seed=config.seed, min_chars=min_chars),
+        prepare_config=PrepareConfig(seed=config.seed, min_chars=min_chars, include_cw=include_cw),
         options=options,
         say=lambda line: click.echo(line, err=True),
     )

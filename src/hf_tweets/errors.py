@@ -99,6 +99,11 @@ class SourceError(HfTweetsError):
     """Posts could not be fetched or read; says what to do."""
 
 
+class ConsentError(HfTweetsError):
+    """An account that is not public, asks not to be used, or is on the opt-out list: nothing was read, stored,
+    trained or published."""
+
+
 class PrepareError(HfTweetsError):
     """Posts could not be turned into training text; says what to do."""
 

@@ -15,11 +15,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hf_tweets import consent, platforms
 from hf_tweets.cards.record import DEFAULT_NAMESPACE, default_repo_name
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.platforms import Account
 from hf_tweets.text import clean_line
 from hf_tweets.training import tracking
 from hf_tweets.training.prepare import PrepareConfig, prepared_from
@@ -44,11 +46,11 @@ def train_stage(
     prepared_posts(child(data_dir, name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
     card = record_path(cards_dir, name)
-    handles = load_record(card).accounts
+    accounts = load_record(card).accounts
     if mode == "off":
         return train(name, data_dir, cards_dir, out_dir, config, resume=resume)
-    preprocess_url = tracking.preprocess_run(name, data_dir, handles, mode)
-    run = tracking.start_train_run(name, data_dir, handles, config, versions(), mode)
+    preprocess_url = tracking.preprocess_run(name, data_dir, accounts, mode)
+    run = tracking.start_train_run(name, data_dir, accounts, config, versions(), mode)
     try:
         result = train(name, data_dir, cards_dir, out_dir, config, resume=resume, report_to=["wandb"])
     finally:
@@ -94,7 +96,7 @@ def write_card(name: str, cards_dir: Path, out_dir: Path) -> Path:
 class RunSummary:
     name: str
     out_dir: Path
-    users: list[str]
+    users: list[Account]
     counts: list[dict]
     eval_loss: float | None
     skipped: list[str] = field(default_factory=list)
@@ -108,11 +110,8 @@ class RunSummary:
             else f"{self.name}: done"
         )
         out = [done]
-        for handle, c in zip(self.users, self.counts, strict=True):
-            out.append(
-                f"  @{handle}: {c['downloaded']:,} downloaded, {c['retweets']:,} retweets, {c['short']:,} short,"
-                f" {c['kept']:,} kept"
-            )
+        for account, c in zip(self.users, self.counts, strict=True):
+            out.append(f"  {account}: {counts_line(account, c)}")
         if self.eval_loss is not None:
             out.append(f"  eval loss {self.eval_loss:.4f}, perplexity {math.exp(min(self.eval_loss, 50)):.1f}")
         out.append(f'  model and card: {self.out_dir}/ (try: hf-tweets generate {self.out_dir} "My dream is")')
@@ -123,6 +122,16 @@ class RunSummary:
         else:
             out.append("  publish it with --publish")
         return out
+
+
+def counts_line(account: Account, counts: dict) -> str:
+    """'600 downloaded, 67 retweets, 27 short, 506 kept', in the account's platform's words."""
+    reposts, cw = f"{platforms.get(account.platform).repost}s", counts.get("cw")
+    hidden = f", {cw:,} behind a content warning" if cw else ""
+    return (
+        f"{counts['downloaded']:,} downloaded, {counts['retweets']:,} {reposts}, {counts['short']:,} short{hidden},"
+        f" {counts['kept']:,} kept"
+    )
 
 
 def refuse_worse(previous: float | None, new: float, force: bool, name: str) -> None:
@@ -145,6 +154,8 @@ class RunOptions:
     force: bool = False  # publish even a model whose eval loss is worse than the published one's
     wandb_mode: str = "auto"
     include_replies: bool = True
+    name: str | None = None  # the model's name (repo and record) instead of the accounts' (platforms.repo_name)
+    agreed: str = "public"  # "permission" when the people agreed (run --consent permission); an archive is "self"
 
 
 def run(
@@ -171,11 +182,15 @@ def run(
         fetched = sources.fetch_archive(archive, data_dir, include_replies=options.include_replies)
         for warning in fetched.warnings:
             say(f"warning: {warning}")
-        handles = [fetched.profile.handle]
+        accounts = [fetched.profile.account]
     else:
-        fetched = [sources.fetch_api(h, data_dir, include_replies=options.include_replies) for h in handles]
-        handles = [f.profile.handle for f in fetched]
-    name = default_repo_name(handles)
+        accounts = [sources.parse_account(h) for h in handles]
+        consent.check(accounts)  # every account, before the first is fetched
+        include, agreed = options.include_replies, options.agreed
+        fetched = [sources.fetch_account(a, data_dir, include_replies=include, agreed=agreed) for a in accounts]
+        accounts = [f.profile.account for f in fetched]
+    name = options.name or default_repo_name(accounts)
+    handles = accounts
     folder, out_dir, card = child(data_dir, name), child(out_root, name), record_path(cards_dir, name)
     sweep_orphans(cards_dir, out_dir, out_root, folder)
     if api is not None and not options.namespace and card.exists():  # the record may name another namespace
@@ -210,8 +225,8 @@ def run(
     summary = RunSummary(
         name,
         out_dir,
-        [u.handle for u in record.users],
-        [u.counts.model_dump() for u in record.users],
+        record.accounts,
+        [u.counts.model_dump(exclude_none=True) for u in record.users],
         record.training.eval_loss if record.training else None,
         skipped,
     )

@@ -33,6 +33,9 @@ ARCHIVE_MAX_BYTES_ENV, ARCHIVE_MAX_RATIO_ENV = "HF_TWEETS_ARCHIVE_MAX_BYTES", "H
 DEFAULT_ARCHIVE_MAX_BYTES = 2 * 1024**3
 DEFAULT_ARCHIVE_MAX_RATIO = 100.0
 
+#: The opt-out list (default: optout.yaml beside the cards folder).
+OPTOUT_ENV = "HF_TWEETS_OPTOUT"
+
 #: Weights & Biases project and entity (huggingtweets' project by default).
 WANDB_PROJECT_ENV, WANDB_ENTITY_ENV = "HF_TWEETS_WANDB_PROJECT", "HF_TWEETS_WANDB_ENTITY"
 
@@ -45,9 +48,18 @@ def cards_dir(override: str | os.PathLike | None = None) -> Path:
     return Path(override or os.environ.get(CARDS_DIR_ENV) or "cards")
 
 
+cards_dir_path = cards_dir  # for functions with a parameter of that name
+
+
 def data_dir(override: str | os.PathLike | None = None) -> Path:
     """The data folder: the override, else $HF_TWEETS_DATA_DIR, else ./data."""
     return Path(override or os.environ.get(DATA_DIR_ENV) or "data")
+
+
+def optout_path(cards_dir: str | os.PathLike | None = None) -> Path:
+    """The opt-out list: $HF_TWEETS_OPTOUT, else optout.yaml in the cards folder's parent (./optout.yaml)."""
+    value = os.environ.get(OPTOUT_ENV)
+    return Path(value) if value else cards_dir_path(cards_dir).resolve().parent / "optout.yaml"
 
 
 def x_bearer_token() -> str | None:

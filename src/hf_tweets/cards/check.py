@@ -43,7 +43,7 @@ _ACTIVE_CSS = re.compile(r"expression\s*\(|javascript:|@import|behavior\s*:|-moz
 _HIDDEN = re.compile(r"display:\s*none", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 _EMPTY_WORDS = frozenset({"none", "null", "nan", "undefined"})
-_NUMERIC_ROWS = frozenset([*labels.COUNTS.values(), *labels.METRICS.values(), *labels.METRICS_BEFORE])
+_NUMERIC_ROWS = frozenset([*labels.count_rows(), *labels.METRICS.values(), *labels.METRICS_BEFORE])
 
 # Parse everything (raw HTML on, every link kept) so the check sees what a lax renderer would.
 _MD_HTML = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -130,8 +130,8 @@ def check_readme_text(text: str, source: str, notes: list[Problem] | None = None
     return problems
 
 
-def _unpaired_note(accounts: list[str]) -> str:
-    listed = ", ".join(f"@{h}" for h in accounts)
+def _unpaired_note(accounts) -> str:
+    listed = ", ".join(map(str, accounts))
     return (
         f"the card does not say which column is which account ({listed}); hf-tweets keeps each column's facts"
         " together and claims no pairing"
@@ -171,16 +171,24 @@ def _table_sums(body: str) -> list[str]:
                 problems.append(f"row {label!r} has no values; leave the row out")
         if table[0][0] != labels.DATA:
             continue
-        try:
-            down, rt, short, kept = (
-                [int(v.replace(",", "")) for v in rows[labels.COUNTS[k]]]
-                for k in ("downloaded", "retweets", "short", "kept")
-            )
-        except (KeyError, ValueError):
-            continue  # the importer reports a missing or broken data table
-        for i, (d, r, s_, k) in enumerate(zip(down, rt, short, kept, strict=False)):
-            if k != d - r - s_:
-                problems.append(f"column {i + 1}: Tweets kept is {k}, but downloaded - retweets - short = {d - r - s_}")
+        problems += _column_sums(rows)
+    return problems
+
+
+def _column_sums(rows: dict[str, list[str]]) -> list[str]:
+    """Each column's kept = downloaded - reposts - short (- content warnings, when the card has that row)."""
+    named = labels.count_labels(rows)
+    optional = labels.OPTIONAL_COUNTS
+    parts = [k for k in ("downloaded", "retweets", "short", "cw") if k not in optional or named[k] in rows]
+    try:
+        columns = zip(*([int(v.replace(",", "")) for v in rows[named[k]]] for k in [*parts, "kept"]), strict=False)
+    except (KeyError, ValueError):
+        return []  # the importer reports a missing or broken data table
+    problems = []
+    for i, (downloaded, *taken, kept) in enumerate(columns):
+        if kept != downloaded - sum(taken):
+            minus = " - ".join(named[k] for k in parts)
+            problems.append(f"column {i + 1}: {named['kept']} is {kept}, but {minus} = {downloaded - sum(taken)}")
     return problems
 
 

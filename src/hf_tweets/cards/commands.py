@@ -87,7 +87,7 @@ def import_readme(source: Path, cards_dir: Path, profiles: Profiles | None = Non
 
 def _paired(record, profiles: Profiles):
     try:
-        found = profiles(record.accounts)
+        found = profiles([a.handle for a in record.accounts])
     except HfTweetsError as error:  # the lookup failed: the card still goes in, unpaired
         return record, [f"not paired: {error.reason()}"]
     paired, unresolved = pair_columns(record, found)

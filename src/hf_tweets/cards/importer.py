@@ -19,9 +19,10 @@ import yaml
 from huggingface_hub import ModelCard
 from markdown_it import MarkdownIt
 
+from hf_tweets import platforms
 from hf_tweets.cards import labels
 from hf_tweets.cards.record import CardRecord, validate_record
-from hf_tweets.errors import CardImportError, RecordError
+from hf_tweets.errors import CardImportError, HfTweetsError, RecordError
 from hf_tweets.text import clean_line, parse_scalar
 
 _MD = MarkdownIt("commonmark").enable("table")
@@ -30,7 +31,6 @@ _ROUND = re.compile(r"border-radius:\s*50%")
 _HIDDEN = re.compile(r"display:\s*none")
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _LEGACY_BOT_SUFFIX = re.compile(r"\s*" + r"\s*".join(map(re.escape, labels.LEGACY_BOT_SUFFIX.split())) + r"\s*$", re.I)
-_COUNT_ROWS = {label: key for key, label in labels.COUNTS.items()}
 _WANDB_LINKS = {label: key for key, label in labels.WANDB_LINKS.items()}
 # What the importer takes from the metrics table (perplexity is exp(eval loss): derived, not read).
 _METRIC_ROWS = {label: key for key, label in labels.METRICS.items() if key != "eval_perplexity"} | labels.METRICS_BEFORE
@@ -286,7 +286,7 @@ def _users(body: _Body, repo_name: str, legacy: bool, source: str) -> tuple[list
     avatars = _avatars(header.avatars, handles, columns)
     users = [
         {"display_name": name, "counts": _counts(rows, i, source)}
-        | ({"handle": handles[i]} if handles else {})
+        | (_account_fields(handles[i]) if handles else {})
         | ({"avatar": avatars[i]} if avatars[i] else {})
         for i, name in enumerate(names)
     ]
@@ -318,6 +318,16 @@ def _names_from_header(header_texts: list[str], count: int, source: str) -> list
             " fix the names in the card's table",
         )
     return names
+
+
+def _account_fields(handle: str) -> dict[str, str]:
+    """A user's platform and handle from how a card shows the account (@alice, @alice.bsky.social,
+    @alice@mastodon.social); X, as every legacy card's, when it is an X handle."""
+    try:
+        account = platforms.parse_account(handle)
+    except HfTweetsError:
+        return {"handle": handle}  # the record's validation says what is wrong with it
+    return {"handle": account.handle} | ({"platform": account.platform} if account.platform != "x" else {})
 
 
 def _handles(rows, body: _Body, header_texts: list[str], repo_name: str, columns: int) -> list[str] | None:
@@ -361,8 +371,10 @@ def _avatars(found: list[tuple[str | None, str | None]], handles: list[str] | No
 
 def _counts(rows: dict[str, list[str]], column: int, source: str) -> dict[str, int]:
     counts = {}
-    for label, key in _COUNT_ROWS.items():
+    for key, label in labels.count_labels(rows).items():
         cells = rows.get(label)
+        if key in labels.OPTIONAL_COUNTS and cells is None:
+            continue
         if cells is None or column >= len(cells):
             raise CardImportError(source, f"data table has no '{label}' row for every user")
         try:

@@ -5,18 +5,35 @@ and ``card check`` match against the same values, so rewording a label here
 rewords it everywhere and ``republish --from-hub`` still reads the cards it
 wrote (tests/test_labels.py renders every label and imports it back). Labels
 that earlier cards carried stay readable through the ``*_BEFORE`` aliases.
+
+Labels that speak of posts hold ``{post}``, ``{posts}``, ``{Posts}``, ``{reposts}``
+or ``{Reposts}``, filled from the platform's own words (``Words``): an X card says
+"Tweets downloaded" and "Retweets" as huggingtweets' cards did; a Bluesky or
+Mastodon card "Posts downloaded" and "Reposts"; a card of several platforms the
+generic "post" and "repost". The importer reads the labels of every vocabulary.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from types import SimpleNamespace
+
+from hf_tweets import platforms
 
 DATA = "Data"  # the first header cell of the data table; one column per user follows
 HANDLE = "Handle"  # the data table's row that ties each column to its account
 QUANTITY = "Quantity"  # the legacy single-user table's only column header
-COUNTS = {"downloaded": "Tweets downloaded", "retweets": "Retweets", "short": "Short tweets", "kept": "Tweets kept"}
+COUNTS = {
+    "downloaded": "{Posts} downloaded",
+    "retweets": "{Reposts}",
+    "short": "Short {posts}",
+    "cw": "{Posts} behind a content warning",  # a row only when some were left out (never on X)
+    "kept": "{Posts} kept",
+}
+OPTIONAL_COUNTS = frozenset({"cw"})
 
 HYPERPARAMETER, METRIC, SOFTWARE, SAMPLE = "Hyperparameter", "Metric", "Software", "Sample"
 METRICS = {
@@ -30,9 +47,9 @@ METRICS_BEFORE = {"Train loss": "train_loss"}  # cards rendered before the label
 
 WANDB_LINKS = {"report": "W&B report", "preprocess_run": "Explore the data", "train_run": "W&B training run"}
 
-POSTED_BETWEEN = "The tweets were posted between {oldest} and {newest}."
-POSTED_OLDEST = "The oldest tweet was posted on {oldest}."
-POSTED_NEWEST = "The newest tweet was posted on {newest}."
+POSTED_BETWEEN = "The {posts} were posted between {oldest} and {newest}."
+POSTED_OLDEST = "The oldest {post} was posted on {oldest}."
+POSTED_NEWEST = "The newest {post} was posted on {newest}."
 
 ACCOUNTS_SEP = " · "  # between the handles in a multi-user card's header: "@a · @b · @c"
 UNPAIRED = "the card it was first published with does not say which name belongs to which account"
@@ -43,14 +60,69 @@ LEGACY_NAMES_SEP = " & "  # between the display names in that generation's heade
 LEGACY_TWEETS_LINK = "'s tweets"  # "[@handle's tweets](https://twitter.com/handle)" in legacy single-user cards
 
 
-def for_templates(safe) -> SimpleNamespace:
+@dataclass(frozen=True)
+class Words:
+    """What a card calls a post and a repost ("tweet", "retweet" on X)."""
+
+    post: str
+    repost: str
+
+    def fill(self, text: str, **fields: str) -> str:
+        """``text`` with its word placeholders (module docstring) and ``fields`` filled in."""
+        posts, reposts = f"{self.post}s", f"{self.repost}s"
+        words = {"post": self.post, "posts": posts, "Posts": posts.capitalize(), "reposts": reposts}
+        return text.format(**words, Reposts=reposts.capitalize(), **fields)
+
+    def counts(self) -> dict[str, str]:
+        """The data table's row labels, by count."""
+        return {key: self.fill(label) for key, label in COUNTS.items()}
+
+
+GENERIC = Words("post", "repost")  # a card of accounts on several platforms
+
+
+def words_of(platform_names: Iterable[str]) -> Words:
+    """The words of a card of accounts on these platforms: the platform's own, or the generic ones for several."""
+    names = set(platform_names)
+    if len(names) != 1:
+        return GENERIC
+    kind = platforms.get(names.pop())
+    return Words(kind.post, kind.repost)
+
+
+def all_words() -> list[Words]:
+    """Every vocabulary a card may use (the importer reads them all)."""
+    return list(dict.fromkeys([*(Words(p.post, p.repost) for p in platforms.REGISTRY.values()), GENERIC]))
+
+
+def count_rows() -> dict[str, str]:
+    """{row label: count} for the data table labels of every vocabulary."""
+    return {label: key for words in all_words() for key, label in words.counts().items()}
+
+
+def count_labels(present: Iterable[str]) -> dict[str, str]:
+    """{count: the row label a data table uses for it}: the label among ``present`` (a table's row labels) of
+    whichever vocabulary the table speaks, else the first vocabulary's (for saying which row is missing)."""
+    present = set(present)
+    found: dict[str, str] = {}
+    for label, key in count_rows().items():
+        if key not in found or (label in present and found[key] not in present):
+            found[key] = label
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def for_templates(safe, words: Words) -> SimpleNamespace:
     """The labels as the templates see them, each wrapped by ``safe`` (they are ours, and need no escaping)."""
     return SimpleNamespace(
         data=safe(DATA),
         handle=safe(HANDLE),
         accounts_sep=safe(ACCOUNTS_SEP),
         unpaired=safe(UNPAIRED),
-        counts=SimpleNamespace(**{key: safe(text) for key, text in COUNTS.items()}),
+        post=safe(words.post),
+        posts=safe(f"{words.post}s"),
+        reposts=safe(f"{words.repost}s"),
+        counts=SimpleNamespace(**{key: safe(text) for key, text in words.counts().items()}),
         hyperparameter=safe(HYPERPARAMETER),
         metric=safe(METRIC),
         software=safe(SOFTWARE),
@@ -59,16 +131,20 @@ def for_templates(safe) -> SimpleNamespace:
     )
 
 
-def dates_sentence(oldest: str | None, newest: str | None) -> str | None:
+def dates_sentence(oldest: str | None, newest: str | None, words: Words) -> str | None:
     """The sentence that says when the posts were written, or None when the record knows neither date."""
     if oldest and newest:
-        return POSTED_BETWEEN.format(oldest=oldest, newest=newest)
+        return words.fill(POSTED_BETWEEN, oldest=oldest, newest=newest)
     if oldest:
-        return POSTED_OLDEST.format(oldest=oldest)
-    return POSTED_NEWEST.format(newest=newest) if newest else None
+        return words.fill(POSTED_OLDEST, oldest=oldest)
+    return words.fill(POSTED_NEWEST, newest=newest) if newest else None
 
 
-@functools.lru_cache(maxsize=16)
+def _date_sentences() -> tuple[str, str, str]:  # read at call time: a test rewords them
+    return POSTED_BETWEEN, POSTED_OLDEST, POSTED_NEWEST
+
+
+@functools.lru_cache(maxsize=64)
 def _pattern(sentence: str) -> re.Pattern:
     fields = {"oldest": r"(?P<oldest>\S+)", "newest": r"(?P<newest>\S+)"}
     parts = re.split(r"\{(oldest|newest)\}", sentence)
@@ -77,7 +153,8 @@ def _pattern(sentence: str) -> re.Pattern:
 
 def read_dates(paragraph: str) -> dict[str, str]:
     """{"oldest": ..., "newest": ...} (either or both) from a paragraph that is one of the date sentences."""
-    for sentence in (POSTED_BETWEEN, POSTED_OLDEST, POSTED_NEWEST):
+    sentences = [w.fill(s, oldest="{oldest}", newest="{newest}") for w in all_words() for s in _date_sentences()]
+    for sentence in sentences:
         match = _pattern(sentence).fullmatch(paragraph.strip())
         if match:
             return {key: value for key, value in match.groupdict().items() if value}

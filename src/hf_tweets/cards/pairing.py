@@ -31,7 +31,7 @@ def pair_columns(
     not answer for is simply absent."""
     if record.paired:
         return record, []
-    accounts = record.accounts
+    accounts = [a.handle for a in record.accounts]  # X handles: only legacy cards are unpaired
     candidates = [[h for h in accounts if h in profiles and _same(user, profiles[h])] for user in record.users]
     pairs = {i: found[0] for i, found in enumerate(candidates) if len(found) == 1}
     taken = list(pairs.values())

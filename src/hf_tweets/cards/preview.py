@@ -171,7 +171,7 @@ def index_page(records: list[tuple[str, CardRecord | None, str]], thumbnails: di
         src = (thumbnails or {}).get(name)
         thumb = f'<img src="{html.escape(src)}" alt="">' if src else ""
         names = " &amp; ".join(html.escape(u.display_name) for u in record.users)
-        handles = " ".join(f"@{h}" for h in record.accounts)
+        handles = " ".join(map(str, record.accounts))
         kept = sum(u.counts.kept for u in record.users)
         state = record.published()
         published = state.commit[:7] if state and state.commit else "not published"

@@ -24,19 +24,21 @@ from pydantic import (
     Field,
     PlainValidator,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from hf_tweets import settings
+from hf_tweets import platforms, settings
 from hf_tweets.errors import Problem, RecordError
+from hf_tweets.platforms import Account, x
 from hf_tweets.text import MAX_URL, clean_line, url_problem
 
 DEFAULT_NAMESPACE = "huggingtweets"
 DEFAULT_BASE_MODEL = "openai-community/gpt2"
 DEFAULT_PROMPT = "My dream is"
 MAX_USERS = 3
-HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
+HANDLE_RE = x.HANDLE_RE  # an X handle
 HUB_URL = "https://huggingface.co"
 #: A thumbnail given as a file of the repo (what `run` draws), resolved against wherever the repo is published.
 THUMBNAIL_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}\.(?:png|jpe?g|gif|webp)")
@@ -96,20 +98,28 @@ class _Model(BaseModel):
 
 
 class Counts(_Model):
-    """Tweets per user, as the card's data table shows them."""
+    """Posts per user, as the card's data table shows them (``retweets`` are reposts on any platform; ``cw``,
+    posts behind a content warning, left out: set only when there were some)."""
 
     downloaded: Count
     retweets: Count
     short: Count
+    cw: Count | None = None
     kept: Count
+
+    @field_validator("cw")
+    @classmethod
+    def _none_is_zero(cls, value: int | None) -> int | None:
+        return value or None  # a card shows 0 for a user with none: read back, that is no content warning
 
     @model_validator(mode="after")
     def _kept_adds_up(self) -> Counts:
-        expected = self.downloaded - self.retweets - self.short
+        expected = self.downloaded - self.retweets - self.short - (self.cw or 0)
         if self.kept != expected:
+            cw = f" - cw {self.cw}" if self.cw else ""
             raise ValueError(
-                f"kept ({self.kept}) must equal downloaded - retweets - short"
-                f" ({self.downloaded} - {self.retweets} - {self.short} = {expected}); fix the counts"
+                f"kept ({self.kept}) must equal downloaded - retweets - short{' - cw' if self.cw else ''}"
+                f" ({self.downloaded} - {self.retweets} - {self.short}{cw} = {expected}); fix the counts"
             )
         return self
 
@@ -128,10 +138,33 @@ class User(_Model):
     """One account the model was trained on; its handle is None when the card it came from does not say
     which account a column is (a legacy multi-user card: the record's ``handles`` lists the accounts)."""
 
-    handle: Handle | None = None
+    platform: str = platforms.DEFAULT  # x, bluesky or mastodon (platforms/); the handle is that platform's
+    handle: str | None = None
     display_name: Line
     avatar: Url | None = None
     counts: Counts
+
+    @field_validator("platform")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in platforms.REGISTRY:
+            raise ValueError(f"{value!r} is not a platform hf-tweets knows; use one of {', '.join(platforms.REGISTRY)}")
+        return value
+
+    @field_validator("handle")
+    @classmethod
+    def _of_its_platform(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = platforms.get(info.data.get("platform", platforms.DEFAULT))
+        if value is None:
+            return None
+        canonical = kind.handle(value)
+        if canonical is None:
+            raise ValueError(f"{value[:80]!r} is not {_article(kind.title)} {kind.title} account; {kind.syntax()}")
+        return canonical
+
+    @property
+    def account(self) -> Account | None:
+        return None if self.handle is None else Account(self.platform, self.handle)
 
 
 class WandbLinks(_Model):
@@ -251,7 +284,7 @@ class CardRecord(_Model):
     def _few_users(cls, users: list[User]) -> list[User]:
         if len(users) > MAX_USERS:
             raise ValueError(f"has {len(users)} users; a model is trained on 1 to {MAX_USERS} users")
-        _once([u.handle for u in users if u.handle is not None])
+        _once([u.account.key for u in users if u.handle is not None])
         return users
 
     @field_validator("handles")
@@ -318,9 +351,11 @@ class CardRecord(_Model):
         return self.handles is None
 
     @property
-    def accounts(self) -> list[str]:
-        """The handles of the accounts the model was trained on: the users' own, else ``handles``."""
-        return list(self.handles) if self.handles is not None else [u.handle for u in self.users]
+    def accounts(self) -> list[Account]:
+        """The accounts the model was trained on: the users' own, else ``handles`` (X accounts, a legacy card's)."""
+        if self.handles is not None:
+            return [Account(platforms.DEFAULT, h) for h in self.handles]
+        return [u.account for u in self.users]
 
     @model_validator(mode="after")
     def _repo_name(self) -> CardRecord:
@@ -364,16 +399,21 @@ def thumbnail_url(record: CardRecord, endpoint: str | None = None) -> str | None
     return f"{endpoint or settings.hub_endpoint()}/{record.repo_id}/resolve/main/{record.thumbnail}"
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "AEIOUX" else "a"  # an X account, a Bluesky account
+
+
 def _once(handles: list[str]) -> list[str]:
-    lowered = [h.lower() for h in handles]
+    lowered = [h.lower() for h in handles]  # account keys, or X handles
     if len(set(lowered)) != len(lowered):
         raise ValueError("lists a handle twice; give each user once")
     return handles
 
 
-def default_repo_name(handles) -> str:
-    """The repo name huggingtweets used: lower-case handles, sorted, joined by '-'."""
-    return "-".join(sorted(h.lower() for h in handles))
+def default_repo_name(accounts) -> str:
+    """The repo name of a model of these accounts (X handles as plain strings): huggingtweets' for X, lower-case
+    handles sorted and joined by '-'; each other platform's account adds its slug (platforms.repo_name)."""
+    return platforms.repo_name(a if isinstance(a, Account) else Account(platforms.DEFAULT, a) for a in accounts)
 
 
 def _check_repo_id(repo_id: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hf_tweets import platforms
 from hf_tweets.cards import yamlio
 from hf_tweets.cards.record import CardRecord, problems_of, validate_record
 from hf_tweets.errors import Problem, RecordError, RecordNotFoundError
@@ -52,6 +53,9 @@ def _read_yaml(path: Path) -> tuple[str, Any]:
 def record_to_dict(record: CardRecord) -> dict[str, Any]:
     """The record as plain data, in field order, without empty optional parts."""
     data = _prune(record.model_dump(mode="python", exclude_none=True))
+    for user in data["users"]:  # X is every legacy record's platform: said only for the others
+        if user.get("platform") == platforms.DEFAULT:
+            del user["platform"]
     if record.base_model is None:  # null means "trained from scratch"; absent means the default GPT-2
         data = {k: data.get(k) for k in CardRecord.model_fields if k in data or k == "base_model"}
     return data

@@ -15,14 +15,14 @@ import jinja2
 import yaml
 from huggingface_hub import ModelCardData
 
-from hf_tweets import settings
+from hf_tweets import platforms, settings
 from hf_tweets.cards import labels
 from hf_tweets.cards.record import CardRecord, User, thumbnail_url
 from hf_tweets.cards.templating import FILTERS, Safe, bundled_templates_dir, card_template
 from hf_tweets.errors import TemplateError
+from hf_tweets.platforms import Account
 
 TAGS = ["huggingtweets", "hf-tweets", "text-generation"]
-X_URL = "https://x.com/"
 HUB_URL = "https://huggingface.co/"
 _GPT2_FAMILY = {
     "gpt2": "GPT-2",
@@ -103,8 +103,9 @@ class AccountView:
     list_sep: Safe  # what follows it when a sentence lists the accounts: ", ", " and " or ""
 
     @classmethod
-    def of(cls, handle: str, index: int, count: int) -> AccountView:
-        return cls(Safe(handle), _md(handle), _url(X_URL + handle), _list_sep(index, count))
+    def of(cls, account: Account, index: int, count: int) -> AccountView:
+        url = platforms.get(account.platform).profile_url(account.handle)
+        return cls(Safe(account.handle), _md(account.handle), _url(url), _list_sep(index, count))
 
 
 def _list_sep(index: int, count: int) -> Safe:
@@ -124,6 +125,7 @@ class UserView:
     downloaded: Safe  # counts as the command line prints them: 3,192
     retweets: Safe
     short: Safe
+    cw: Safe
     kept: Safe
     last: bool
     list_sep: Safe  # what follows this user when a sentence lists the users: ", ", " and " or ""
@@ -132,15 +134,16 @@ class UserView:
     def of(cls, user: User, index: int, count: int) -> UserView:
         c, handle = user.counts, user.handle
         return cls(
-            Safe(handle) if handle else None,
+            _html(handle) if handle else None,  # X handles need no escaping; others have '.', '@', ':' (also safe)
             _md(handle) if handle else None,
             _html(user.display_name),
             _md(user.display_name),
-            _url(X_URL + handle) if handle else None,
+            _url(platforms.get(user.platform).profile_url(handle)) if handle else None,
             _url(user.avatar) if user.avatar else None,
             Safe(f"{c.downloaded:,}"),
             Safe(f"{c.retweets:,}"),
             Safe(f"{c.short:,}"),
+            Safe(f"{c.cw or 0:,}"),
             Safe(f"{c.kept:,}"),
             index == count - 1,
             _list_sep(index, count),
@@ -152,7 +155,6 @@ def base_model_label(base_model: str | None) -> str:
     return "" if base_model is None else _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
 
 
-LABELS = labels.for_templates(Safe)
 _SHOWN = {  # how each metric is written in the card (the importer reads these back)
     "train_loss": repr,
     "eval_loss": repr,
@@ -174,17 +176,20 @@ def context(record: CardRecord) -> dict[str, Any]:
     """What the templates see: the record, and views of it escaped for the card."""
     training, count = record.training, len(record.users)
     label = base_model_label(record.base_model)
+    words = labels.words_of(a.platform for a in record.accounts)
     dates = labels.dates_sentence(
         training.oldest_tweet.isoformat() if training and training.oldest_tweet else None,
         training.newest_tweet.isoformat() if training and training.newest_tweet else None,
+        words,
     )
     return {
         "record": record,
-        "labels": LABELS,
+        "labels": labels.for_templates(Safe, words),
         "repo_id": record.repo_id,
         "users": [UserView.of(u, i, count) for i, u in enumerate(record.users)],
         "accounts": [AccountView.of(h, i, count) for i, h in enumerate(record.accounts)],
         "paired": record.paired,  # False: the card must not say which user is which account
+        "cw": any(u.counts.cw for u in record.users),  # a row for posts left out behind a content warning
         "multi": count > 1,
         "wandb": record.wandb,
         "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()]

@@ -134,7 +134,7 @@ def draw(record: CardRecord, samples: list[str], avatars: list[Image.Image | Non
     for line in wrap(names, name_font, width, 2):
         canvas.text((left, y), line, font=name_font, fill=INK)
         y += 50
-    handles = "  ".join(f"@{h}" for h in record.accounts)
+    handles = "  ".join(map(str, record.accounts))
     canvas.text((left, y + 4), wrap(handles, handle_font, width, 1)[0], font=handle_font, fill=MUTED)
     _samples(canvas, record.widget_prompt, samples[:3], glyphs[id(sample_font)], prompt_font, top=260)
     return image

@@ -1,38 +1,56 @@
-"""Where posts come from: the X API, an X archive, or a file of texts. Each ends in the raw store (posts.py)."""
+"""Where posts come from: a platform's API, an account's export, or a file of texts. Each ends in the store.
+
+``fetch_account`` asks the account's platform's source (sources/registry.py); ``fetch_archive`` asks
+the source whose export it is, by its content; ``fetch_file`` reads texts for a given account. The
+opt-out list is checked before any of them reads anything (consent.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hf_tweets.cards.record import HANDLE_RE
-from hf_tweets.errors import SourceError
+from hf_tweets import consent, platforms
+from hf_tweets.errors import HfTweetsError, SourceError
 from hf_tweets.fsutil import sweep_orphans
+from hf_tweets.platforms import Account
+from hf_tweets.sources import registry
 from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
 from hf_tweets.sources.x_api import API_LIMIT
-from hf_tweets.sources.x_archive import read_archive
-from hf_tweets.text import snippet
+
+CONSENTS = ("public", "permission")  # what --consent may say of an account read through its API
 
 
-def fetch_api(
-    handle: str,
+def fetch_account(
+    who: Account | str,
     data_dir: Path,
     *,
     limit: int = API_LIMIT,
     include_replies: bool = True,
     wait: bool = False,
     on_wait=None,
+    agreed: str = "public",
 ) -> Fetched:
-    """Posts of ``handle`` from the X API; see x_api.py."""
-    from hf_tweets.sources import x_api
+    """Posts of an account (or an account as written on a command line) from its platform's API.
 
+    ``agreed`` is "permission" when the person agreed to the model (fetch --consent permission), else "public"."""
+    account = who if isinstance(who, Account) else parse_account(who)
+    consent.check([account])
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     waiting = {"on_wait": on_wait} if on_wait else {}
-    return Fetched(
-        *x_api.fetch(
-            handle.removeprefix("@"), data_dir, limit=limit, include_replies=include_replies, wait=wait, **waiting
-        )
+    source = registry.api(account.platform)
+    profile, new, total = source.fetch(
+        account.handle, data_dir, limit=limit, include_replies=include_replies, wait=wait, **waiting
     )
+    if agreed != profile.consent:
+        profile.consent = agreed
+        save_profile(data_dir, profile)
+    return Fetched(profile, new, total)
+
+
+def fetch_api(handle: str, data_dir: Path, **options) -> Fetched:
+    """Posts of an X handle from the X API (``fetch_account`` for X)."""
+    return fetch_account(Account(platforms.DEFAULT, handle.removeprefix("@")), data_dir, **options)
 
 
 @dataclass(frozen=True)
@@ -47,25 +65,32 @@ class Fetched:
 
 
 def fetch_archive(path: Path, data_dir: Path, *, include_replies: bool = True, handle: str | None = None) -> Fetched:
-    """Posts from an X archive (or a bare tweets file); whose they are comes from the archive, else from ``handle``.
+    """Posts from an account's export (an X archive, a Bluesky repo .car, a Mastodon archive), known by its content;
+    whose they are comes from the export, else from ``handle`` (a bare tweets file). An export is its holder's own
+    download: the model's consent is "self".
 
     A side file that cannot be read (account.js, profile.js, user_details.js) does not stop the posts: ``handle``
     (or what else the archive says) is used instead, with a warning; with nothing instead, the error asks for
     ``--handle``.
     """
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
-    handle = _handle(handle) if handle else None
-    archive = read_archive(path, include_replies)
+    given = parse_account(handle) if handle else None
+    reader = registry.export_reader(Path(path))
+    archive = reader.read_export(Path(path), include_replies)
     profile = archive.profile
     if profile is None:
-        if not handle:
+        if given is None:
             raise _whose(path, archive.unread)
-        profile = Profile(handle, handle, None, "archive")
-    elif handle and handle.lower() != profile.handle.lower():
+        if given.platform != platforms.DEFAULT:
+            raise SourceError(f"{path}: an X tweets file cannot hold {given}'s posts", fix="give the X handle")
+        profile = Profile(given.handle, given.handle, None, "archive")
+    elif given and given.key != profile.account.key:
         raise SourceError(
-            f"{path}: is @{profile.handle}'s archive, not @{handle}'s; drop --handle or pick the right archive"
+            f"{path}: is {profile.account}'s archive, not {given}'s; drop --handle or pick the right archive"
         )
-    warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle @{handle} instead'}" for e in archive.unread)
+    consent.check([profile.account])
+    profile.consent = "self"
+    warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle {given} instead'}" for e in archive.unread)
     return replace(_store(profile, archive.posts, data_dir, f"{path} has no posts"), warnings=warnings)
 
 
@@ -79,26 +104,28 @@ def _whose(path: Path, unread: list[SourceError]) -> SourceError:
 
 
 def fetch_file(path: Path, data_dir: Path, handle: str | None):
-    """Posts from a .jsonl/.csv file of texts, for ``--handle``."""
+    """Posts from a .jsonl/.csv file of texts, for ``--handle`` (any platform's account)."""
     if not handle:
         raise SourceError("--from needs --handle NAME: whose posts are these?")
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
-    handle = _handle(handle)
+    account = parse_account(handle)
+    consent.check([account])
     posts = read_text_file(path)
-    return _store(Profile(handle, handle, None, "file"), posts, data_dir, f"{path} has no posts")
+    profile = Profile(account.handle, account.handle, None, "file", platform=account.platform)
+    return _store(profile, posts, data_dir, f"{path} has no posts")
 
 
-def _handle(handle: str) -> str:
-    """``--handle`` without its @; SourceError unless it is an X handle (it names files in the data folder)."""
-    handle = handle.removeprefix("@")
-    if not HANDLE_RE.fullmatch(handle):
-        raise SourceError(f"{snippet(handle)} is not an X handle", fix="use 1-15 letters, digits or underscores")
-    return handle
+def parse_account(text: str) -> Account:
+    """An account as written on the command line; SourceError when it is none (it names files in the data folder)."""
+    try:
+        return platforms.parse_account(text)
+    except HfTweetsError as error:
+        raise SourceError(error.what, fix=error.fix) from None
 
 
 def _store(profile: Profile, posts, data_dir: Path, empty: str) -> Fetched:
     if not posts:
         raise SourceError(f"{empty} (an empty timeline)", fix="nothing to train on")
-    new, total = save_posts(data_dir, profile.handle, posts)
+    new, total = save_posts(data_dir, profile.account, posts)
     save_profile(data_dir, profile)
     return Fetched(profile, new, total)

@@ -1,14 +1,18 @@
 """Raw posts: one JSONL file per user in the data folder, written atomically, merged without duplicates.
 
-    data/raw/<handle>.jsonl       {"id", "created_at", "text", "kind"} per line, newest first
-    data/raw/<handle>.user.json   {"handle", "display_name", "avatar", "source"}
+    data/raw/<name>.jsonl       {"id", "created_at", "text", "kind"[, "cw"]} per line, newest first
+    data/raw/<name>.user.json   {"handle", "display_name", "avatar", "source"[, "platform"]}
 
-``kind`` is "post", "retweet" or "reply". Every source (X API, archive, a file
-of texts) ends here, so ``prepare`` reads one format, and every source hands
-over what it read in that format, checked before anything is written:
+``<name>`` is the account's file name (its platform's ``file_name``: the lower-case
+handle for X, alice.bsky.social, alice_at_mastodon.social). ``kind`` is "post",
+"retweet" (a repost, on any platform) or "reply"; ``cw`` is true for a post behind
+a content warning (prepare leaves those out unless asked). Only public posts are
+ever stored. Every source (the X API and archive, Bluesky, Mastodon, a file of
+texts) ends here, so ``prepare`` reads one format, and every source hands over
+what it read in that format, checked before anything is written:
 
-* ``handle`` is an X handle (``record.HANDLE_RE``); the files are named only
-  through ``user_file``, so no name can leave data/raw.
+* the account is one its platform accepts (``platforms.account``); the files are
+  named only through ``user_file``, so no name can leave data/raw.
 * ``created_at`` is ``YYYY-MM-DDTHH:MM:SSZ`` (UTC) or "" when the source has
   none; ``parse_date`` is the one reader of the formats sources use.
 * Texts and display names have no lone surrogates (a JSON escape such as
@@ -31,9 +35,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from hf_tweets.cards.record import HANDLE_RE, MAX_NAME
+from hf_tweets import platforms
+from hf_tweets.cards.record import MAX_NAME
 from hf_tweets.errors import SourceError, UnsafePathError
 from hf_tweets.fsutil import atomic_write_text, child
+from hf_tweets.platforms import Account
+from hf_tweets.platforms.base import shortened
 from hf_tweets.text import clean_line, replace_lone_surrogates, snippet
 
 KINDS = ("post", "retweet", "reply")
@@ -45,6 +52,7 @@ class Post:
     created_at: str  # ISO 8601, UTC, e.g. 2021-03-03T16:17:23Z ("" when the source has no date)
     text: str
     kind: str = "post"
+    cw: bool = False  # behind a content warning
 
 
 @dataclass
@@ -53,29 +61,44 @@ class Profile:
     display_name: str
     avatar: str | None = None
     source: str = ""
+    platform: str = platforms.DEFAULT
+    consent: str = "public"  # "self": the holder's own export; "permission": they agreed (fetch --consent permission)
+
+    @property
+    def account(self) -> Account:
+        return Account(self.platform, self.handle)
 
 
 def iso_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def user_file(data_dir: Path, handle: str, suffix: str) -> Path:
-    """data/raw/<handle><suffix>: the one way a handle becomes a path; UnsafePathError unless it is an X handle."""
-    if not isinstance(handle, str) or not HANDLE_RE.fullmatch(handle):
+def _account(who: Account | str) -> Account:
+    """An account; a plain string is an X handle (what every source gave before there were others)."""
+    return who if isinstance(who, Account) else Account(platforms.DEFAULT, who)
+
+
+def user_file(data_dir: Path, who: Account | str, suffix: str) -> Path:
+    """data/raw/<file name><suffix>: the one way an account becomes a path; UnsafePathError unless it is one."""
+    who = _account(who)
+    kind = platforms.REGISTRY.get(who.platform)
+    if kind is None or not isinstance(who.handle, str) or kind.handle(who.handle) != who.handle:
         raise UnsafePathError(
-            f"{snippet(handle)} is not an X handle, so it cannot name a file",
+            f"{snippet(who.handle)} is not {'an account of ' + kind.title if kind else 'an account'},"
+            " so it cannot name a file",
             where=data_dir / "raw",
-            fix="an X handle is 1-15 letters, digits or underscores",
+            fix=kind.syntax() if kind else f"use one of the platforms {', '.join(platforms.REGISTRY)}",
         )
-    return child(data_dir / "raw", handle.lower(), suffix)  # child() also takes a leading "_", as X handles may have
+    # child() also takes a leading "_", as X handles may have; a long name keeps its start and gets a hash
+    return child(data_dir / "raw", shortened(kind.file_name(who.handle), 80), suffix)
 
 
-def raw_path(data_dir: Path, handle: str) -> Path:
-    return user_file(data_dir, handle, ".jsonl")
+def raw_path(data_dir: Path, who: Account | str) -> Path:
+    return user_file(data_dir, who, ".jsonl")
 
 
-def profile_path(data_dir: Path, handle: str) -> Path:
-    return user_file(data_dir, handle, ".user.json")
+def profile_path(data_dir: Path, who: Account | str) -> Path:
+    return user_file(data_dir, who, ".user.json")
 
 
 def display_name(value: object, handle: str) -> str:
@@ -87,26 +110,26 @@ def display_name(value: object, handle: str) -> str:
     return name or handle
 
 
-def load_posts(data_dir: Path, handle: str) -> list[Post]:
+def load_posts(data_dir: Path, who: Account | str) -> list[Post]:
     """The stored posts of a user, newest first; SourceError when there are none."""
-    path = raw_path(data_dir, handle)
+    path, who = raw_path(data_dir, who), _account(who)
     if not path.exists():
-        raise SourceError(f"no posts stored for @{handle} in {path.parent}", fix=f"run hf-tweets fetch {handle} first")
+        raise SourceError(f"no posts stored for {who} in {path.parent}", fix=f"run hf-tweets fetch {who} first")
     # split("\n"), not splitlines(): the lines are JSON with ensure_ascii=False, so U+2028, U+0085 ... may be in a text
     return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
-def load_profile(data_dir: Path, handle: str) -> Profile:
-    path = profile_path(data_dir, handle)
+def load_profile(data_dir: Path, who: Account | str) -> Profile:
+    path, who = profile_path(data_dir, who), _account(who)
     if not path.exists():
-        return Profile(handle, handle)
+        return Profile(who.handle, who.handle, platform=who.platform)
     return Profile(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def save_posts(data_dir: Path, handle: str, posts: list[Post]) -> tuple[int, int]:
+def save_posts(data_dir: Path, who: Account | str, posts: list[Post]) -> tuple[int, int]:
     """Merge ``posts`` into the user's file (by id), atomically. Return (new posts, total)."""
-    path = raw_path(data_dir, handle)
-    existing = {p.id: p for p in (load_posts(data_dir, handle) if path.exists() else [])}
+    path = raw_path(data_dir, who)
+    existing = {p.id: p for p in (load_posts(data_dir, who) if path.exists() else [])}
     new: dict[str, Post] = {}
     for post in posts:  # a source may list a post twice: the first one counts
         if post.id not in existing:
@@ -117,18 +140,16 @@ def save_posts(data_dir: Path, handle: str, posts: list[Post]) -> tuple[int, int
 
 
 def _line(post: Post) -> str:  # asdict() deep-copies; this is the same object, written fast
-    return (
-        json.dumps(
-            {"id": post.id, "created_at": post.created_at, "text": post.text, "kind": post.kind}, ensure_ascii=False
-        )
-        + "\n"
-    )
+    fields = {"id": post.id, "created_at": post.created_at, "text": post.text, "kind": post.kind}
+    return json.dumps(fields | {"cw": True} if post.cw else fields, ensure_ascii=False) + "\n"
 
 
 def save_profile(data_dir: Path, profile: Profile) -> None:
-    atomic_write_text(
-        profile_path(data_dir, profile.handle), json.dumps(asdict(profile), ensure_ascii=False, indent=1) + "\n"
-    )
+    data = asdict(profile)
+    for key, default in (("platform", platforms.DEFAULT), ("consent", "public")):  # as X profiles always were
+        if data[key] == default:
+            del data[key]
+    atomic_write_text(profile_path(data_dir, profile.account), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def _numeric(post_id: str) -> int:

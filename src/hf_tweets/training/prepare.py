@@ -58,10 +58,12 @@ from pathlib import Path
 import ftfy
 import regex
 
+from hf_tweets import platforms
 from hf_tweets.cards.record import HANDLE_RE, MAX_USERS, CardRecord, validate_record
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.platforms import Account
 from hf_tweets.sources.posts import Post, load_posts, load_profile, raw_path
 from hf_tweets.training.language import DEFAULT as DEFAULT_LANGUAGE
 from hf_tweets.training.language import detect_language
@@ -78,13 +80,22 @@ class PrepareConfig:
     eval_fraction: float = 0.1  # share of each user's posts held out for evaluation
     seed: int = 42
     min_chars: int = 6_000  # the recipe refuses less kept text than this
+    include_cw: bool = False  # keep the posts behind a content warning (left out and counted by default)
 
 
-def inputs_fingerprint(data_dir: Path, handles: list[str], config: PrepareConfig) -> str:
+def accounts_of(users: list[Account | str]) -> list[Account]:
+    """Accounts, from accounts or as written on a command line (platforms.parse_account)."""
+    return [u if isinstance(u, Account) else platforms.parse_account(u) for u in users]
+
+
+def inputs_fingerprint(data_dir: Path, users: list[Account | str], config: PrepareConfig) -> str:
     """What prepared text is made from: the users' stored posts and the settings (kept in stats.json)."""
-    digest = hashlib.sha256(json.dumps([[h.lower() for h in handles], asdict(config)], sort_keys=True).encode())
-    for handle in handles:
-        path = raw_path(data_dir, handle)
+    accounts = accounts_of(users)
+    names = [a.handle.lower() if a.platform == platforms.DEFAULT else a.key for a in accounts]  # X: as before
+    settings = {k: v for k, v in asdict(config).items() if k != "include_cw" or v}  # as before, unless asked
+    digest = hashlib.sha256(json.dumps([names, settings], sort_keys=True).encode())
+    for account in accounts:
+        path = raw_path(data_dir, account)
         digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
     return digest.hexdigest()
 
@@ -203,13 +214,20 @@ class UserData:
     kept: list[str] = field(default_factory=list)
     oldest: str = ""
     newest: str = ""
+    platform: str = platforms.DEFAULT
+    cw: int = 0  # posts behind a content warning, left out
+
+    @property
+    def account(self) -> Account:
+        return Account(self.platform, self.handle)
 
     def counts(self) -> dict[str, int]:
-        return {"downloaded": self.downloaded, "retweets": self.retweets, "short": self.short, "kept": len(self.kept)}
+        counts = {"downloaded": self.downloaded, "retweets": self.retweets, "short": self.short}
+        return counts | ({"cw": self.cw} if self.cw else {}) | {"kept": len(self.kept)}
 
 
-def sort_posts(handle: str, posts: list[Post], keep_newlines: bool) -> UserData:
-    """Count and clean one user's posts."""
+def sort_posts(handle: str, posts: list[Post], keep_newlines: bool, include_cw: bool = False) -> UserData:
+    """Count and clean one user's posts (those behind a content warning are counted and left out, unless asked)."""
     data = UserData(handle, handle, None, downloaded=len(posts))
     seen: set[str] = set()
     dates = sorted(p.created_at for p in posts if p.created_at)
@@ -217,6 +235,9 @@ def sort_posts(handle: str, posts: list[Post], keep_newlines: bool) -> UserData:
     for post in posts:
         if post.kind == "retweet":
             data.retweets += 1
+            continue
+        if post.cw and not include_cw:
+            data.cw += 1
             continue
         text = clean(post.text, keep_newlines)
         if is_short(text) or text in seen:
@@ -281,14 +302,14 @@ def prepare(
     card, folder = record_path(cards_dir, name), child(data_dir, name)
     sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     record = load_record(card) if card.exists() else None
-    handles = handles or (record.accounts if record else name.split("-"))
-    if len(handles) > MAX_USERS:
-        raise PrepareError(f"{len(handles)} users; a model is trained on 1 to {MAX_USERS}", where=name)
+    accounts = accounts_of(handles or (record.accounts if record else name.split("-")))
+    if len(accounts) > MAX_USERS:
+        raise PrepareError(f"{len(accounts)} users; a model is trained on 1 to {MAX_USERS}", where=name)
     users = []
-    for handle in handles:
-        profile = load_profile(data_dir, handle)
-        data = sort_posts(profile.handle, load_posts(data_dir, handle), config.keep_newlines)
-        data.display_name, data.avatar = profile.display_name, profile.avatar
+    for account in accounts:
+        profile = load_profile(data_dir, account)
+        data = sort_posts(profile.handle, load_posts(data_dir, account), config.keep_newlines, config.include_cw)
+        data.display_name, data.avatar, data.platform = profile.display_name, profile.avatar, account.platform
         users.append(data)
     _updated_record(record, name, users, card)  # a record these users cannot make is refused before anything is written
     kept_chars = sum(len(t) + len(EOS) for u in users for t in u.kept)
@@ -318,7 +339,7 @@ def prepare(
         "eval_fraction": config.eval_fraction,
         "keep_newlines": config.keep_newlines,
         "min_chars": config.min_chars,
-        "inputs": inputs_fingerprint(data_dir, handles, config),
+        "inputs": inputs_fingerprint(data_dir, accounts, config),
         "train_posts": len(train),
         "train_chars": sum(map(len, train)),
         "eval_posts": len(evaluation),
@@ -369,7 +390,8 @@ def _updated_record(record: CardRecord | None, name: str, users: list[UserData],
     data["name"] = name
     data.pop("handles", None)  # the users below come with their handles: a legacy card's columns are paired again
     data["users"] = [
-        {"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
+        ({"platform": u.platform} if u.platform != platforms.DEFAULT else {})
+        | {"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}
         | ({"avatar": u.avatar} if u.avatar else {})
         for u in users
     ]

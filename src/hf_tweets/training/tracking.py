@@ -15,6 +15,7 @@ from pathlib import Path
 from hf_tweets import settings
 from hf_tweets.errors import HfTweetsError
 from hf_tweets.fsutil import atomic_write_text
+from hf_tweets.platforms import Account
 from hf_tweets.sources.posts import raw_path
 
 
@@ -46,11 +47,12 @@ def _init(mode: str, folder: Path, **kwargs):
         ) from None
 
 
-def preprocess_run(name: str, data_dir: Path, handles: list[str], mode: str) -> str | None:
+def preprocess_run(name: str, data_dir: Path, accounts: list[Account], mode: str) -> str | None:
     """Log the raw posts and the training text as artifacts; return the run's URL (online) or None."""
     folder = data_dir / name
-    run = _init(mode, folder, job_type="preprocess", name=f"{name}-preprocess", config={"handles": handles})
-    raw = _artifact("raw-dataset", name, [raw_path(data_dir, h) for h in handles])
+    config = {"handles": [a.handle for a in accounts], "platforms": [a.platform for a in accounts]}
+    run = _init(mode, folder, job_type="preprocess", name=f"{name}-preprocess", config=config)
+    raw = _artifact("raw-dataset", name, [raw_path(data_dir, a) for a in accounts])
     train = _artifact("train-dataset", name, [folder / f for f in ("train.txt", "eval.txt", "stats.json")])
     run.log_artifact(raw)
     run.log_artifact(train)
@@ -60,16 +62,12 @@ def preprocess_run(name: str, data_dir: Path, handles: list[str], mode: str) -> 
     return url
 
 
-def start_train_run(name: str, data_dir: Path, handles: list[str], config, versions: dict, mode: str):
+def start_train_run(name: str, data_dir: Path, accounts: list[Account], config, versions: dict, mode: str):
     """Start the train run (the Trainer's W&B callback then logs into it); return the run."""
     settings = {k: v for k, v in asdict(config).items()}
-    run = _init(
-        mode,
-        data_dir / name,
-        job_type="train",
-        name=f"{name}-train",
-        config={**settings, "handles": handles, "versions": versions},
-    )
+    who = {"handles": [a.handle for a in accounts], "platforms": [a.platform for a in accounts]}
+    config = {**settings, **who, "versions": versions}
+    run = _init(mode, data_dir / name, job_type="train", name=f"{name}-train", config=config)
     _note(data_dir / name, train_run=run.id)
     return run
 
