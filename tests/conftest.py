@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import shutil
 import tempfile
@@ -20,8 +21,12 @@ from hub import LoopbackHub  # noqa: E402
 HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
 os.environ["HF_ENDPOINT"] = HUB.url
 
-from hf_tweets.cards.record import CardRecord, validate_record  # noqa: E402
+from huggingface_hub import HfApi  # noqa: E402
+
+from hf_tweets.cards.record import CardRecord, PublishState, validate_record  # noqa: E402
 from hf_tweets.cards.recordfile import save_record  # noqa: E402
+from hf_tweets.cards.render import render  # noqa: E402
+from hf_tweets.cards.templating import reload_templates  # noqa: E402
 from hf_tweets.cli import main  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -179,3 +184,47 @@ def run(capsys):
         return code, out, err
 
     return _run
+
+
+# -- republish: repos as an earlier publish left them, and a template change ---------------------------
+
+
+def seed_repos(hub, cards, n):
+    """n repos as an earlier `hf-tweets publish` left them: card on the Hub, record with its publish state."""
+    api = HfApi()
+    for i in range(n):
+        data = copy.deepcopy(SINGLE)
+        data["users"][0]["handle"] = f"bot{i}"
+        data["users"][0]["display_name"] = f"Bot number {i}"
+        record = validate_record(data, "seed")
+        readme = render(record)
+        api.create_repo(record.repo_id)
+        info = api.upload_file(path_or_fileobj=readme.encode(), path_in_repo="README.md", repo_id=record.repo_id)
+        record.publish = PublishState(commit=info.oid, readme_sha256=hashlib.sha256(readme.encode()).hexdigest())
+        save_record(record, cards / f"bot{i}.yaml")
+    return [f"huggingtweets/bot{i}" for i in range(n)]
+
+
+@pytest.fixture
+def cards(tmp_path):
+    return tmp_path / "cards"
+
+
+def republish(run, *args):
+    """The command, unpaced (its default paces commits 30 s apart, under the Hub's hourly quota)."""
+    return run("republish", "--max-commits-per-hour", "0", *args)
+
+
+@pytest.fixture
+def changed_template(hub, cards, tmp_path, monkeypatch):
+    """Six repos seeded with the bundled templates, then a template change."""
+    repos = seed_repos(hub, cards, 6)
+    folder = tmp_path / "templates"
+    shutil.copytree(REPO_ROOT / "templates", folder)
+    (folder / "partials" / "about.md.j2").write_text(
+        "## About\n\nMaintained by the collection team.\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(folder))
+    reload_templates()
+    yield repos
+    reload_templates()

@@ -15,8 +15,7 @@ import pytest
 from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
-from conftest import REPO_ROOT, SEED_CARDS, make_record
-from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
+from conftest import REPO_ROOT, SEED_CARDS, make_record, republish
 from tiny_model import build_tiny_model
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
@@ -121,7 +120,7 @@ def test_publish_on_a_full_disk_records_the_commit_once_there_is_room(run, hub, 
     assert load_record(card).published().commit == head and len(hub.repo("huggingtweets/pixel_poet").commits) == 2
 
 
-def test_republish_on_a_full_disk_keeps_the_journal_whole(run, hub, disk, tmp_path, changed_template):  # noqa: F811
+def test_republish_on_a_full_disk_keeps_the_journal_whole(run, hub, disk, tmp_path, changed_template):
     shutil.copytree(tmp_path / "cards", disk.path / "cards")
     disk.fill()
     code, out, _ = republish(run, "--jobs", "1")

@@ -9,8 +9,8 @@ from huggingface_hub import HfApi
 
 from hf_tweets.cards.recordfile import load_record, save_record
 
+from conftest import republish
 from hub import LoopbackHub
-from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
 from tiny_model import build_tiny_model
 
 REPO = "huggingtweets/pixel_poet"
@@ -90,7 +90,7 @@ def test_a_pull_request_whose_answer_was_lost_is_not_opened_twice(run, hub, card
     assert code == 0 and len(hub.repo(REPO).prs) == 1 and out.rstrip().endswith(f"{REPO}/discussions/1")
 
 
-def test_republish_pull_requests_are_not_opened_twice(run, hub, tmp_path, changed_template):  # noqa: F811
+def test_republish_pull_requests_are_not_opened_twice(run, hub, tmp_path, changed_template):
     hub.fail("POST", r"/huggingtweets/bot0/commit/", LOSE)
     code, out, _ = republish(run, "--create-pr", "--only", "bot0")
     assert code == 0 and "1 changed" in out
@@ -98,7 +98,7 @@ def test_republish_pull_requests_are_not_opened_twice(run, hub, tmp_path, change
 
 
 @pytest.mark.parametrize("status", [LOSE, DROP], ids=["answer lost", "connection dropped"])
-def test_republish_reports_a_landed_commit_as_changed(run, hub, tmp_path, changed_template, status):  # noqa: F811
+def test_republish_reports_a_landed_commit_as_changed(run, hub, tmp_path, changed_template, status):
     """The answer is lost, the retry is refused (412: the repo moved, by our own commit): it landed, say so."""
     hub.fail("POST", r"/huggingtweets/bot1/commit/", status)
     code, out, _ = republish(run, "--jobs", "1")

@@ -21,9 +21,8 @@ import pytest
 from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
-from conftest import REPO_ROOT, SEED_CARDS, make_record
+from conftest import REPO_ROOT, SEED_CARDS, make_record, seed_repos
 from kill_at import Killer
-from test_republish import seed_repos
 from tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow

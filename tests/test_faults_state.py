@@ -12,8 +12,7 @@ from huggingface_hub import HfApi
 
 from hf_tweets.cards.recordfile import load_record, save_record
 
-from conftest import REPO_ROOT, make_record
-from test_republish import cards, changed_template, republish  # noqa: F401 - fixtures
+from conftest import REPO_ROOT, make_record, republish
 from tiny_model import build_tiny_model
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
@@ -58,7 +57,7 @@ def test_publish_keeps_an_edit_made_while_it_runs(run, hub, tmp_path, monkeypatc
     assert "license: apache-2.0" in text and f"commit: {hub.repo('huggingtweets/pixel_poet').head.sha}" in text
 
 
-def test_republish_keeps_edits_made_while_it_runs(run, hub, tmp_path, changed_template, monkeypatch):  # noqa: F811
+def test_republish_keeps_edits_made_while_it_runs(run, hub, tmp_path, changed_template, monkeypatch):
     card = tmp_path / "cards" / "bot1.yaml"
     restore = edit_during(monkeypatch, HfApi, "create_commit", hand_edit(card, "Bot number 1", "Bot number one"))
     code, out, _ = republish(run, "--jobs", "1")
@@ -70,7 +69,7 @@ def test_republish_keeps_edits_made_while_it_runs(run, hub, tmp_path, changed_te
     assert "1 changed" in out
 
 
-def test_card_import_during_republish_is_kept(run, hub, tmp_path, changed_template, monkeypatch):  # noqa: F811
+def test_card_import_during_republish_is_kept(run, hub, tmp_path, changed_template, monkeypatch):
     card = tmp_path / "cards" / "bot2.yaml"
     edited = load_record(card)
     edited.license = "apache-2.0"
@@ -110,7 +109,7 @@ def journal(tmp_path):
 SHOWN = "data/republish/journal.jsonl"  # as messages name it (relative to the folder the command ran in)
 
 
-def test_a_torn_journal_line_is_repaired(run, hub, tmp_path, changed_template):  # noqa: F811
+def test_a_torn_journal_line_is_repaired(run, hub, tmp_path, changed_template):
     assert republish(run, "--only", "bot0")[0] == 0
     path = journal(tmp_path)
     path.write_bytes(path.read_bytes() + b'{"repo_id": "huggingtweets/bot1", "sta')  # a full disk cut this write
@@ -120,7 +119,7 @@ def test_a_torn_journal_line_is_repaired(run, hub, tmp_path, changed_template): 
     assert [json.loads(line)["repo_id"] for line in path.read_text().splitlines()][0] == "huggingtweets/bot0"
 
 
-def test_a_damaged_journal_names_the_file_and_the_line(run, hub, tmp_path, changed_template):  # noqa: F811
+def test_a_damaged_journal_names_the_file_and_the_line(run, hub, tmp_path, changed_template):
     path = journal(tmp_path)
     path.parent.mkdir(parents=True)
     path.write_text(
@@ -131,7 +130,7 @@ def test_a_damaged_journal_names_the_file_and_the_line(run, hub, tmp_path, chang
     assert len(err.strip().splitlines()) == 1
 
 
-def test_the_journal_stays_valid_on_a_full_disk(run, hub, tmp_path, changed_template, monkeypatch):  # noqa: F811
+def test_the_journal_stays_valid_on_a_full_disk(run, hub, tmp_path, changed_template, monkeypatch):
     import hf_tweets.fsutil as fsutil
 
     real = os.write

@@ -2,47 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import json
-import shutil
 
-import pytest
 from huggingface_hub import HfApi
 
-from hf_tweets.cards.record import PublishState, validate_record
-from hf_tweets.cards.recordfile import load_record, save_record
-from hf_tweets.cards.render import render
-from hf_tweets.cards.templating import reload_templates
+from hf_tweets.cards.recordfile import load_record
 from hf_tweets.hub.republish import Pacer
 
-from conftest import REPO_ROOT, SEED_CARDS, SINGLE
-
-
-def seed_repos(hub, cards, n):
-    """n repos as an earlier `hf-tweets publish` left them: card on the Hub, record with its publish state."""
-    api = HfApi()
-    for i in range(n):
-        data = copy.deepcopy(SINGLE)
-        data["users"][0]["handle"] = f"bot{i}"
-        data["users"][0]["display_name"] = f"Bot number {i}"
-        record = validate_record(data, "seed")
-        readme = render(record)
-        api.create_repo(record.repo_id)
-        info = api.upload_file(path_or_fileobj=readme.encode(), path_in_repo="README.md", repo_id=record.repo_id)
-        record.publish = PublishState(commit=info.oid, readme_sha256=hashlib.sha256(readme.encode()).hexdigest())
-        save_record(record, cards / f"bot{i}.yaml")
-    return [f"huggingtweets/bot{i}" for i in range(n)]
-
-
-@pytest.fixture
-def cards(tmp_path):
-    return tmp_path / "cards"
-
-
-def republish(run, *args):
-    """The command, unpaced (its default paces commits 30 s apart, under the Hub's hourly quota)."""
-    return run("republish", "--max-commits-per-hour", "0", *args)
+from conftest import SEED_CARDS, republish, seed_repos
 
 
 def commits(hub, repo_ids):
@@ -60,21 +27,6 @@ def test_nothing_changed_costs_one_listing(run, hub, cards):
     assert code == 0 and out.startswith("12 repos in ") and "12 unchanged" in out
     assert commits(hub, repos) == before
     assert hub.requests[requests:] == [("GET", "/api/models?author=huggingtweets")]
-
-
-@pytest.fixture
-def changed_template(hub, cards, tmp_path, monkeypatch):
-    """Six repos seeded with the bundled templates, then a template change."""
-    repos = seed_repos(hub, cards, 6)
-    folder = tmp_path / "templates"
-    shutil.copytree(REPO_ROOT / "templates", folder)
-    (folder / "partials" / "about.md.j2").write_text(
-        "## About\n\nMaintained by the collection team.\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("HF_TWEETS_TEMPLATES_DIR", str(folder))
-    reload_templates()
-    yield repos
-    reload_templates()
 
 
 def test_template_change_is_one_small_commit_per_repo(run, hub, cards, changed_template):
