@@ -58,6 +58,7 @@ def records(draw) -> CardRecord:
             ["openai-community/gpt2", "distilbert/distilgpt2", "EleutherAI/pythia-70m", "gpt2", None]
         ),
         "samples": st.lists(names, max_size=4),
+        "consent": st.sampled_from(["self", "permission", "public"]),
         "widget_prompt": names,
         "thumbnail": urls,
         "wandb": st.fixed_dictionaries({}, optional={"report": urls, "preprocess_run": urls, "train_run": urls}),

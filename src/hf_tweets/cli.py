@@ -460,6 +460,69 @@ def publish_command(name, model_dir, namespace, private, create_pr, dry_run, car
     click.echo("\n".join(result.lines()))
 
 
+@cli.command("unpublish")
+@click.argument("name")
+@click.option("--delete", is_flag=True, help="Delete the repo (default: make it private; its owner keeps the files).")
+@click.option("--private", "_private", is_flag=True, help="Make the repo private (the default).")
+@click.option("--namespace", help="The repo's user or org, when it is not the record's.")
+@click.option("--reason", default="", help="Why, for the opt-out list (default: 'unpublished NAMESPACE/NAME').")
+@cards_dir_option
+def unpublish_command(name, delete, _private, namespace, reason, cards_dir) -> None:
+    """Take a bot down (private, or --delete) and put its accounts on the opt-out list."""
+    from hf_tweets.hub.unpublish import unpublish
+
+    if delete and _private:
+        raise click.UsageError("give --delete or --private, not both")
+    record = find_record(name, settings.cards_dir(cards_dir))
+    done = unpublish(record, delete=delete, namespace=namespace, reason=reason)
+    click.echo(f"{done.repo_id}: {'deleted' if done.deleted else 'made private'}")
+    listed = ", ".join(done.listed) if done.listed else "none new (they were on it already)"
+    click.echo(f"opt-out list {done.optout}: added {listed}")
+
+
+@cli.group("optout", epilog=ACCOUNTS_HELP)
+def optout() -> None:
+    """The opt-out list: accounts hf-tweets never fetches, trains on or publishes (optout.yaml beside the cards)."""
+
+
+@optout.command("add")
+@click.argument("accounts", nargs=-1, required=True)
+@click.option("--reason", default="asked to be left out", show_default=True, help="Why (kept in the list).")
+@cards_dir_option
+def optout_add(accounts, reason, cards_dir) -> None:
+    """Put accounts on the opt-out list."""
+    from hf_tweets import consent, platforms
+
+    parsed = [platforms.parse_account(a) for a in accounts]  # all valid before any is written
+    for account in parsed:
+        added = consent.add(account, reason, settings.cards_dir(cards_dir))
+        click.echo(f"{account}: {'added' if added else 'on the list already'}")
+
+
+@optout.command("list")
+@cards_dir_option
+def optout_list(cards_dir) -> None:
+    """Print the opt-out list: account, date, reason."""
+    from hf_tweets import consent
+
+    entries = consent.load(settings.cards_dir(cards_dir))
+    for entry in entries:
+        click.echo(f"{consent.account_of(entry.account)}\t{entry.date}\t{entry.reason}")
+    click.echo(f"{len(entries)} on {settings.optout_path(settings.cards_dir(cards_dir))}", err=True)
+
+
+@optout.command("remove")
+@click.argument("accounts", nargs=-1, required=True)
+@cards_dir_option
+def optout_remove(accounts, cards_dir) -> None:
+    """Take accounts off the opt-out list (when the person has changed their mind)."""
+    from hf_tweets import consent, platforms
+
+    for account in [platforms.parse_account(a) for a in accounts]:
+        removed = consent.remove(account, settings.cards_dir(cards_dir))
+        click.echo(f"{account}: {'removed' if removed else 'was not on the list'}")
+
+
 @cli.command("republish")
 @click.option(
     "--from-hub",

@@ -326,6 +326,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.hub.store.save()
         self._json({})
 
+    def update_settings(self, repo: str) -> None:
+        """PUT /api/models/{repo}/settings: {"visibility": "private"|"public"}, as update_repo_settings sends it."""
+        body = self._body_json()
+        r = self.hub.writable(repo, self.who)
+        if body.get("visibility") not in (None, "private", "public") or not body:
+            raise HubError(400, "visibility must be private or public")
+        if "visibility" in body:
+            r.private = body["visibility"] == "private"
+            self.hub.store.save()
+        self._json({})
+
     def model_info(self, repo: str, rev: str = "main") -> None:
         r = self.hub.readable(repo, self.who)
         commit = self._commit(r, rev)
@@ -566,6 +577,7 @@ ROUTES = [
         ("POST", rf"/api/models/{REPO}/preupload/(?P<rev>[^/]+)", "preupload"),
         ("POST", rf"/api/models/{REPO}/commit/(?P<rev>[^/]+)", "commit"),
         ("GET", rf"/api/models/{REPO}/discussions", "discussions"),
+        ("PUT", rf"/api/models/{REPO}/settings", "update_settings"),
         ("POST", rf"/{REPO}\.git/info/lfs/objects/batch", "lfs_batch"),
         ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
         ("POST", r"/_lfs/(?P<oid>[0-9a-f]{64})/verify", "lfs_verify"),

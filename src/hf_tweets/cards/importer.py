@@ -236,6 +236,10 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     data["training"] = _training(body, source)
     samples = _table(body, labels.SAMPLE)
     data["samples"] = [row[0] for row in samples[1:] if row] if samples else []
+    if not legacy:  # the Consent section's first sentence says whose choice the model is
+        consent = next((c for p in body.paragraphs if (c := labels.read_consent(p))), None)
+        if consent:
+            data["consent"] = consent
     try:
         return validate_record(data, source)
     except RecordError as error:

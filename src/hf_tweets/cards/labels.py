@@ -51,6 +51,22 @@ POSTED_BETWEEN = "The {posts} were posted between {oldest} and {newest}."
 POSTED_OLDEST = "The oldest {post} was posted on {oldest}."
 POSTED_NEWEST = "The newest {post} was posted on {newest}."
 
+CONSENT = "Consent"  # the section of a card whose record says whose choice the model is
+# One sentence per consent (record.consent), each starting with its own words: the importer reads the consent back.
+CONSENT_SENTENCES = {
+    "self": "These {posts} were shared by the account {holders}: they come from {exports} of their own account{s}.",
+    "permission": "These {posts} are used with the permission of the {people} who wrote them.",
+    "public": "These are public {posts}, read through the public API of {where}; the {people} who wrote them did not"
+    " ask for this model.",
+}
+MACHINE_MADE = (
+    "Everything this model writes is machine-generated: it was not written by {names} and does not speak for them."
+)
+TAKEDOWN = (
+    "If you are {names} and want this model taken down, open a discussion on this repository or write to its"
+    " owner: `hf-tweets unpublish` takes it down in one command and keeps your account out of future models."
+)
+
 ACCOUNTS_SEP = " · "  # between the handles in a multi-user card's header: "@a · @b · @c"
 UNPAIRED = "the card it was first published with does not say which name belongs to which account"
 
@@ -119,6 +135,7 @@ def for_templates(safe, words: Words) -> SimpleNamespace:
         handle=safe(HANDLE),
         accounts_sep=safe(ACCOUNTS_SEP),
         unpaired=safe(UNPAIRED),
+        consent=safe(CONSENT),
         post=safe(words.post),
         posts=safe(f"{words.post}s"),
         reposts=safe(f"{words.repost}s"),
@@ -149,6 +166,30 @@ def _pattern(sentence: str) -> re.Pattern:
     fields = {"oldest": r"(?P<oldest>\S+)", "newest": r"(?P<newest>\S+)"}
     parts = re.split(r"\{(oldest|newest)\}", sentence)
     return re.compile("".join(fields[p] if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+
+
+def consent_sentence(consent: str, words: Words, count: int, where: list[str]) -> str:
+    """The card's sentence for a consent; ``where`` are the platforms' names (X, Bluesky ...)."""
+    many = count > 1
+    fields = {
+        "holders": "holders" if many else "holder",
+        "exports": "exports" if many else "an export",
+        "s": "s" if many else "",
+        "people": "people" if many else "person",
+        "where": " and ".join(where),
+    }
+    return words.fill(CONSENT_SENTENCES[consent], **fields)
+
+
+def read_consent(paragraph: str) -> str | None:
+    """The consent a paragraph of a card's Consent section states, or None."""
+    for consent, sentence in CONSENT_SENTENCES.items():
+        start = sentence[: sentence.index("{")]  # "These ", ...
+        rest = sentence[sentence.index("}") + 1 :]
+        distinctive = rest[: rest.index("{")] if "{" in rest else rest  # " were shared by the account "
+        if paragraph.startswith(start) and distinctive.strip() in paragraph:
+            return consent
+    return None
 
 
 def read_dates(paragraph: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import (
@@ -265,6 +265,9 @@ class CardRecord(_Model):
     # while it equals this (or, before any, the default), so a language set by hand stays.
     detected_language: str | None = None
     license: str | None = None
+    # Whose choice the model is (consent.py): "self" (the account holder's own export), "permission" (the people
+    # agreed), "public" (public posts read through an API). None on records made before hf-tweets asked (legacy).
+    consent: Literal["self", "permission", "public"] | None = None
     base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch (--base-model tiny)
     widget_prompt: Annotated[str, _line(MAX_PROMPT)] = DEFAULT_PROMPT
     # A URL, or a file of the repo ("predictions.png") that render resolves against the Hub the repo is on.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -172,6 +173,20 @@ def _metrics(record: CardRecord) -> list[tuple[Safe, Safe]]:
     return [(_md(labels.METRICS[key]), Safe(_SHOWN[key](value))) for key, value in values.items() if value is not None]
 
 
+def _consent(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
+    """The consent section's sentences, escaped for Markdown (they name the users)."""
+    if record.consent is None:
+        return None
+    names = [str(_md(u.display_name)) for u in record.users]  # the only text of strangers here
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    where = list(dict.fromkeys(platforms.get(a.platform).title for a in record.accounts))
+    return SimpleNamespace(
+        sentence=Safe(labels.consent_sentence(record.consent, words, len(names), where)),
+        machine_made=Safe(labels.MACHINE_MADE.format(names=listed)),
+        takedown=Safe(labels.TAKEDOWN.format(names=listed)),
+    )
+
+
 def context(record: CardRecord) -> dict[str, Any]:
     """What the templates see: the record, and views of it escaped for the card."""
     training, count = record.training, len(record.users)
@@ -190,6 +205,7 @@ def context(record: CardRecord) -> dict[str, Any]:
         "accounts": [AccountView.of(h, i, count) for i, h in enumerate(record.accounts)],
         "paired": record.paired,  # False: the card must not say which user is which account
         "cw": any(u.counts.cw for u in record.users),  # a row for posts left out behind a content warning
+        "consent": _consent(record, words),
         "multi": count > 1,
         "wandb": record.wandb,
         "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()]

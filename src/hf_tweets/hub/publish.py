@@ -19,6 +19,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
+from hf_tweets import consent
 from hf_tweets.cards.record import PublishState
 from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.cards.render import render
@@ -185,6 +186,7 @@ def publish(
 ) -> PublishResult:
     """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring."""
     record = load_record(record_path)
+    consent.check(record.accounts, record_path.parent)  # before anything goes to the Hub
     sweep_orphans(record_path.parent)
     found = model_files(model_dir)
     api = hub.client()

@@ -33,11 +33,12 @@ from pathlib import Path
 from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+from hf_tweets import consent
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import CardRecord, PublishState
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.cards.render import render
-from hf_tweets.errors import CardImportError, HfTweetsError, RecordError
+from hf_tweets.errors import CardImportError, ConsentError, HfTweetsError, RecordError
 from hf_tweets.fsutil import append_line, atomic_write_bytes, child, sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.client import LocalFile
@@ -261,6 +262,10 @@ def _republish_one(batch: _Batch, item: Item) -> Outcome:
             return Outcome(item.repo_id, "unreadable", "the repo has no README.md")
         record = import_card(remote, f"{item.repo_id}/README.md")
         record.set_published(item.repo_id, PublishState(commit=item.head, readme_sha256=sha256(remote)))
+    try:
+        consent.check(record.accounts, batch.cards_dir)
+    except ConsentError as error:  # taken down (unpublish) or asked by the person: never put back
+        return Outcome(item.repo_id, "skipped", error.what)
     if item.thumbnail is not None:  # the card points at the image this commit uploads
         record.thumbnail = "predictions.png"
     new = render(record, endpoint=api.endpoint)

@@ -58,7 +58,7 @@ from pathlib import Path
 import ftfy
 import regex
 
-from hf_tweets import platforms
+from hf_tweets import consent, platforms
 from hf_tweets.cards.record import HANDLE_RE, MAX_USERS, CardRecord, validate_record
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.errors import PrepareError
@@ -216,6 +216,7 @@ class UserData:
     newest: str = ""
     platform: str = platforms.DEFAULT
     cw: int = 0  # posts behind a content warning, left out
+    consent: str = "public"  # as the source stored it: "self" for an export, "permission" when the person agreed
 
     @property
     def account(self) -> Account:
@@ -310,6 +311,7 @@ def prepare(
         profile = load_profile(data_dir, account)
         data = sort_posts(profile.handle, load_posts(data_dir, account), config.keep_newlines, config.include_cw)
         data.display_name, data.avatar, data.platform = profile.display_name, profile.avatar, account.platform
+        data.consent = profile.consent
         users.append(data)
     _updated_record(record, name, users, card)  # a record these users cannot make is refused before anything is written
     kept_chars = sum(len(t) + len(EOS) for u in users for t in u.kept)
@@ -389,6 +391,7 @@ def _updated_record(record: CardRecord | None, name: str, users: list[UserData],
     data = record.model_dump(exclude_none=True) if record else {}
     data["name"] = name
     data.pop("handles", None)  # the users below come with their handles: a legacy card's columns are paired again
+    data["consent"] = consent.weakest([u.consent for u in users])  # the model is as consented as its least
     data["users"] = [
         ({"platform": u.platform} if u.platform != platforms.DEFAULT else {})
         | {"handle": u.handle, "display_name": u.display_name or u.handle, "counts": u.counts()}

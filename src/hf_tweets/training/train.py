@@ -30,7 +30,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from hf_tweets import __version__
+from hf_tweets import __version__, consent
 from hf_tweets.cards.record import DEFAULT_BASE_MODEL
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
@@ -205,7 +205,7 @@ def train(
     folder = child(data_dir, name)
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(cards_dir, name)
-    load_record(card)  # fail early on a broken record, not after training
+    consent.check(load_record(card).accounts, cards_dir)  # fail early: a broken record, an opted-out account
     hub_id(config.base_model)  # and on a base model the card cannot name
     sweep_orphans(cards_dir, out_dir.parent)
     config = replace(config)  # a copy: the facts found below (block size, precision used) are this run's

@@ -1,0 +1,197 @@
+"""Consent: the opt-out list refuses every command before any work, unpublish takes a bot down, cards say whose
+choice a model is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from hf_tweets.cards.recordfile import load_record, save_record
+
+from conftest import REPO_ROOT, make_record, republish
+
+EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+
+
+def opted_out(tmp_path, *accounts, reason="asked by e-mail"):
+    entries = [{"account": a, "date": "2026-11-20", "reason": reason} for a in accounts]
+    (tmp_path / "optout.yaml").write_text(yaml.safe_dump(entries), encoding="utf-8")
+
+
+def raw_files(tmp_path) -> list[str]:
+    folder = tmp_path / "data" / "raw"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+REFUSED = "is on the opt-out list since 2026-11-20: asked by e-mail; hf-tweets does not fetch, train on or publish"
+
+
+# -- optout add | list | remove --------------------------------------------------------------------------
+
+
+def test_optout_add_list_remove(run, tmp_path):
+    code, out, _ = run("optout", "add", "alice", "bsky:Bob.Example.com", "@carol@mastodon.social", "--reason", "mail")
+    assert code == 0 and out.splitlines() == [
+        "@alice: added",
+        "@bob.example.com: added",
+        "@carol@mastodon.social: added",
+    ]
+    entries = yaml.safe_load((tmp_path / "optout.yaml").read_text())
+    assert [e["account"] for e in entries] == ["x:alice", "bluesky:bob.example.com", "mastodon:carol@mastodon.social"]
+    assert all(e["reason"] == "mail" and len(e["date"]) == 10 for e in entries)
+    assert run("optout", "add", "Alice")[1] == "@Alice: on the list already\n"  # X handles: any case
+    code, out, err = run("optout", "list")
+    assert out.splitlines()[0].split("\t")[:1] == ["@alice"] and "3 on " in err
+    assert run("optout", "remove", "alice")[1] == "@alice: removed\n"
+    assert run("optout", "remove", "alice")[1] == "@alice: was not on the list\n"
+    assert len(yaml.safe_load((tmp_path / "optout.yaml").read_text())) == 2
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("{not: [a list", "the opt-out list cannot be read"), ("- {date: x}\n", "the opt-out list cannot be read")],
+    ids=["not YAML", "no account"],
+)
+def test_a_broken_optout_list_is_one_line_naming_the_file(run, tmp_path, text, message):
+    (tmp_path / "optout.yaml").write_text(text)
+    code, _, err = run("fetch", "--archive", str(EXAMPLE))
+    assert code == 1 and message in err and "optout.yaml" in err and err.count("\n") == 1
+    assert raw_files(tmp_path) == []
+
+
+def test_the_list_can_live_elsewhere(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TWEETS_OPTOUT", str(tmp_path / "shared" / "list.yaml"))
+    assert run("optout", "add", "alice")[0] == 0
+    assert (tmp_path / "shared" / "list.yaml").is_file() and not (tmp_path / "optout.yaml").exists()
+
+
+# -- every command refuses an account on the list, before any work -----------------------------------------
+
+
+def test_fetch_refuses_before_asking_the_api(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("X_BEARER_TOKEN", "not-used-because-nothing-is-asked")
+    opted_out(tmp_path, "x:pixel_poet")
+    code, _, err = run("fetch", "pixel_poet")  # no cassette: any request would fail the test with a network error
+    assert code == 1 and f"@pixel_poet {REFUSED}" in err and "hf-tweets optout remove @pixel_poet" in err
+    assert raw_files(tmp_path) == []
+
+
+def test_fetch_of_an_archive_refuses_its_holder_on_the_list(run, tmp_path):
+    opted_out(tmp_path, "x:pixel_poet")
+    code, _, err = run("fetch", "--archive", str(EXAMPLE))
+    assert code == 1 and f"@pixel_poet {REFUSED}" in err and raw_files(tmp_path) == []
+
+
+def test_run_refuses_before_any_work(run, tmp_path):
+    opted_out(tmp_path, "x:pixel_poet")
+    code, _, err = run("run", "pixel_poet", "--base-model", "tiny", "--wandb", "off")
+    assert code == 1 and REFUSED in err
+    assert not (tmp_path / "data").exists() and not (tmp_path / "out").exists()
+
+
+def test_train_and_publish_refuse_a_record_of_a_listed_account(run, tmp_path, hub, card, tiny_model):
+    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
+    opted_out(tmp_path, "x:pixel_poet")
+    code, _, err = run("train", "pixel_poet", "--base-model", "tiny", "--wandb", "off")
+    assert code == 1 and REFUSED in err and not (tmp_path / "out").exists()
+    code, _, err = run("publish", "pixel_poet", "--model-dir", str(tiny_model))
+    assert code == 1 and REFUSED in err and hub.repo("huggingtweets/pixel_poet") is None
+
+
+def test_republish_skips_a_listed_account_and_goes_on(run, hub, tmp_path, changed_template):
+    opted_out(tmp_path, "x:bot1")
+    code, out, _ = republish(run)
+    assert code == 0, out
+    assert f"skipped    huggingtweets/bot1: @bot1 {REFUSED}" in out
+    assert [len(hub.repo(r).commits) for r in changed_template] == [3, 2, 3, 3, 3, 3]  # bot1 left as it was
+
+
+# -- unpublish ---------------------------------------------------------------------------------------------------
+
+
+def test_unpublish_makes_the_repo_private_and_keeps_the_account_out(run, hub, card, tiny_model, tmp_path):
+    assert run("publish", "pixel_poet", "--model-dir", str(tiny_model))[0] == 0
+    code, out, err = run("unpublish", "pixel_poet")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "huggingtweets/pixel_poet: made private",
+        f"opt-out list {tmp_path / 'optout.yaml'}: added @pixel_poet",
+    ]
+    assert hub.repo("huggingtweets/pixel_poet").private
+    assert load_record(card).published() is None  # republish does not count it as published
+    entry = yaml.safe_load((tmp_path / "optout.yaml").read_text())[0]
+    assert (entry["account"], entry["reason"]) == ("x:pixel_poet", "unpublished huggingtweets/pixel_poet")
+    code, _, err = run("publish", "pixel_poet", "--model-dir", str(tiny_model))
+    assert code == 1 and "@pixel_poet is on the opt-out list since" in err  # never put back by accident
+    assert run("unpublish", "pixel_poet")[1].splitlines()[1].endswith("none new (they were on it already)")
+
+
+def test_unpublish_delete_removes_the_repo(run, hub, card, tiny_model):
+    assert run("publish", "pixel_poet", "--model-dir", str(tiny_model))[0] == 0
+    code, out, _ = run("unpublish", "pixel_poet", "--delete", "--reason", "the person asked")
+    assert code == 0 and out.startswith("huggingtweets/pixel_poet: deleted")
+    assert hub.repo("huggingtweets/pixel_poet") is None
+    code, _, err = run("unpublish", "pixel_poet", "--delete")  # already gone: nothing to do, no error
+    assert code == 0, err
+
+
+def test_unpublish_lists_the_accounts_even_when_the_hub_refuses(run, hub, card, tiny_model, tmp_path, monkeypatch):
+    assert run("publish", "pixel_poet", "--model-dir", str(tiny_model))[0] == 0
+    monkeypatch.setenv("HF_TOKEN", hub.add_user("outsider"))
+    code, _, err = run("unpublish", "pixel_poet")
+    assert code == 1 and "403" in err and err.count("\n") == 1
+    assert yaml.safe_load((tmp_path / "optout.yaml").read_text())[0]["account"] == "x:pixel_poet"
+
+
+# -- the card says whose choice the model is ---------------------------------------------------------------------
+
+
+def test_an_archive_is_its_holders_consent(run, tmp_path):
+    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
+    profile = json.loads((tmp_path / "data" / "raw" / "pixel_poet.user.json").read_text())
+    assert profile["consent"] == "self"
+    assert run("prepare", "pixel_poet")[0] == 0
+    record = load_record(tmp_path / "cards" / "pixel_poet.yaml")
+    assert record.consent == "self"
+
+
+@pytest.mark.parametrize(
+    "consents, expected",
+    [(["self"], "self"), (["permission", "self"], "permission"), (["self", "public", "permission"], "public")],
+)
+def test_a_model_is_as_consented_as_its_least_consented_account(consents, expected):
+    from hf_tweets import consent
+
+    assert consent.weakest(consents) == expected
+
+
+CARD = [
+    ("self", "These tweets were shared by the account holder: they come from an export of their own account.", False),
+    ("permission", "These tweets are used with the permission of the person who wrote them.", False),
+    ("public", "These are public tweets, read through the public API of X; the person who wrote them", True),
+]
+
+
+@pytest.mark.parametrize("consent, sentence, takedown", CARD, ids=[c[0] for c in CARD])
+def test_the_card_says_it_in_plain_words_and_that_the_text_is_machine_made(consent, sentence, takedown):
+    from hf_tweets.cards.check import check_readme_text
+    from hf_tweets.cards.importer import import_card
+    from hf_tweets.cards.render import render
+
+    record = make_record(consent=consent)
+    text = render(record)
+    assert sentence in text
+    assert "Everything this model writes is machine-generated: it was not written by Pixel Poet" in text
+    assert ("`hf-tweets unpublish` takes it down in one command" in text) == takedown
+    assert import_card(text) == record and check_readme_text(text, "README.md") == []
+
+
+def test_records_made_before_consent_render_as_before(tmp_path):
+    from hf_tweets.cards.render import render
+
+    record = make_record()
+    assert record.consent is None and "## Consent" not in render(record)
+    save_record(record, tmp_path / "r.yaml")
+    assert "consent" not in (tmp_path / "r.yaml").read_text()
