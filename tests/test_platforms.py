@@ -135,3 +135,40 @@ def test_content_warnings_are_a_row_of_their_own_that_adds_up():
 
     broken = text.replace("| Posts kept | 20 |", "| Posts kept | 25 |")
     assert any("Posts kept is 25" in str(p) for p in check_readme_text(broken, "README.md"))
+
+
+# -- a name two sets of accounts could share is never taken over -------------------------------------------------
+
+
+def test_run_never_takes_over_a_record_of_other_accounts(run, tmp_path):
+    from hf_tweets.cards.recordfile import save_record
+
+    from conftest import REPO_ROOT
+
+    other = make_record({"users": [user("bluesky", "pixel.poet.example", "Someone Else", 10)]}, name="pixel_poet")
+    save_record(other, tmp_path / "cards" / "pixel_poet.yaml")
+    code, _, err = run("run", "--archive", str(REPO_ROOT / "examples" / "sample-archive.zip"), "--wandb", "off")
+    assert code == 1 and "cards/pixel_poet.yaml: is the model of @pixel.poet.example, not of @pixel_poet" in err
+    assert "--name" in err and not (tmp_path / "data" / "pixel_poet").exists()
+
+
+def test_publish_never_overwrites_a_repo_holding_another_model(run, hub, card, tiny_model):
+    from huggingface_hub import HfApi
+
+    other = render(make_record({"users": [user("x", "someone", "Someone", 10)]}, name="pixel_poet"))
+    HfApi().create_repo("huggingtweets/pixel_poet")
+    HfApi().upload_file(path_or_fileobj=other.encode(), path_in_repo="README.md", repo_id="huggingtweets/pixel_poet")
+    before = len(hub.repo("huggingtweets/pixel_poet").commits)
+    code, _, err = run("publish", "pixel_poet", "--model-dir", str(tiny_model))
+    assert code == 1 and "the repo holds the model of @someone, not of @pixel_poet; nothing was sent" in err
+    assert len(hub.repo("huggingtweets/pixel_poet").commits) == before
+
+
+def test_publish_goes_on_over_a_repo_of_the_same_accounts(run, hub, card, tiny_model):
+    from huggingface_hub import HfApi
+
+    mine = render(make_record())  # as a card imported from the Hub would be: same account, no publish state
+    HfApi().create_repo("huggingtweets/pixel_poet")
+    HfApi().upload_file(path_or_fileobj=mine.encode(), path_in_repo="README.md", repo_id="huggingtweets/pixel_poet")
+    code, out, err = run("publish", "pixel_poet", "--model-dir", str(tiny_model))
+    assert code == 0 and out.startswith("published huggingtweets/pixel_poet"), err

@@ -124,6 +124,19 @@ class RunSummary:
         return out
 
 
+def _same_accounts_or_refuse(card: Path, accounts: list[Account]) -> None:
+    """A record of this name that is another model (its accounts differ) is never taken over by this run."""
+    if not card.exists():
+        return
+    theirs = load_record(card).accounts
+    if {a.key for a in theirs} != {a.key for a in accounts}:
+        raise HfTweetsError(
+            f"is the model of {', '.join(map(str, theirs))}, not of {', '.join(map(str, accounts))}",
+            where=card,
+            fix="give this model another name with --name",
+        )
+
+
 def counts_line(account: Account, counts: dict) -> str:
     """'600 downloaded, 67 retweets, 27 short, 506 kept', in the account's platform's words."""
     reposts, cw = f"{platforms.get(account.platform).repost}s", counts.get("cw")
@@ -192,6 +205,7 @@ def run(
     name = options.name or default_repo_name(accounts)
     handles = accounts
     folder, out_dir, card = child(data_dir, name), child(out_root, name), record_path(cards_dir, name)
+    _same_accounts_or_refuse(card, accounts)
     sweep_orphans(cards_dir, out_dir, out_root, folder)
     if api is not None and not options.namespace and card.exists():  # the record may name another namespace
         _preflight(options, load_record(card).namespace)

@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import TypeVar
 
 import huggingface_hub
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 from huggingface_hub.utils.sha import git_hash
 
 from hf_tweets import settings
@@ -217,6 +218,18 @@ def remote_files(api: HfApi, repo_id: str, revision: str | None = None) -> tuple
     return model.sha, {
         s.rfilename: RemoteFile(s.size, s.blob_id, s.lfs.sha256 if s.lfs else None) for s in model.siblings or []
     }
+
+
+def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
+    """README.md at a revision, in one GET (None when the repo has none)."""
+    response = get_session().get(
+        hf_hub_url(repo_id, "README.md", revision=revision, endpoint=api.endpoint),
+        headers=build_hf_headers(token=api.token),
+    )
+    if response.status_code == 404:
+        return None
+    hf_raise_for_status(response)
+    return response.content.decode("utf-8")
 
 
 # -- the commit path ------------------------------------------------------------------------------------

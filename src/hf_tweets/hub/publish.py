@@ -20,10 +20,11 @@ from pathlib import Path
 from huggingface_hub import HfApi, hf_hub_download
 
 from hf_tweets import consent
+from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import PublishState
 from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.cards.render import render
-from hf_tweets.errors import HfTweetsError, PublishError
+from hf_tweets.errors import CardImportError, HfTweetsError, PublishError
 from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.client import LocalFile, RemoteFile
@@ -145,6 +146,29 @@ def make_plan(api: HfApi, repo_id: str, files: dict[str, LocalFile]) -> Plan:
     return plan
 
 
+def same_model_or_refuse(api: HfApi, plan: Plan, card) -> None:
+    """PublishError unless the repo's card is a model of the same accounts: two accounts can derive one name
+    (platforms.repo_name), and a repo may hold someone else's model; neither is ever overwritten."""
+    text = hub.call(lambda: hub.fetch_readme(api, plan.repo_id, plan.parent), plan.repo_id, "downloading README.md")
+    if text is None:
+        return
+    try:
+        theirs = import_card(text, f"{plan.repo_id}/README.md").accounts
+    except CardImportError:
+        raise PublishError(
+            plan.repo_id,
+            "the repo holds a model card hf-tweets cannot read, so it may be another model; nothing was sent",
+            fix="publish under another name (run --name) or namespace (--namespace), or delete that repo first",
+        ) from None
+    if {a.key for a in theirs} != {a.key for a in card.accounts}:
+        listed = ", ".join(map(str, theirs))
+        raise PublishError(
+            plan.repo_id,
+            f"the repo holds the model of {listed}, not of {', '.join(map(str, card.accounts))}; nothing was sent",
+            fix="give this model another name (run --name NAME) or publish it under another --namespace",
+        )
+
+
 def _commit(api: HfApi, plan: Plan, create_pr: bool) -> hub.Landed:
     # Files the repo already has keep their storage (LFS or not): the plan knows it, so no preupload request.
     modes = {path: "lfs" if plan.remote[path].sha256 else "regular" for path in plan.changed}
@@ -197,6 +221,8 @@ def publish(
     files = {name: LocalFile.of(name, path) for name, path in found.items()}
     files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
     plan = make_plan(api, card.repo_id, files)
+    if plan.parent is not None and card.published(plan.repo_id) is None and "README.md" in plan.remote:
+        same_model_or_refuse(api, plan, card)  # a first publish to a repo that exists: whose model is there?
     if dry_run:
         return PublishResult(
             "dry-run", plan, readme_diff=readme_diff(plan, readme) if "README.md" in plan.added + plan.changed else []

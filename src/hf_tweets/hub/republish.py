@@ -30,8 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from huggingface_hub import HfApi, hf_hub_url
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+from huggingface_hub import HfApi
 
 from hf_tweets import consent
 from hf_tweets.cards.importer import import_card
@@ -148,18 +147,6 @@ class Journal:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
-    """README.md at a revision, in one GET (None when the repo has none)."""
-    response = get_session().get(
-        hf_hub_url(repo_id, "README.md", revision=revision, endpoint=api.endpoint),
-        headers=build_hf_headers(token=api.token),
-    )
-    if response.status_code == 404:
-        return None
-    hf_raise_for_status(response)
-    return response.content.decode("utf-8")
 
 
 def listing(api: HfApi, namespace: str) -> dict[str, str]:
@@ -294,7 +281,7 @@ def _republish_one(batch: _Batch, item: Item) -> Outcome:
 
 
 def _readme(api: HfApi, item: Item) -> str | None:
-    return hub.call(lambda: fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
+    return hub.call(lambda: hub.fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
 
 
 def _commit(batch: _Batch, item: Item, record: CardRecord, new: str, new_hash: str) -> Outcome:
