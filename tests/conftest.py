@@ -98,6 +98,11 @@ def isolated(tmp_path, monkeypatch):
         "HF_TOKEN",
         "X_BEARER_TOKEN",
         "WANDB_API_KEY",
+        "MASTODON_ACCESS_TOKEN",
+        "HF_TWEETS_MASTODON_BASE_URL",
+        "HF_TWEETS_BLUESKY_APPVIEW",
+        "HF_TWEETS_ARCHIVE_MAX_BYTES",
+        "HF_TWEETS_OPTOUT",
     ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

@@ -19,6 +19,10 @@ DATA_DIR_ENV = "HF_TWEETS_DATA_DIR"
 DEBUG_ENV = "HF_TWEETS_DEBUG"
 #: The X (Twitter) API bearer token.
 X_BEARER_TOKEN_ENV = "X_BEARER_TOKEN"
+#: Mastodon: an access token (optional: public posts need none), and the server to ask instead of https://<instance>.
+MASTODON_ACCESS_TOKEN_ENV, MASTODON_BASE_URL_ENV = "MASTODON_ACCESS_TOKEN", "HF_TWEETS_MASTODON_BASE_URL"
+#: Bluesky: the AppView to ask (tests, self-hosters), and the public one asked by default.
+BLUESKY_APPVIEW_ENV, DEFAULT_BLUESKY_APPVIEW = "HF_TWEETS_BLUESKY_APPVIEW", "https://public.api.bsky.app"
 
 #: Network retries: first back-off in seconds (doubles each try), and how many tries.
 RETRY_BASE_ENV = "HF_TWEETS_RETRY_BASE"
@@ -40,7 +44,7 @@ OPTOUT_ENV = "HF_TWEETS_OPTOUT"
 WANDB_PROJECT_ENV, WANDB_ENTITY_ENV = "HF_TWEETS_WANDB_PROJECT", "HF_TWEETS_WANDB_ENTITY"
 
 # Variables whose values are secrets: never printed, logged or written.
-SECRET_ENVS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", X_BEARER_TOKEN_ENV, "WANDB_API_KEY")
+SECRET_ENVS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", X_BEARER_TOKEN_ENV, MASTODON_ACCESS_TOKEN_ENV, "WANDB_API_KEY")
 
 
 def cards_dir(override: str | os.PathLike | None = None) -> Path:
@@ -139,3 +143,18 @@ def wandb_target() -> tuple[str, str | None]:
 def wandb_key_in_environment() -> bool:
     """Whether WANDB_API_KEY is set (a login that `wandb login` saved is looked up in ~/.netrc)."""
     return bool(os.environ.get("WANDB_API_KEY"))
+
+
+def mastodon_base_url(instance: str) -> str:
+    """Where the Mastodon API of ``instance`` is: $HF_TWEETS_MASTODON_BASE_URL (tests, a proxy), else https://<instance>."""
+    return (os.environ.get(MASTODON_BASE_URL_ENV) or f"https://{instance}").rstrip("/")
+
+
+def mastodon_access_token() -> str | None:
+    """A Mastodon access token from $MASTODON_ACCESS_TOKEN (never printed); None: ask without one."""
+    return os.environ.get(MASTODON_ACCESS_TOKEN_ENV) or None
+
+
+def bluesky_appview() -> str:
+    """The Bluesky AppView to ask: $HF_TWEETS_BLUESKY_APPVIEW (tests, self-hosters), else https://public.api.bsky.app."""
+    return (os.environ.get(BLUESKY_APPVIEW_ENV) or DEFAULT_BLUESKY_APPVIEW).rstrip("/")

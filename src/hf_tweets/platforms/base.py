@@ -34,6 +34,9 @@ class Platform:
     post: str  # the word for a post ("tweet") ...
     repost: str  # ... and for sharing someone else's ("retweet")
     example: str  # a handle, for error messages
+    # Its source (sources/registry.py): the module that reads its API, and those that read its exports.
+    api: str | None = None
+    exports: tuple[str, ...] = ()
 
     def handle(self, text: str) -> str | None:
         """``text`` (without a prefix) as this platform's canonical handle, or None when it is not one."""

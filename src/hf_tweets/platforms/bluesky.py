@@ -38,4 +38,13 @@ class _Bluesky(Platform):
         return "a Bluesky handle is a domain such as alice.bsky.social, or a DID such as did:plc:..."
 
 
-BLUESKY = _Bluesky("bluesky", "Bluesky", ("bsky", "bluesky"), post="post", repost="repost", example="alice.bsky.social")
+BLUESKY = _Bluesky(
+    "bluesky",
+    "Bluesky",
+    ("bsky", "bluesky"),
+    post="post",
+    repost="repost",
+    example="alice.bsky.social",
+    api="hf_tweets.sources.bluesky",
+    exports=("hf_tweets.sources.bluesky_car",),
+)

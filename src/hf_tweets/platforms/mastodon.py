@@ -45,5 +45,12 @@ class _Mastodon(Platform):
 
 
 MASTODON = _Mastodon(
-    "mastodon", "Mastodon", ("mastodon",), post="post", repost="repost", example="@alice@mastodon.social"
+    "mastodon",
+    "Mastodon",
+    ("mastodon",),
+    post="post",
+    repost="repost",
+    example="@alice@mastodon.social",
+    api="hf_tweets.sources.mastodon",
+    exports=("hf_tweets.sources.mastodon_archive",),
 )

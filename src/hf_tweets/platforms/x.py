@@ -33,4 +33,13 @@ class _X(Platform):
         return "an X handle is 1-15 letters, digits or underscores"
 
 
-X = _X("x", "X", ("x", "twitter"), post="tweet", repost="retweet", example="alice")
+X = _X(
+    "x",
+    "X",
+    ("x", "twitter"),
+    post="tweet",
+    repost="retweet",
+    example="alice",
+    api="hf_tweets.sources.x_api",
+    exports=("hf_tweets.sources.x_archive",),
+)

@@ -85,9 +85,14 @@ def fetch_archive(path: Path, data_dir: Path, *, include_replies: bool = True, h
             raise SourceError(f"{path}: an X tweets file cannot hold {given}'s posts", fix="give the X handle")
         profile = Profile(given.handle, given.handle, None, "archive")
     elif given and given.key != profile.account.key:
-        raise SourceError(
-            f"{path}: is {profile.account}'s archive, not {given}'s; drop --handle or pick the right archive"
-        )
+        # an export that names its account by another id (a Bluesky repo: its DID) may take the holder's handle
+        renamed = getattr(reader, "named", lambda profile, given: None)(profile, given)
+        if renamed is None:
+            raise SourceError(
+                f"{path}: is {profile.account}'s archive, not {given}'s; drop --handle or pick the right archive"
+            )
+        consent.check([profile.account])  # the id the export gives, as well as the one given
+        profile = renamed
     consent.check([profile.account])
     profile.consent = "self"
     warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle {given} instead'}" for e in archive.unread)

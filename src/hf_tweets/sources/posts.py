@@ -196,7 +196,21 @@ def parse_date(value: object) -> str:
             and (month_day != "02-29" or calendar.isleap(int(year)))
         ):
             return f"{year}-{month_day}T{time}Z"
-    return _parse_other_date(value)
+    return _usual_iso_date(value) or _parse_other_date(value)
+
+
+def _usual_iso_date(value: object) -> str | None:
+    """What Bluesky clients and Mastodon write, 2024-06-01T12:00:00.000Z (UTC, milliseconds), as the general way
+    reads it, checked by datetime's C parser: the general way takes a third of a 100,000-post export's reading."""
+    if value.__class__ is not str or len(value) != 24 or value[19:20] != "." or value[23] != "Z" or value[10] != "T":
+        return None
+    if not value.isascii() or not value[20:23].isdigit():
+        return None
+    try:
+        datetime.fromisoformat(value[:19])
+    except ValueError:
+        return None
+    return value[:19] + "Z"
 
 
 def _parse_other_date(value: object) -> str:

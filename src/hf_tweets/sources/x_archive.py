@@ -27,16 +27,11 @@ U+FFFD, the display name is clipped and the avatar cleaned (see posts.py).
 
 from __future__ import annotations
 
-import gc
 import json
-import os
 import re
-import stat
 import zipfile
 import zlib
-from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
 
 import json5
 
@@ -44,25 +39,15 @@ from hf_tweets import settings
 from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.sources import x_grailbird as grailbird
+from hf_tweets.sources.exports import CHUNK, RATIO_FLOOR, Archive, collector_paused, open_regular
 from hf_tweets.sources.posts import Post, Profile, display_name, parse_date, post_id_ok
 from hf_tweets.text import clean_line, clean_url, replace_lone_surrogates, snippet
 
 TWEET_PART = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$|^tweets?(?:-part\d+)?\.js$")
 _TWEETS_PREFIX = re.compile(rf"\s*(?:(window\.YTD\.[A-Za-z_]+\.part\d+)|{grailbird.PART_PREFIX})\s*=\s*")
 _YTD_PREFIX = re.compile(r"\s*window\.YTD\.[A-Za-z_]+\.part\d+\s*=\s*")
-CHUNK = 1024**2
-RATIO_FLOOR = 1024**2  # parts that inflate to less may compress as well as they like
 _ACCOUNT, _PROFILE = re.compile(r"(?:^|/)data/account\.js$"), re.compile(r"(?:^|/)data/profile\.js$")
 LENIENT_MAX = 64 * 1024  # characters of a side file read as JSON5 (at most ~4 s); a real account.js has under 1,000
-
-
-class Archive(NamedTuple):
-    """What an archive holds."""
-
-    profile: Profile | None  # None: it does not say whose it is (or what says so is in ``unread``)
-    posts: list[Post]
-    skipped: int  # replies left out
-    unread: list[SourceError]  # side files that could not be used; each fix says what was used instead (None: nothing)
 
 
 def read_archive(path: Path, include_replies: bool = True) -> Archive:
@@ -70,7 +55,7 @@ def read_archive(path: Path, include_replies: bool = True) -> Archive:
     with _Members.open(path) as members:
         parts, modern = _parts(members)
         posts, skipped, newest = [], 0, ("", None, "")
-        with _collector_paused():
+        with collector_paused():
             for name in parts:
                 left_out, found = _read_part(members.read(name), members.where(name), include_replies, posts)
                 skipped += left_out
@@ -94,19 +79,6 @@ def _parts(members: _Members) -> tuple[list[str], bool]:
         f"{members.path}: no data/tweets.js (or tweet.js, or data/js/tweets/ of an archive from before 2019) in it;"
         ' is it an X archive ("Download your data")?'
     )
-
-
-@contextmanager
-def _collector_paused():
-    """Parsed JSON holds no reference cycles, so the cycle collector has nothing to find in it; left on, it
-    walks every tweet again each time json.loads has made 700 objects: a third of the reading time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_part(data: bytearray, where: str, include_replies: bool, posts: list[Post]) -> tuple[int, tuple]:
@@ -141,13 +113,13 @@ class _Members:
         if path.is_dir():
             root = path.resolve()
             names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*.js"))
-            return cls(path, names, lambda name: (_open_regular(root / name, f"{path}:{name}", root), None))
+            return cls(path, names, lambda name: (open_regular(root / name, f"{path}:{name}", root), None))
         if not path.exists():
             raise SourceError(
                 f"{path}: no such file or folder; give the archive's .zip, its unpacked folder, or tweets.js"
             )
         if not _zipped(path) and path.suffix.lower() != ".zip":  # the content says what it is, not the name
-            return cls(path, [path.name], lambda name: (_open_regular(path, str(path)), None), bare=True)
+            return cls(path, [path.name], lambda name: (open_regular(path, str(path)), None), bare=True)
         try:
             archive = zipfile.ZipFile(path)
             infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
@@ -224,29 +196,8 @@ class _Members:
 
 def _zipped(path: Path) -> bool:
     """Whether the (regular) file ``path`` starts as a zip does."""
-    with _open_regular(path, str(path)) as stream:
+    with open_regular(path, str(path)) as stream:
         return stream.read(4) in (b"PK\x03\x04", b"PK\x05\x06")  # a member, or the end of an empty zip
-
-
-def _open_regular(path: Path, where: str, root: Path | None = None):
-    """A binary stream of ``path`` if it is a regular file (inside ``root`` once links are followed)."""
-    real = path.resolve()
-    if root is not None and not real.is_relative_to(root):
-        raise SourceError(
-            "is a link to outside the archive folder",
-            where=where,
-            fix="copy the file itself into the folder; hf-tweets does not follow links out of it",
-        )
-    try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as error:
-        raise SourceError(
-            f"cannot be read ({error.strerror})", where=where, fix="check the file and its permissions"
-        ) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise SourceError("is not a regular file", where=where, fix="give the archive's own files")
-    return os.fdopen(fd, "rb")
 
 
 def _tweets(data: bytearray, where: str) -> tuple[list[dict], bool, bool]:

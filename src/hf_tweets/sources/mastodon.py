@@ -1,0 +1,348 @@
+"""Fetch an account's public posts from its Mastodon instance, with Mastodon.py.
+
+An account is user@instance, and its instance is asked: https://<instance>, or
+$HF_TWEETS_MASTODON_BASE_URL (tests, a proxy), with the access token in $MASTODON_ACCESS_TOKEN when
+it is set (public posts need none; it is never printed). The account is looked up first
+(``account_lookup``): an answer for another account is refused, and so, with a one-line reason and
+before anything is stored (errors.ConsentError), is an account that asks not to be used: #nobot,
+#noai or #nobridge in its bio or a profile field, ``noindex``, or ``indexable: false``. A locked
+account is not refused: its public posts are public.
+
+Its statuses are then paged newest first, 40 a page, by the Link headers (Mastodon.py's
+``fetch_next``). Each page is saved as it comes, with where the next one starts
+(data/raw/<name>.state.json), so a run cut short resumes there; a later run asks only for statuses
+newer than the newest stored (``since_id``) and stops at the first page that holds stored ones.
+
+What is stored: public and unlisted statuses (unlisted ones are public: anyone who opens the profile
+reads them), never followers-only or direct ones. A reblog (``reblog`` set) is a repost ("retweet")
+with the reblogged post's text; a status with ``in_reply_to_id`` is a reply, left out here with
+include_replies=False (the server's exclude_replies keeps a thread's replies to oneself); a
+non-empty ``spoiler_text`` is a content warning (``sensitive`` alone is not one). Pinned statuses
+are in the timeline in their place, and a status listed twice is stored once. Text comes from the
+HTML through mastodon_html; ids, names, avatars and dates are checked as posts.py says, a lone
+surrogate becomes U+FFFD.
+
+Mastodon.py is told to raise on a rate limit (429) rather than sleep: without ``wait`` the fetch
+stops with the reset time (what was saved is kept), with it ``on_wait(seconds)`` is called and the
+page asked again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hf_tweets import __version__, platforms, settings
+from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
+from hf_tweets.fsutil import atomic_write_text
+from hf_tweets.platforms import Account
+from hf_tweets.platforms.mastodon import MASTODON
+from hf_tweets.sources.mastodon_html import shortcodes, to_text, without_shortcodes
+from hf_tweets.sources.posts import (
+    Post,
+    Profile,
+    display_name,
+    load_posts,
+    parse_date,
+    post_id_ok,
+    raw_path,
+    save_posts,
+    save_profile,
+    user_file,
+)
+from hf_tweets.text import clean_url, snippet
+
+if TYPE_CHECKING:
+    from mastodon import Mastodon
+
+LIMIT = 3200  # the command line's default, as for X
+PAGE = 40  # the most statuses Mastodon gives in one page
+TIMEOUT = 60  # seconds for one request
+PUBLIC = ("public", "unlisted")
+SIGNAL = re.compile(r"(?<![\w#])#(nobot|noai|nobridge)(?!\w)", re.IGNORECASE)
+
+
+def token_help(instance: str) -> str:
+    return (
+        f"set {settings.MASTODON_ACCESS_TOKEN_ENV} to an access token of an app on {instance}, or unset it:"
+        " public posts need none"
+    )
+
+
+def client(instance: str) -> Mastodon:
+    """Mastodon.py's client for ``instance``: raising on rate limits (the caller decides whether to wait)."""
+    from mastodon import Mastodon
+
+    return Mastodon(
+        api_base_url=settings.mastodon_base_url(instance),
+        access_token=settings.mastodon_access_token(),
+        ratelimit_method="throw",
+        request_timeout=TIMEOUT,
+        user_agent=f"hf-tweets/{__version__}",
+    )
+
+
+def lookup(api: Mastodon, account: Account, on_wait: Callable[[int], None] | None = None) -> tuple[str, Profile]:
+    """(account id, profile) of ``account``; SourceError for an unknown, suspended or other account, ConsentError
+    for one that asks not to be used. ``on_wait``: as in ``fetch``, None to stop at a rate limit."""
+    user, _, instance = account.handle.partition("@")
+    found = _call(partial(api.account_lookup, user), api, account, None, on_wait)
+    acct = found.get("acct") if isinstance(found, dict) else None
+    if not isinstance(acct, str) or acct.lower() not in (user.lower(), account.handle.lower()):
+        raise SourceError(
+            f"{instance} answered {account} with {snippet(acct)}, another account", fix="nothing was stored"
+        )
+    if found.get("suspended"):
+        raise SourceError(f"{account} is suspended on {instance}", fix="its instance does not serve its posts")
+    signal = opt_out(found)
+    if signal:
+        raise ConsentError(
+            f"{account} asks not to be used ({signal})",
+            fix="hf-tweets does not fetch its posts (the person can give their own archive with fetch --archive)",
+        )
+    raw_id = found.get("id")
+    user_id = _id(raw_id)
+    if user_id is None:
+        raise SourceError(f"{instance} answered {account} with the id {_shown(raw_id)}", fix="nothing was stored")
+    username = found.get("username")
+    handle = f"{username if isinstance(username, str) and username.lower() == user.lower() else user}@{instance}"
+    name = found.get("display_name")
+    name = without_shortcodes(name, shortcodes(found.get("emojis"))) if isinstance(name, str) else None
+    avatar = clean_url(found.get("avatar"))
+    return user_id, Profile(handle, display_name(name, handle), avatar, "mastodon-api", platform=MASTODON.name)
+
+
+def opt_out(account: dict) -> str | None:
+    """How the account asks not to be used, or None: #nobot, #noai or #nobridge in its bio (``note``) or a profile
+    field, ``noindex`` (no search engines), ``indexable: false`` (no search)."""
+    found = SIGNAL.search(to_text(account.get("note")))
+    if found:
+        return f"#{found[1].lower()} in its bio"
+    for field in account.get("fields") if isinstance(account.get("fields"), list) else []:
+        for key in ("name", "value"):
+            found = SIGNAL.search(to_text(field.get(key))) if isinstance(field, dict) else None
+            if found:
+                return f"#{found[1].lower()} in a profile field"
+    if account.get("noindex") is True:
+        return "noindex: it asks search engines not to index it"
+    if account.get("indexable") is False:
+        return "indexable: false, it opts out of search"
+    return None
+
+
+def fetch(
+    handle: str,
+    data_dir: Path,
+    *,
+    limit: int = LIMIT,
+    include_replies: bool = True,
+    wait: bool = False,
+    on_page: Callable[[int], None] = lambda n: None,
+    on_wait: Callable[[int], None] = time.sleep,
+) -> tuple[Profile, int, int]:
+    """Fetch new public posts of ``handle`` (user@instance) into the data folder. Return (profile, new, total)."""
+    try:
+        account = platforms.account(MASTODON.name, handle)
+    except HfTweetsError as error:
+        raise SourceError(error.what, fix=error.fix) from None
+    api, waiter = client(account.handle.partition("@")[2]), on_wait if wait else None
+    user_id, profile = lookup(api, account, waiter)
+    run = _Run(data_dir, profile, include_replies)
+    query: dict[str, object] = {"limit": PAGE}
+    if run.state.get("max_id"):  # resume an interrupted run where it stopped
+        query["max_id"] = run.state["max_id"]
+    elif run.stored and run.stored[0].id.isdigit():
+        query["since_id"] = run.stored[0].id
+    call = partial(api.account_statuses, user_id, **query)
+    while run.fetched < limit:
+        page = _call(call, api, profile.account, run.new, waiter)
+        if not page:
+            break
+        following = api.get_pagination_info(page, "next") if isinstance(page, list) else None
+        done = run.add(_statuses(page, limit - run.fetched), user_id) or following is None
+        run.keep(None if done or run.fetched >= limit else following.get("max_id"))
+        on_page(run.fetched)
+        if done:
+            break
+        call = partial(api.fetch_next, _untyped(following))
+    return profile, run.new, run.finish()
+
+
+def _untyped(following: dict) -> dict:
+    """The next page's pagination info (Mastodon.py's own), asking for its statuses as the JSON they are.
+
+    Mastodon.py casts every answer into its typed classes, every status's account and emoji too: 90 ms a page
+    of 40, 7 of the 8 s that 3,200 posts take. Its pagination info names the type it casts the next page to;
+    a plain list leaves the statuses as parsed JSON dicts, which ``_post`` reads as it reads typed ones (and
+    their dates go through posts.parse_date rather than dateutil's guesses). A Mastodon.py without that key
+    pages all the same, only slower."""
+    if "_mastopy_type" in following:
+        following = type(following)(following) | {"_mastopy_type": list}
+    return following
+
+
+def _statuses(page: object, room: int) -> list:
+    if not isinstance(page, list):
+        raise SourceError("the instance answered with something other than a list of statuses", fix="try again later")
+    return page[:room]
+
+
+class _Run:
+    """One fetch's progress: what was stored before, what this run saved, and where the next page starts."""
+
+    def __init__(self, data_dir: Path, profile: Profile, include_replies: bool):
+        self.data_dir, self.profile, self.include_replies = data_dir, profile, include_replies
+        self.who = profile.account
+        self.state_file = user_file(data_dir, self.who, ".state.json")
+        self.state = _state(self.state_file)
+        self.stored = load_posts(data_dir, self.who) if raw_path(data_dir, self.who).exists() else []
+        self.known = {p.id for p in self.stored}
+        self.seen: set[str] = set()
+        self.new = self.fetched = self.private = self.replies = 0
+
+    def add(self, statuses: list, user_id: str) -> bool:
+        """Save a page's public posts; True when the run is done (it met stored posts, or a page seen before)."""
+        instance = self.who.handle.partition("@")[2]
+        posts = [_post(status, user_id, instance) for status in statuses]
+        self.fetched += len(statuses)
+        self.private += posts.count(None)
+        kept = [p for p in posts if p is not None and (self.include_replies or p.kind != "reply")]
+        self.replies += len(posts) - posts.count(None) - len(kept)
+        if kept:
+            self.new += save_posts(self.data_dir, self.who, kept)[0]  # page by page: a failure keeps them
+        if raw_path(self.data_dir, self.who).exists():
+            save_profile(self.data_dir, self.profile)
+        ids = {str(status.get("id")) for status in statuses if isinstance(status, dict)}
+        met, again = bool(ids & self.known), ids <= self.seen
+        self.seen |= ids
+        return met or again
+
+    def keep(self, max_id: object) -> None:
+        """Write where the next page starts (nothing when there is none), once something of the account is stored."""
+        if raw_path(self.data_dir, self.who).exists():
+            atomic_write_text(self.state_file, json.dumps({"max_id": str(max_id)} if max_id is not None else {}))
+
+    def finish(self) -> int:
+        """The number of posts stored now; SourceError when there are none."""
+        if self.state_file.exists():
+            self.state_file.unlink()
+        if raw_path(self.data_dir, self.who).exists():
+            return len(load_posts(self.data_dir, self.who))
+        if self.private:
+            raise SourceError(
+                f"{self.who} has no public posts ({self.private:,} followers-only or direct ones left out:"
+                " hf-tweets never stores those)"
+            )
+        if self.replies:
+            raise SourceError(f"{self.who} has only replies to fetch", fix="leave out --no-replies to keep them")
+        raise SourceError(f"{self.who} has no posts to fetch (an empty timeline)")
+
+
+def _state(path: Path) -> dict:
+    """Where an interrupted run stopped; {} when there is none, or when the file is damaged (start over)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) and post_id_ok(state.get("max_id", "0")) else {}
+
+
+def _call(call: Callable, api: Mastodon, who: Account, new: int | None, on_wait: Callable[[int], None] | None):
+    """``call()``, waiting out rate limits with ``on_wait(seconds)`` (None: stop at one); Mastodon.py's errors as
+    one-line SourceErrors. ``new``: the posts saved so far (None while looking the account up)."""
+    from mastodon import MastodonError, MastodonRatelimitError
+
+    progress = "" if new is None else f"after {new:,} new posts (kept; run fetch again to resume)"
+    while True:
+        try:
+            return call()
+        except MastodonRatelimitError as error:
+            if not str(error).startswith("Hit rate limit"):  # what it raises for a 429; else a header it cannot read
+                raise SourceError(
+                    f"{who.handle.partition('@')[2]} sent a rate limit reset time (X-RateLimit-Reset) that cannot be"
+                    f" read{' ' + progress if progress else ''}",
+                    fix="try again later",
+                ) from None
+            reset = getattr(api, "ratelimit_reset", None)
+            seconds = max(1, round(reset - time.time())) if reset else 60
+            if on_wait is None:
+                at = datetime.fromtimestamp(reset, timezone.utc).strftime("%H:%M:%S UTC") if reset else "later"
+                since = f"after {new:,} new posts of {who} (kept)" if new is not None else f"looking up {who}"
+                raise SourceError(
+                    f"Mastodon rate limit reached {since}; it resets at {at}, run fetch again then, or add --wait"
+                ) from None
+            on_wait(seconds)
+        except MastodonError as error:
+            raise _explain(error, who, progress) from None
+
+
+def _explain(error: Exception, who: Account, progress: str) -> SourceError:
+    """A Mastodon.py error as one line; never its text (it may hold a server's answer)."""
+    from mastodon import MastodonNetworkError, MastodonNotFoundError, MastodonServerError, MastodonUnauthorizedError
+
+    instance = who.handle.partition("@")[2]
+    suffix = f" {progress}" if progress else ""
+    code = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else None
+    if isinstance(error, MastodonUnauthorizedError) or code == 401:
+        refused = "refused the access token" if settings.mastodon_access_token() else "asks for an access token"
+        return SourceError(f"{instance} {refused} (401){suffix}", fix=token_help(instance))
+    if code == 403:
+        return SourceError(f"{instance} does not let hf-tweets read {who} (403){suffix}", fix=token_help(instance))
+    if isinstance(error, MastodonNotFoundError):
+        return SourceError(f"{who} does not exist on {instance}{suffix}", fix="check the spelling")
+    if code == 410:
+        return SourceError(f"{who} is gone from {instance} (410){suffix}", fix="its instance no longer has its posts")
+    if isinstance(error, MastodonServerError):
+        return SourceError(f"{instance} failed ({code}){suffix}", fix="try again later")
+    if isinstance(error, MastodonNetworkError):
+        return SourceError(f"could not reach {instance}{suffix}", fix="check the network and run fetch again")
+    what = f"answered with an error ({code})" if code else "sent an answer hf-tweets cannot read"
+    return SourceError(f"{instance} {what}{suffix}", fix="try again later")
+
+
+def _post(status: object, account_id: str, instance: str = "the instance") -> Post | None:
+    """A status of the account's as a Post; None when it is not public, or not the account's own."""
+    if not isinstance(status, dict) or status.get("visibility") not in PUBLIC:
+        return None
+    reblog = status.get("reblog")
+    if reblog is not None and (not isinstance(reblog, dict) or reblog.get("visibility") not in PUBLIC):
+        return None
+    owner = status.get("account")
+    if isinstance(owner, dict) and str(owner.get("id")) != account_id:
+        return None
+    status_id = _id(status.get("id"))
+    if status_id is None:
+        raise SourceError(
+            f"{instance} answered with a status whose id {_shown(status.get('id'))} is not an id",
+            fix="nothing of that page was stored; try again later",
+        )
+    shown = reblog or status
+    spoiler = shown.get("spoiler_text")
+    kind = "retweet" if reblog else "reply" if status.get("in_reply_to_id") else "post"
+    text = to_text(shown.get("content"), shortcodes(shown.get("emojis")))
+    cw = isinstance(spoiler, str) and bool(spoiler.strip())
+    return Post(status_id, _date(status.get("created_at")), text, kind, cw)
+
+
+def _id(value: object) -> str | None:
+    """An id Mastodon.py read (a str subclass, or an int) as the store's string; None when it is not one."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    return text if post_id_ok(text) else None
+
+
+def _shown(value: object) -> str:
+    return snippet(str(value) if isinstance(value, str) else value)  # Mastodon.py's ids have a repr of their own
+
+
+def _date(value: object) -> str:
+    """Mastodon.py's datetime (or the text it could not read) as the store's date; "" when it is none."""
+    try:
+        return parse_date(value.isoformat() if isinstance(value, datetime) else value)
+    except ValueError:
+        return ""
