@@ -13,7 +13,13 @@ from conftest import THREE, TRAINING, WANDB, make_record
 
 X_WORDS = labels.words_of(["x"])  # "tweet", "retweet": an X card's words
 FULL = {
-    "training": TRAINING | {"tokens_seen": 1234567, "train_seconds": 4321.5, "versions": {"torch": "2.13.0"}},
+    "training": TRAINING
+    | {
+        "tokens_seen": 1234567,
+        "train_seconds": 4321.5,
+        "versions": {"torch": "2.13.0"},
+        "copies": {"samples": 30, "copied": 1},
+    },
     "wandb": WANDB,
     "samples": ["My dream is a quiet sea."],
 }
@@ -33,6 +39,8 @@ def test_every_label_is_on_the_card_and_read_back():
         *labels.METRICS.values(),
         *labels.WANDB_LINKS.values(),
         X_WORDS.fill(labels.POSTED_BETWEEN, oldest="2020-01-02", newest="2021-06-30"),
+        "3.3 % of 30 samples copy 8+ words of a training tweet (50+ characters in text written without spaces).",
+        X_WORDS.fill(labels.COPIES_SHOWN),
     ]
     assert [label for label in shown if label not in text] == []
     assert "| Tokens seen | 1,234,567 |" in text and "| Training time | 4,321.5 s |" in text

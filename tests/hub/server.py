@@ -6,7 +6,8 @@ create/delete/info/exists (siblings, sha), model listing by author with Link
 pagination, tree listing, preupload, the NDJSON commit (parent_commit checks,
 deletions, pull requests), the pull-request listing of ``get_repo_discussions``
 (paged by ``p``, filtered by type, status and author), the LFS batch API with
-basic transfer, validate-yaml, and resolve HEAD/GET with the headers the client
+basic transfer, validate-yaml (with the Hub's metadata rules for what cards
+use, metadata.py), and resolve HEAD/GET with the headers the client
 checks. Every 404 carries an X-Error-Code, as the real Hub's do.
 
 Tests add faults (``hub.fail(...)``: an error status, a dropped connection
@@ -29,6 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
+from . import metadata
 from .store import Entry, Repo, Store, git_blob_sha, is_lfs
 
 ORG = "huggingtweets"
@@ -285,16 +287,30 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def validate_yaml(self) -> None:
+        """The README's metadata checked as the Hub checks it (metadata.py): 400 with the problems, else 200."""
         self.hub.validate_yaml_calls += 1
         content = self._body_json().get("content", "")
         match = re.match(r"^---\n(.*?)\n---", content, re.S)
         try:
-            if match and not isinstance(yaml.safe_load(match.group(1)) or {}, dict):
+            data = (yaml.safe_load(match.group(1)) if match else None) or {}
+            if not isinstance(data, dict):
                 raise ValueError("metadata is not a mapping")
         except (yaml.YAMLError, ValueError) as error:
-            self._json({"errors": [{"message": f"Invalid metadata in README.md: {error}"}], "warnings": []}, 400)
+            self._invalid_yaml([f"Invalid metadata in README.md: {error}"])
+            return
+        found = metadata.problems(data)
+        if found:
+            self._invalid_yaml(found)
             return
         self._json({"errors": [], "warnings": []})
+
+    def _invalid_yaml(self, messages: list[str]) -> None:
+        # RepoCard.validate asks for text/plain and raises the answer's text; HfApi._validate_yaml reads the JSON's
+        # errors[].message and raises "Invalid metadata in README.md." followed by "- <message>" for each.
+        if "text/plain" in (self.headers.get("Accept") or ""):
+            self._send(400, "\n".join(messages).encode(), content_type="text/plain; charset=utf-8")
+        else:
+            self._json({"errors": [{"message": m} for m in messages], "warnings": []}, 400)
 
     # -- repos -----------------------------------------------------------------------------------
     def create_repo(self) -> None:

@@ -27,6 +27,7 @@ from hf_tweets.text import clean_line, parse_scalar
 
 _MD = MarkdownIt("commonmark").enable("table")
 _MODEL_ARG = re.compile(r"""model\s*=\s*(['"])([^'"]+)\1""")
+_FROM_PRETRAINED = re.compile(r"""from_pretrained\(\s*(['"])([^'"]+)\1""")  # an adapter's snippet (peft)
 _ROUND = re.compile(r"border-radius:\s*50%")
 _HIDDEN = re.compile(r"display:\s*none")
 _URL_IN_CSS = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
@@ -227,8 +228,10 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
     legacy = "hf-tweets" not in (meta.get("tags") or [])
     body = parse_body(meta.pop("_body"))
     data = _repo(body, source) | _card_metadata(meta)
-    if not legacy and "base_model" not in meta:  # our cards leave it out for models trained from scratch
+    if not legacy and "base_model" not in meta:  # our cards leave it out: trained from scratch, or a local base
         data["base_model"] = None
+        if any(labels.BASE_LOCAL in p for p in body.paragraphs):
+            data["base_model_local"] = True
     data["users"], accounts = _users(body, data["name"], legacy, source)
     if accounts is not None:
         data["handles"] = accounts
@@ -247,7 +250,7 @@ def import_card(text: str, source: str | Path = "README.md") -> CardRecord:
 
 
 def _repo(body: _Body, source: str) -> dict[str, str]:
-    match = _MODEL_ARG.search(body.code)
+    match = _MODEL_ARG.search(body.code) or _FROM_PRETRAINED.search(body.code)
     if not match or "/" not in match.group(2):
         raise CardImportError(source, "has no usage snippet naming the repo (pipeline(..., model='namespace/name'))")
     namespace, _, name = match.group(2).partition("/")
@@ -271,6 +274,8 @@ def _card_metadata(meta: dict[str, Any]) -> dict[str, Any]:
     ):
         if value is not None:
             data[key] = value
+    if meta.get("library_name") == "peft" or meta.get("base_model_relation") == "adapter":
+        data["weights"] = "adapter"  # the repo holds a LoRA adapter
     return data
 
 
@@ -414,4 +419,7 @@ def _training(body: _Body, source: str) -> dict[str, Any]:
     for paragraph in body.paragraphs:
         dates = labels.read_dates(paragraph)
         training |= {f"{key}_tweet": value for key, value in dates.items()}
+        copies = labels.read_copies(paragraph)
+        if copies:
+            training["copies"] = copies
     return training

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from hf_tweets import platforms
+from hf_tweets.text import plural
 
 DATA = "Data"  # the first header cell of the data table; one column per user follows
 HANDLE = "Handle"  # the data table's row that ties each column to its account
@@ -46,6 +47,21 @@ METRICS = {
 METRICS_BEFORE = {"Train loss": "train_loss"}  # cards rendered before the label said which epoch
 
 WANDB_LINKS = {"report": "W&B report", "preprocess_run": "Explore the data", "train_run": "W&B training run"}
+
+# What the model was fine-tuned from when that was a local folder that does not say which Hub model it is (the
+# record's base_model_local): the card names no base model, and says this instead.
+BASE_LOCAL = "a pre-trained model from a local folder that does not say which Hub model it is"
+
+# The copy check (record.training.copies): the share of samples that copy a training post, and that the samples the
+# card shows copy none. {rate} is a percentage, shown with as many decimals as reading it back needs.
+COPIES = (
+    "{rate} % of {samples} copy {words}+ words of a training {post} ({chars}+ characters in text written without"
+    " spaces)."
+)
+COPIES_SHOWN = "The samples shown here copy no training {post}."
+
+# The model-index's name for the data the eval loss was measured on: the held-out posts of the accounts.
+EVAL_DATASET = "{Posts} of {accounts}"
 
 POSTED_BETWEEN = "The {posts} were posted between {oldest} and {newest}."
 POSTED_OLDEST = "The oldest {post} was posted on {oldest}."
@@ -100,9 +116,12 @@ GENERIC = Words("post", "repost")  # a card of accounts on several platforms
 def words_of(platform_names: Iterable[str]) -> Words:
     """The words of a card of accounts on these platforms: the platform's own, or the generic ones for several."""
     names = set(platform_names)
-    if len(names) != 1:
-        return GENERIC
-    kind = platforms.get(names.pop())
+    return _platform_words(names.pop()) if len(names) == 1 else GENERIC
+
+
+@functools.lru_cache(maxsize=None)  # one per platform: every card asks
+def _platform_words(name: str) -> Words:
+    kind = platforms.get(name)
     return Words(kind.post, kind.repost)
 
 
@@ -136,6 +155,7 @@ def for_templates(safe, words: Words) -> SimpleNamespace:
         accounts_sep=safe(ACCOUNTS_SEP),
         unpaired=safe(UNPAIRED),
         consent=safe(CONSENT),
+        base_local=safe(BASE_LOCAL),
         post=safe(words.post),
         posts=safe(f"{words.post}s"),
         reposts=safe(f"{words.repost}s"),
@@ -200,3 +220,60 @@ def read_dates(paragraph: str) -> dict[str, str]:
         if match:
             return {key: value for key, value in match.groupdict().items() if value}
     return {}
+
+
+def copies_sentence(copies, words: Words) -> str:
+    """The sentence that says how many samples copy a training post (``copies``: a record's CopyCheck)."""
+    return words.fill(
+        COPIES,
+        rate=_percent(copies.copied, copies.samples),
+        samples=plural(copies.samples, "sample"),
+        words=f"{copies.words:,}",
+        chars=f"{copies.chars:,}",
+    )
+
+
+def _percent(part: int, whole: int) -> str:
+    """``part`` of ``whole`` in percent, with the fewest decimals (at least one, when not whole) that give
+    ``part`` back: 3.3 for 1 of 30, 12.345 for 12,345 of 100,000."""
+    exact = 100 * part / whole
+    for places in range(1, 12):
+        shown = f"{exact:.{places}f}".rstrip("0").rstrip(".")
+        if round(float(shown) * whole / 100) == part:
+            return shown
+    return repr(exact)
+
+
+_COPIES_FIELDS = (
+    ("rate", r"(?P<rate>\d+(?:\.\d+)?)"),
+    ("samples", r"(?P<samples>\d[\d,]*) samples?"),
+    ("words", r"(?P<words>\d[\d,]*)"),
+    ("chars", r"(?P<chars>\d[\d,]*)"),
+)
+
+
+def read_copies(paragraph: str) -> dict[str, int] | None:
+    """{"samples", "copied", "words", "chars"} from a paragraph that is the copy-check sentence, else None."""
+    for words in all_words():
+        sentence = words.fill(COPIES, **{name: "{" + name + "}" for name, _ in _COPIES_FIELDS})
+        match = _fields_pattern(sentence, _COPIES_FIELDS).fullmatch(paragraph.strip())
+        if match:
+            counts = {k: int(v.replace(",", "")) for k, v in match.groupdict().items() if k != "rate"}
+            samples = counts.pop("samples")
+            copied = round(float(match["rate"]) * samples / 100)
+            return {"samples": samples, "copied": copied, **counts}
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_pattern(sentence: str, fields: tuple[tuple[str, str], ...]) -> re.Pattern:
+    """A regex for ``sentence`` with each ``{name}`` of ``fields`` matched by its pattern, the rest literally."""
+    patterns = dict(fields)
+    parts = re.split(r"\{(" + "|".join(patterns) + r")\}", sentence)
+    return re.compile("".join(patterns[p] if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+
+
+def eval_dataset_name(words: Words, accounts: list[str]) -> str:
+    """The model-index's name of the eval data: "Tweets of @alice", "Posts of @a, @b and @c"."""
+    listed = accounts[0] if len(accounts) == 1 else ", ".join(accounts[:-1]) + " and " + accounts[-1]
+    return words.fill(EVAL_DATASET, accounts=listed)

@@ -43,6 +43,9 @@ HUB_URL = "https://huggingface.co"
 #: A thumbnail given as a file of the repo (what `run` draws), resolved against wherever the repo is published.
 THUMBNAIL_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}\.(?:png|jpe?g|gif|webp)")
 MAX_COUNT = 10**12
+#: The repo hf-tweets publishes a ``tiny`` base to when an adapter is trained on it (a small GPT-2 initialised at
+#: random, named by the hash of its weights): an adapter must name a base on the Hub that it loads on.
+RANDOM_BASE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*/tiny-base-[0-9a-f]{12}")
 # The longest texts a record holds: more is not a name, a prompt or a sample but a mistake (or an attack).
 MAX_NAME, MAX_PROMPT, MAX_SAMPLE, MAX_VALUE = 200, 500, 1000, 200
 
@@ -183,6 +186,27 @@ class WandbLinks(_Model):
         return re.sub(r"/artifacts/?$", "", value).rstrip("/")
 
 
+class CopyCheck(_Model):
+    """How often the model copies its training posts (training/copies.py): of ``samples`` texts generated with a
+    fixed seed, ``copied`` reproduce ``words`` or more consecutive words of a training post (``chars`` or more
+    characters in scripts written without spaces)."""
+
+    samples: Annotated[int, Field(ge=1, le=100_000)]
+    copied: Count
+    words: Annotated[int, Field(ge=1, le=1000)] = 8
+    chars: Annotated[int, Field(ge=1, le=10_000)] = 50
+
+    @model_validator(mode="after")
+    def _at_most_all(self) -> CopyCheck:
+        if self.copied > self.samples:
+            raise ValueError(f"copied ({self.copied}) is more than samples ({self.samples}); fix the counts")
+        return self
+
+    @property
+    def rate(self) -> float:
+        return self.copied / self.samples
+
+
 class Training(_Model):
     """Facts about the fine-tuning run; shown inline on the card."""
 
@@ -196,6 +220,7 @@ class Training(_Model):
     versions: dict[str, Annotated[str, _line(64)]] = Field(
         default_factory=dict
     )  # library -> version, e.g. transformers: 5.23.0
+    copies: CopyCheck | None = None  # the memorisation check run after training
 
     @field_validator("train_seconds")
     @classmethod
@@ -268,7 +293,12 @@ class CardRecord(_Model):
     # Whose choice the model is (consent.py): "self" (the account holder's own export), "permission" (the people
     # agreed), "public" (public posts read through an API). None on records made before hf-tweets asked (legacy).
     consent: Literal["self", "permission", "public"] | None = None
-    base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch (--base-model tiny)
+    base_model: str | None = DEFAULT_BASE_MODEL  # a Hub id; None: trained from scratch, or see base_model_local
+    # True: fine-tuned from a local folder that does not say which Hub model it is (base_model is then None, and the
+    # card says so: the Hub's metadata takes only Hub ids).
+    base_model_local: bool = False
+    # What the repo holds: "full" weights, or a LoRA "adapter" (peft) that loads on base_model.
+    weights: Literal["full", "adapter"] = "full"
     widget_prompt: Annotated[str, _line(MAX_PROMPT)] = DEFAULT_PROMPT
     # A URL, or a file of the repo ("predictions.png") that render resolves against the Hub the repo is on.
     thumbnail: Annotated[str, AfterValidator(_thumbnail)] | None = None
@@ -348,6 +378,16 @@ class CardRecord(_Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _base(self) -> CardRecord:
+        if self.base_model_local and self.base_model is not None:
+            raise ValueError(
+                "base_model_local: true says the base model has no Hub id, but base_model names one; remove one"
+            )
+        if self.weights == "adapter" and self.base_model is None:
+            raise ValueError("weights: adapter needs the base_model it loads on (a Hub id); set base_model")
+        return self
+
     @property
     def paired(self) -> bool:
         """Whether each user is tied to its account (False for a legacy multi-user card that did not say)."""
@@ -383,6 +423,11 @@ class CardRecord(_Model):
 
     def set_published(self, repo_id: str, state: PublishState) -> None:
         self.publish = {**self.publish, repo_id: state}
+
+
+def random_base(base_model: str | None) -> bool:
+    """Whether ``base_model`` is a ``tiny`` base hf-tweets initialised at random and published for an adapter."""
+    return base_model is not None and RANDOM_BASE.fullmatch(base_model) is not None
 
 
 def own_file(url: str, repo_id: str) -> str | None:

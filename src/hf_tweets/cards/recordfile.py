@@ -56,6 +56,9 @@ def record_to_dict(record: CardRecord) -> dict[str, Any]:
     for user in data["users"]:  # X is every legacy record's platform: said only for the others
         if user.get("platform") == platforms.DEFAULT:
             del user["platform"]
+    for key, default in (("weights", "full"), ("base_model_local", False)):  # said only when they are not the default
+        if data.get(key) == default:
+            del data[key]
     if record.base_model is None:  # null means "trained from scratch"; absent means the default GPT-2
         data = {k: data.get(k) for k in CardRecord.model_fields if k in data or k == "base_model"}
     return data

@@ -7,6 +7,7 @@ view of it whose texts are already escaped for where they go.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,16 +15,18 @@ from typing import Any
 
 import jinja2
 import yaml
-from huggingface_hub import ModelCardData
+from huggingface_hub import EvalResult, ModelCardData
+from huggingface_hub.repocard_data import eval_results_to_model_index
 
 from hf_tweets import platforms, settings
 from hf_tweets.cards import labels
-from hf_tweets.cards.record import CardRecord, User, thumbnail_url
+from hf_tweets.cards.record import CardRecord, User, random_base, thumbnail_url
 from hf_tweets.cards.templating import FILTERS, Safe, bundled_templates_dir, card_template
 from hf_tweets.errors import TemplateError
 from hf_tweets.platforms import Account
 
 TAGS = ["huggingtweets", "hf-tweets", "text-generation"]
+ADAPTER_TAGS = [*TAGS, "lora"]
 HUB_URL = "https://huggingface.co/"
 _GPT2_FAMILY = {
     "gpt2": "GPT-2",
@@ -39,28 +42,64 @@ _html, _md, _url = FILTERS["html"], FILTERS["md"], FILTERS["url"]
 
 def card_data(record: CardRecord, endpoint: str | None = None) -> ModelCardData:
     """The card's front matter as huggingface_hub metadata (a repo-file thumbnail resolved on ``endpoint``)."""
+    adapter = record.weights == "adapter"
+    results = _eval_results(record)
     return ModelCardData(
         language=record.language,
         license=record.license,
         base_model=record.base_model,
-        library_name="transformers",
+        library_name="peft" if adapter else "transformers",
         pipeline_tag="text-generation",
-        tags=TAGS,
+        tags=ADAPTER_TAGS if adapter else TAGS,
+        eval_results=results,
+        model_name=record.name if results else None,  # the model-index's name; without results, no key at all
+        **({"base_model_relation": "adapter"} if adapter else {}),
         thumbnail=thumbnail_url(record, endpoint),
         widget=[{"text": record.widget_prompt}],
     )
 
 
-_STR, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map"
+# The eval data's ``type`` in the model-index. It is meant to be a Hub dataset id, but the posts are on no Hub
+# dataset: a ':' can be in no repo id, so this value links to no one else's dataset, and it names this model's
+# repo, as each model's held-out posts are its own (a leaderboard must not rank losses measured on different posts).
+EVAL_DATASET_TYPE = "hf-tweets:{repo_id}"
+EVAL_SPLIT = "eval"  # the held-out posts prepare writes to eval.txt
+_EVAL_NAMES = (labels.METRICS["eval_loss"], labels.METRICS["eval_perplexity"])
+
+
+def _eval_results(record: CardRecord) -> list[EvalResult] | None:
+    """The eval loss and perplexity as a model-index's results, or None when the record has no eval loss."""
+    training = record.training
+    if training is None or training.eval_loss is None:
+        return None
+    accounts = record.accounts
+    words = labels.words_of(a.platform for a in accounts)
+    common = {
+        "task_type": "text-generation",
+        "task_name": "Text Generation",
+        "dataset_type": EVAL_DATASET_TYPE.format(repo_id=record.repo_id),
+        "dataset_name": labels.eval_dataset_name(words, [str(a) for a in accounts]),
+        "dataset_split": EVAL_SPLIT,
+    }
+    return [
+        EvalResult(**common, metric_type="loss", metric_value=training.eval_loss, metric_name=_EVAL_NAMES[0]),
+        EvalResult(
+            **common,
+            metric_type="perplexity",
+            metric_value=round(training.eval_perplexity, 2),  # as the card's metrics table shows it
+            metric_name=_EVAL_NAMES[1],
+        ),
+    ]
+
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
     """YAML as huggingface_hub writes it (unicode kept), with libyaml's speed when it can."""
-    if len(data) == 1 and type(value := next(iter(data.values()))) is str:
-        # The node SafeRepresenter would build for {key: "text"}, serialised without its Python overhead.
-        node = yaml.MappingNode(_MAP, [(yaml.ScalarNode(_STR, next(iter(data))), yaml.ScalarNode(_STR, value))])
-        text = yaml.serialize(node, Dumper=_CDumper, allow_unicode=True, width=4096)
-    else:
+    try:
+        text = yaml.emit(_events(data), Dumper=_CDumper, allow_unicode=True, width=4096)
+    except _Unusual:
         text = yaml.dump(data, Dumper=_CDumper, sort_keys=False, allow_unicode=True, width=4096)
     if "\\U" in text:  # libyaml escapes characters beyond the BMP (emoji); the Python emitter keeps them,
         readable = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=4096)
@@ -69,21 +108,92 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return text
 
 
+# yaml.dump's representer and serializer are Python: a model-index costs them twice what libyaml's emitter takes to
+# write it from events. For plain data (dicts with str keys, lists, str, int, float, bool), _events makes the events
+# they would make, each scalar's from SafeRepresenter and the Resolver as they do, and caches each scalar's event: the
+# keys and most values repeat from card to card. Anything else (None, a tuple, one object twice) goes to yaml.dump;
+# tests/test_card_models.py checks both give yaml.dump's text.
+class _Unusual(Exception):
+    """A value the event path leaves to yaml.dump."""
+
+
+_Representer = yaml.representer.SafeRepresenter
+_REPRESENT = {
+    str: _Representer.represent_str,
+    int: _Representer.represent_int,
+    float: _Representer.represent_float,
+    bool: _Representer.represent_bool,
+}
+_REPRESENTER, _RESOLVER = _Representer(), yaml.resolver.Resolver()
+_HEAD = (yaml.StreamStartEvent(), yaml.DocumentStartEvent(explicit=False))
+_TAIL = (yaml.DocumentEndEvent(explicit=False), yaml.StreamEndEvent())
+_MAP_START, _MAP_END = yaml.MappingStartEvent(None, _MAP, True, flow_style=False), yaml.MappingEndEvent()
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent(None, _SEQ, True, flow_style=False), yaml.SequenceEndEvent()
+
+
+def _events(data: dict[str, Any]) -> list[yaml.Event]:
+    events = [*_HEAD]
+    _add_events(data, events, set())
+    events += _TAIL
+    return events
+
+
+def _add_events(value: Any, events: list[yaml.Event], seen: set[int]) -> None:
+    kind = type(value)
+    if kind in _REPRESENT:
+        events.append(_scalar_event(kind, value))
+        return
+    if (kind is not dict and kind is not list) or id(value) in seen:  # yaml.dump would alias a repeated object
+        raise _Unusual
+    seen.add(id(value))
+    if kind is list:
+        events.append(_SEQ_START)
+        for item in value:
+            _add_events(item, events, seen)
+        events.append(_SEQ_END)
+        return
+    events.append(_MAP_START)
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _Unusual
+        events.append(_scalar_event(str, key))
+        _add_events(item, events, seen)
+    events.append(_MAP_END)
+
+
+@functools.lru_cache(maxsize=8192)
+def _scalar_event(kind: type, value: Any) -> yaml.ScalarEvent:
+    """The event Serializer makes of the node SafeRepresenter makes of ``value`` (keyed by type: 1 is not True)."""
+    node = _REPRESENT[kind](_REPRESENTER, value)
+    implicit = (
+        node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)),
+        node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (False, True)),
+    )
+    return yaml.ScalarEvent(None, node.tag, implicit, node.value, style=node.style)
+
+
 def _metadata(data: ModelCardData) -> dict[str, Any]:
-    # to_dict() deep-copies every value before it drops the unset ones; we only read them, so skip
-    # the copy, unless eval results are set, which to_dict() turns into a model-index.
-    if getattr(data, "eval_results", None) is not None:
-        return data.to_dict()
-    return {key: value for key, value in vars(data).items() if value is not None}
+    # What to_dict() gives, without its deep copy of every value (we only read them): the set values, with the
+    # eval results and model name turned into a model-index, last, by huggingface_hub's own function.
+    values = {key: value for key, value in vars(data).items() if value is not None}
+    results = values.pop("eval_results", None)
+    if results is not None:
+        values.pop("model_name", None)
+        values["model-index"] = eval_results_to_model_index(data.model_name, results)
+    return values
 
 
 _ENTRIES: dict[tuple[str, str], str] = {}  # (key, value or its repr) -> YAML; bounded below
+_UNIQUE = frozenset({"model-index"})  # it holds the eval loss: no two cards share it, so no cache (nor its repr)
 
 
 def front_matter(data: ModelCardData) -> str:
     """YAML for the metadata, dumped one top-level key at a time so that repeated entries are cached."""
     parts = []
     for key, value in _metadata(data).items():
+        if key in _UNIQUE:
+            parts.append(dump_yaml({key: value}))
+            continue
         cache_key = (key, value if type(value) is str else repr(value))
         text = _ENTRIES.get(cache_key)
         if text is None:
@@ -187,6 +297,16 @@ def _consent(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
     )
 
 
+def _copies(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
+    """The copy check's sentences (our words and numbers: nothing to escape), or None when it was not run."""
+    copies = record.training.copies if record.training else None
+    if copies is None:
+        return None
+    return SimpleNamespace(
+        rate=Safe(labels.copies_sentence(copies, words)), shown=Safe(words.fill(labels.COPIES_SHOWN))
+    )
+
+
 def context(record: CardRecord) -> dict[str, Any]:
     """What the templates see: the record, and views of it escaped for the card."""
     training, count = record.training, len(record.users)
@@ -206,6 +326,7 @@ def context(record: CardRecord) -> dict[str, Any]:
         "paired": record.paired,  # False: the card must not say which user is which account
         "cw": any(u.counts.cw for u in record.users),  # a row for posts left out behind a content warning
         "consent": _consent(record, words),
+        "copies": _copies(record, words),
         "multi": count > 1,
         "wandb": record.wandb,
         "hyperparameters": [(_md(k), FILTERS["scalar"](v)) for k, v in training.hyperparameters.items()]
@@ -219,6 +340,8 @@ def context(record: CardRecord) -> dict[str, Any]:
         "base_model_label": label,
         "base_model_gpt2": label in _GPT2_FAMILY.values(),
         "base_model_url": HUB_URL + (record.base_model or ""),
+        "base_model_random": random_base(record.base_model),  # a tiny GPT-2 hf-tweets initialised at random
+        "adapter": record.weights == "adapter",
     }
 
 
