@@ -118,6 +118,11 @@ def _ran(work, hub, run, base):
     assert run("run", "--archive", str(EXAMPLE), "--base-model", base, "--epochs", "1", "--wandb", "off")[0] == 0
 
 
+def _ran_lora(work, hub, run, base):
+    args = ["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--lora", "--epochs", "1", "--wandb", "off"]
+    assert run(*args)[0] == 0
+
+
 SCENARIOS = {
     "card import": Scenario(
         ["card", "import", *map(str, sorted(SEED_CARDS.iterdir()))], lambda *_: None, _files("cards/*")
@@ -144,6 +149,21 @@ SCENARIOS = {
     "run --publish": Scenario(
         ["run", "--archive", str(EXAMPLE), "--base-model", BASE, "--epochs", "1", "--wandb", "off", "--publish"],
         _ran,
+        _hub_and("out/pixel_poet/README.md"),
+    ),
+    # A LoRA adapter: the adapter folder's swap, then the tiny base's repo and the adapter's, one commit each.
+    "train --lora": Scenario(
+        ["train", "pixel_poet", "--base-model", BASE, "--lora", "--epochs", "1", "--wandb", "off"],
+        _prepared,
+        lambda work, hub: (
+            load_record(work / "cards" / "pixel_poet.yaml").training.model_dump(exclude={"train_seconds"}),
+            (work / "out" / "pixel_poet" / "adapter_model.safetensors").is_file(),
+        ),
+    ),
+    "run --publish --lora": Scenario(
+        ["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--lora", "--epochs", "1", "--wandb", "off"]
+        + ["--publish"],
+        _ran_lora,
         _hub_and("out/pixel_poet/README.md"),
     ),
 }

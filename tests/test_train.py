@@ -116,8 +116,9 @@ def _rewrite_train(folder, text):
         ),
         (
             lambda p: (p / "plain").mkdir() or (p / "plain" / "config.json").write_text('{"model_type": "gpt2"}'),
-            ["pixel_poet", "--base-model", "plain"],
-            "plain: is a local folder whose config.json does not name the Hub model it is (_name_or_path)",
+            ["pixel_poet", "--base-model", "plain", "--lora"],
+            "plain: is a local folder whose config.json does not name the Hub model it is (_name_or_path): an"
+            " adapter must name a base that loads from the Hub; add --merge",
         ),
     ],
     ids=[
@@ -126,7 +127,7 @@ def _rewrite_train(folder, text):
         "too little data",
         "files from two prepares",
         "unknown base model",
-        "folder naming no Hub model",
+        "adapter on a folder naming no Hub model",
     ],
 )
 def test_train_errors(run, prepared, hub, setup, args, message):

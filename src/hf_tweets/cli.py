@@ -21,10 +21,11 @@ from hf_tweets.cards import commands as cards
 from hf_tweets.cards.record import DEFAULT_PROMPT
 from hf_tweets.cards.recordfile import find_record
 from hf_tweets.errors import HfTweetsError, redact
+from hf_tweets.fsutil import child
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.sources.x_api import API_LIMIT
 from hf_tweets.training.prepare import PrepareConfig
-from hf_tweets.training.train import TrainConfig
+from hf_tweets.training.train import LORA_LEARNING_RATE, RECIPE_LEARNING_RATE, TrainConfig
 
 TRAIN, PREPARE, REPUBLISH = TrainConfig(), PrepareConfig(), RepublishOptions()
 
@@ -63,7 +64,12 @@ def training_options(command):
             help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here: works offline).",
         ),
         click.option("--epochs", default=TRAIN.epochs, show_default=True),
-        click.option("--learning-rate", default=TRAIN.learning_rate, show_default=True),
+        click.option(
+            "--learning-rate",
+            type=float,
+            default=None,
+            help=f"Default: {RECIPE_LEARNING_RATE} (the recipe's), {LORA_LEARNING_RATE} with --lora.",
+        ),
         click.option(
             "--batch-size",
             default=TRAIN.batch_size,
@@ -86,11 +92,23 @@ def training_options(command):
             show_default=True,
             help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.",
         ),
+        click.option("--lora", is_flag=True, help="Train a LoRA adapter (peft) on the frozen base: a few MB."),
+        click.option("--lora-rank", default=TRAIN.lora_rank, show_default=True),
+        click.option("--lora-alpha", default=TRAIN.lora_alpha, show_default=True),
+        click.option(
+            "--lora-targets",
+            default=TRAIN.lora_targets,
+            show_default=True,
+            help="The layers to adapt: peft's all-linear (attention and MLP), or names such as q_proj,v_proj.",
+        ),
+        click.option("--merge", is_flag=True, help="With --lora: publish full weights with the adapter merged in."),
     ]
 
     @functools.wraps(command)
     def with_config(*args, base_model, epochs, learning_rate, batch_size, block_size, seed, precision, **kwargs):
+        adapter = {key: kwargs.pop(key) for key in ("lora", "lora_rank", "lora_alpha", "lora_targets", "merge")}
         config = TrainConfig(
+            **adapter,
             base_model=base_model,
             epochs=epochs,
             learning_rate=learning_rate,
@@ -336,13 +354,32 @@ def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) ->
 )
 @click.option("--seed", type=int, help="Seed, for the same texts again.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def generate_command(model, prompt, count, seed, as_json) -> None:
+@click.option(
+    "--no-copies",
+    is_flag=True,
+    help="Drop texts that copy 8+ words (50+ characters without spaces) of a training post, data/NAME/train.txt;"
+    " generate more in their place (a few rounds at most).",
+)
+@data_dir_option
+def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -> None:
     """Write posts with a trained model (a folder, out/NAME, or a Hub repo id) and its saved settings."""
     import json
 
-    from hf_tweets.training.generate import generate
+    from hf_tweets.training.generate import Generator, generate_originals, resolve
 
-    for text in generate(model, prompt, count, seed):
+    generator = Generator(model, seed)
+    if no_copies:
+        from hf_tweets.training.copies import training_posts
+
+        name = Path(resolve(model)).name  # out/NAME, or a repo id's name: data/NAME holds its training posts
+        texts, dropped = generate_originals(
+            generator, prompt, count, training_posts(child(settings.data_dir(data_dir), name))
+        )
+        if dropped or len(texts) < count:
+            click.echo(f"dropped {dropped} copies of training posts; {len(texts)} of {count} texts kept", err=True)
+    else:
+        texts = generator(prompt, count)
+    for text in texts:
         click.echo(json.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
 
 

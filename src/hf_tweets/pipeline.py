@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_tweets import consent, platforms
-from hf_tweets.cards.record import DEFAULT_NAMESPACE, default_repo_name
+from hf_tweets.cards.record import DEFAULT_NAMESPACE, CopyCheck, default_repo_name
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError, TrainInterrupted
@@ -26,10 +26,19 @@ from hf_tweets.text import clean_line
 from hf_tweets.training import tracking
 from hf_tweets.training.prepare import PrepareConfig, prepared_from
 from hf_tweets.training.prepare import inputs_fingerprint as prepare_inputs
-from hf_tweets.training.train import TrainConfig, TrainResult, prepared_posts, train, trained_from, versions
+from hf_tweets.training.train import (
+    TrainConfig,
+    TrainResult,
+    model_present,
+    prepared_posts,
+    train,
+    trained_from,
+    versions,
+)
 from hf_tweets.training.train import inputs_fingerprint as train_inputs
 
 SAMPLE_PROMPT_COUNT = 3
+COPY_SAMPLES = 100  # generated for the memorisation check
 
 
 def train_stage(
@@ -42,17 +51,22 @@ def train_stage(
     resume: bool | str = False,
     wandb_mode: str = "auto",
 ) -> TrainResult:
-    """Train, with the preprocess and train runs in W&B when it is on; run URLs go into the record."""
+    """Train, then check how much the model copies (check_copies), with the preprocess and train runs in W&B when it
+    is on; run URLs go into the record."""
     prepared_posts(child(data_dir, name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
     card = record_path(cards_dir, name)
     accounts = load_record(card).accounts
     if mode == "off":
-        return train(name, data_dir, cards_dir, out_dir, config, resume=resume)
+        result = train(name, data_dir, cards_dir, out_dir, config, resume=resume)
+        check_copies(name, data_dir, cards_dir, out_dir, config.seed)
+        return result
     preprocess_url = tracking.preprocess_run(name, data_dir, accounts, mode)
     run = tracking.start_train_run(name, data_dir, accounts, config, versions(), mode)
     try:
         result = train(name, data_dir, cards_dir, out_dir, config, resume=resume, report_to=["wandb"])
+        copied = check_copies(name, data_dir, cards_dir, out_dir, config.seed)
+        run.summary["copy_rate"] = copied.rate  # beside the losses the Trainer logged
     finally:
         run.finish()
     if mode == "online":
@@ -68,21 +82,44 @@ def train_stage(
     return result
 
 
-def add_samples(name: str, cards_dir: Path, model_dir: Path, seed: int = 42) -> list[str]:
-    """Generate a few posts with the record's widget prompt and keep them on the record."""
-    from hf_tweets.training.generate import generate
+def add_samples(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, seed: int = 42) -> list[str]:
+    """Generate a few posts with the record's widget prompt, none a copy of a training post, and keep them on the
+    record."""
+    from hf_tweets.training.copies import training_posts
+    from hf_tweets.training.generate import Generator, generate_originals
 
     card = record_path(cards_dir, name)
     prompt = load_record(card).widget_prompt
-    samples = [
-        text for text in (clean_line(t) for t in generate(str(model_dir), prompt, SAMPLE_PROMPT_COUNT, seed)) if text
-    ]
+    texts, _ = generate_originals(
+        Generator(str(model_dir), seed), prompt, SAMPLE_PROMPT_COUNT, training_posts(child(data_dir, name))
+    )
+    samples = [text for text in map(clean_line, texts) if text]
 
     def change(record) -> None:
         record.samples = samples
 
     update_record(card, change)
     return samples
+
+
+def check_copies(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, seed: int = 42) -> CopyCheck:
+    """The memorisation check: COPY_SAMPLES texts generated with a fixed seed and no prompt, counted against the
+    training posts (copies.py); the result goes on the record (and so the card)."""
+    from hf_tweets.training import copies
+    from hf_tweets.training.generate import Generator
+
+    texts = Generator(str(model_dir), seed)("", COPY_SAMPLES)
+    index = copies.CopyIndex(copies.training_posts(child(data_dir, name)))
+    check = CopyCheck(
+        samples=len(texts), copied=copies.count_copies(index, texts), words=index.words, chars=index.chars
+    )
+
+    def change(record) -> None:
+        if record.training is not None:
+            record.training = record.training.model_copy(update={"copies": check})
+
+    update_record(record_path(cards_dir, name), change)
+    return check
 
 
 def write_card(name: str, cards_dir: Path, out_dir: Path) -> Path:
@@ -223,7 +260,7 @@ def run(
     previous_loss = previous.training.eval_loss if previous_state and previous.training else None
 
     say(f"{next(steps)} train")
-    if trained_from(out_dir) == train_inputs(folder, config) and (out_dir / "model.safetensors").is_file():
+    if trained_from(out_dir) == train_inputs(folder, config) and model_present(out_dir):
         skipped.append("train")
     else:
         try:  # an interrupted training of the same inputs goes on from its last checkpoint
@@ -234,7 +271,7 @@ def run(
             ) from None
 
     say(f"{next(steps)} card")
-    _card_stage(name, cards_dir, out_dir, config.seed)
+    _card_stage(name, data_dir, cards_dir, out_dir, config.seed)
     record = load_record(card)
     summary = RunSummary(
         name,
@@ -261,11 +298,11 @@ def _preflight(options: RunOptions, namespace: str):
     return api
 
 
-def _card_stage(name: str, cards_dir: Path, out_dir: Path, seed: int) -> None:
+def _card_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, seed: int) -> None:
     """Sample generations, the thumbnail and README.md, in out/<name>/."""
     from hf_tweets.cards.thumbnail import write_thumbnail
 
-    samples = add_samples(name, cards_dir, out_dir, seed)
+    samples = add_samples(name, data_dir, cards_dir, out_dir, seed)
     card = record_path(cards_dir, name)
     write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
 

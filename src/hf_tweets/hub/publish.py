@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,9 @@ from pathlib import Path
 from huggingface_hub import HfApi, hf_hub_download
 
 from hf_tweets import consent
+from hf_tweets.cards.basecard import render_base_card
 from hf_tweets.cards.importer import import_card
-from hf_tweets.cards.record import PublishState
+from hf_tweets.cards.record import PublishState, random_base
 from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError, HfTweetsError, PublishError
@@ -42,6 +44,8 @@ MODEL_FILES = (
     "merges.txt",
     "added_tokens.json",
     "chat_template.jinja",
+    "tokenizer.model",
+    "adapter_config.json",
     "predictions.png",
 )
 KEEP_REMOTE = frozenset({".gitattributes"})
@@ -115,7 +119,7 @@ def model_files(model_dir: Path) -> dict[str, Path]:
     missing = [
         name
         for name, ok in (
-            ("config.json", "config.json" in found),
+            ("config.json (or adapter_config.json)", "config.json" in found or "adapter_config.json" in found),
             ("model.safetensors", any(n.endswith(".safetensors") for n in found)),
             (
                 "tokenizer.json (or vocab.json and merges.txt)",
@@ -217,9 +221,12 @@ def publish(
     card = record.model_copy(update={"namespace": namespace} if namespace else {})  # --namespace: this run only
     if "predictions.png" in found and card.thumbnail is None:  # the card's thumbnail is the image this commit uploads
         card.thumbnail = "predictions.png"
+    base = _random_base(card, model_dir, namespace)
     readme = render(card, endpoint=api.endpoint)
     files = {name: LocalFile.of(name, path) for name, path in found.items()}
     files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
+    if "adapter_config.json" in files:  # names the base the card names, by Hub id (never a local path)
+        files["adapter_config.json"] = _adapter_config(found["adapter_config.json"], card.base_model)
     plan = make_plan(api, card.repo_id, files)
     if plan.parent is not None and card.published(plan.repo_id) is None and "README.md" in plan.remote:
         same_model_or_refuse(api, plan, card)  # a first publish to a repo that exists: whose model is there?
@@ -227,6 +234,8 @@ def publish(
         return PublishResult(
             "dry-run", plan, readme_diff=readme_diff(plan, readme) if "README.md" in plan.added + plan.changed else []
         )
+    if base is not None:  # before the adapter: the adapter is useless until its base loads
+        publish_base(api, card.base_model, base, private)
     if not plan.changes:
         _remember(record_path, card, plan.parent, files["README.md"].sha256)
         return PublishResult("unchanged", plan, plan.parent, _repo_url(api, plan.repo_id))
@@ -240,6 +249,45 @@ def publish(
         return PublishResult("pull-request", plan, info.oid, info.pr_url)
     _remember(record_path, card, info.oid, files["README.md"].sha256)
     return PublishResult("committed", plan, info.oid, _repo_url(api, plan.repo_id))
+
+
+def _random_base(card, model_dir: Path, namespace: str | None) -> Path | None:
+    """The folder of the tiny base an adapter loads on (lora.py), its repo put in the target namespace; or None."""
+    folder = model_dir / "base"
+    if card.weights != "adapter" or not random_base(card.base_model) or not (folder / "config.json").is_file():
+        return None
+    if namespace:
+        card.base_model = f"{namespace}/{card.base_model.split('/', 1)[1]}"
+    return folder
+
+
+def _adapter_config(path: Path, base_model: str | None) -> LocalFile:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PublishError(str(path), f"is not readable JSON ({error})", fix="train the model again") from None
+    data["base_model_name_or_path"] = base_model
+    return LocalFile.of("adapter_config.json", (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+
+
+def publish_base(api: HfApi, repo_id: str, folder: Path, private: bool) -> None:
+    """Publish a tiny base (its weights, tokenizer and a card saying what it is) unless the repo has it already.
+    Its name is the hash of its weights: a repo of that name with other weights is refused, never overwritten."""
+    files = {name: LocalFile.of(name, path) for name, path in model_files(folder).items()}
+    files["README.md"] = LocalFile.of("README.md", render_base_card(repo_id).encode("utf-8"))
+    plan = make_plan(api, repo_id, files)
+    if any(name.endswith(".safetensors") for name in plan.changed):
+        raise PublishError(
+            repo_id,
+            "holds other weights than the tiny base this adapter was trained on; nothing was sent",
+            fix="delete that repo, or train the adapter on another base",
+        )
+    if not plan.changes:
+        return
+    if plan.parent is None:
+        hub.call(lambda: api.create_repo(repo_id, private=private, exist_ok=True), repo_id, "creating the repo")
+        plan.parent = hub.call(lambda: api.model_info(repo_id).sha, repo_id, "reading the new repo")
+    _commit(api, plan, create_pr=False)
 
 
 def _remember(record_path: Path, card, commit: str | None, readme_sha256: str) -> None:

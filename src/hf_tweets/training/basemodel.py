@@ -45,8 +45,8 @@ def build_tiny(texts: list[str], folder: Path, seed: int = 0, vocab_size: int = 
 
 def hub_id(base_model: str) -> str | None:
     """What the card names as the base model: the Hub id given, the one a local folder's config.json declares
-    (``_name_or_path``), or None for ``tiny`` (trained from scratch). TrainError, before any training, for a
-    folder that does not say which Hub model it is: a card can only point at the Hub."""
+    (``_name_or_path``, as models saved from the Hub carry), or None: ``tiny`` (trained from scratch) and a folder
+    that does not say which Hub model it is (see ``is_unnamed_folder``). The Hub's metadata takes only Hub ids."""
     if base_model == TINY:
         return None
     folder = Path(base_model).expanduser()
@@ -55,21 +55,34 @@ def hub_id(base_model: str) -> str | None:
     try:
         declared = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("_name_or_path")
         if not isinstance(declared, str) or not declared:
-            raise ValueError("no _name_or_path")
+            return None
         validate_repo_id(declared)
         return declared
     except (OSError, ValueError, TypeError, AttributeError, HFValidationError):
-        raise TrainError(
-            "is a local folder whose config.json does not name the Hub model it is (_name_or_path)",
-            where=base_model,
-            fix="the card must point at a Hub model: set _name_or_path in its config.json, or pass the Hub id",
-        ) from None
+        return None
+
+
+def is_unnamed_folder(base_model: str) -> bool:
+    """A local folder whose Hub model is unknown: the card says so instead of naming a base model."""
+    return base_model != TINY and Path(base_model).expanduser().is_dir() and hub_id(base_model) is None
+
+
+def separator(tokenizer) -> str:
+    """The token that ends (and so separates) posts: the tokenizer's own end-of-text token, else its
+    beginning-of-text token; a tokenizer with neither gets ``EOS`` added (the caller resizes the embeddings)."""
+    for token in (tokenizer.eos_token, tokenizer.bos_token):
+        if token:
+            return token
+    tokenizer.add_special_tokens({"eos_token": EOS})
+    return EOS
 
 
 def load(base_model: str, texts: list[str], work_dir: Path, seed: int):
     """(model, tokenizer) for a base model id, a local folder, or ``tiny``; TrainError says how to fix a miss."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # "Loading weights" bars: our own bar shows the training
     source = str(build_tiny(texts, work_dir / "tiny-base", seed)) if base_model == TINY else base_model
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
@@ -80,6 +93,51 @@ def load(base_model: str, texts: list[str], work_dir: Path, seed: int):
             " be in the Hugging Face cache or a local folder: connect once, pass --base-model PATH, or use"
             " --base-model tiny"
         ) from None
+    return model, _with_special_tokens(model, tokenizer)
+
+
+def _with_special_tokens(model, tokenizer):
+    """End-of-text and padding tokens for any tokenizer: Llama-family ones have no pad token, a few no EOS."""
+    tokenizer.eos_token = separator(tokenizer)
     if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return model, tokenizer
+        tokenizer.pad_token = tokenizer.eos_token  # padding is masked out of the loss and attention
+    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:  # a token added above
+        model.resize_token_embeddings(len(tokenizer))
+    return tokenizer
+
+
+def load_trained(folder: Path):
+    """(model, tokenizer, facts) of a model folder train wrote: full weights, or an adapter on its base (the tiny
+    base in base/, else the folder or Hub id it was trained on, from hf_tweets.json, else its adapter config's)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    facts = _facts(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if not (folder / "adapter_config.json").is_file():
+        model = AutoModelForCausalLM.from_pretrained(folder)
+        return model, tokenizer, facts or getattr(model.config, "hf_tweets", None) or {}
+    from peft import PeftConfig, PeftModel
+
+    base = next(
+        (str(c) for c in (folder / "base", facts.get("base")) if c and (Path(c) / "config.json").is_file()),
+        PeftConfig.from_pretrained(folder).base_model_name_or_path,
+    )
+    try:
+        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), folder)
+    except OSError as error:
+        raise TrainError(
+            f"the base model {base!r} of this adapter cannot be loaded ({str(error).splitlines()[0][:120]})",
+            where=folder,
+            fix="connect once so it is in the Hugging Face cache, or train again",
+        ) from None
+    if (folder / "generation_config.json").is_file():
+        model.generation_config = GenerationConfig.from_pretrained(folder)
+    return model, tokenizer, facts
+
+
+def _facts(folder: Path) -> dict:
+    try:
+        facts = json.loads((folder / "hf_tweets.json").read_text(encoding="utf-8"))
+        return facts if isinstance(facts, dict) else {}
+    except (OSError, ValueError):
+        return {}

@@ -16,7 +16,7 @@ def resolve(model: str, out_root: Path = Path("out")) -> str:
     Only a plausible ``namespace/name`` whose namespace is no local folder goes to the Hub: a typo of a
     local path (``out/pixel_poett``) must not spend half a minute retrying the Hub."""
     for candidate in (Path(model).expanduser(), out_root / model):
-        if (candidate / "config.json").is_file():
+        if any((candidate / name).is_file() for name in ("config.json", "adapter_config.json")):
             return str(candidate)
     if _hub_id(model):
         return model
@@ -42,24 +42,62 @@ def _suggest(model: str, out_root: Path) -> str | None:
     """ "did you mean ...?" for a near miss of a local model folder."""
     path = Path(model)
     folder = path.parent if path.parent != Path(".") else out_root
-    names = [p.name for p in folder.iterdir() if (p / "config.json").is_file()] if folder.is_dir() else []
+    names = [p.name for p in folder.iterdir() if _model_folder(p)] if folder.is_dir() else []
     close = difflib.get_close_matches(path.name, names, n=1)
     if not close:
         return None
     return f"did you mean {folder / close[0] if path.parent != Path('.') else close[0]}?"
 
 
+def _model_folder(path: Path) -> bool:
+    return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
+
+
 def generate(model: str, prompt: str, count: int = 5, seed: int | None = None) -> list[str]:
     """``count`` texts starting with ``prompt``; cut at the first line break unless the model kept newlines."""
-    if count < 1:
-        raise HfTweetsError(f"-n {count} asks for no text", fix="give -n 1 or more")
-    source = resolve(model)  # before transformers is even imported: a wrong path fails at once
-    from transformers import pipeline, set_seed
+    return Generator(model, seed)(prompt, count)
 
-    if seed is not None:
-        set_seed(seed)
-    generator = pipeline("text-generation", model=source)
-    keep_newlines = (getattr(generator.model.config, "hf_tweets", None) or {}).get("keep_newlines", False)
-    outputs = generator(prompt, num_return_sequences=count)
-    texts = [o["generated_text"] for o in outputs]
-    return texts if keep_newlines else [t.split("\n", 1)[0].rstrip() for t in texts]
+
+def generate_originals(generator: Generator, prompt: str, count: int, posts: list[str]) -> tuple[list[str], int]:
+    """Up to ``count`` texts that copy no training post (copies.py), asking for more while some are dropped, at
+    most ROUNDS times; (texts, how many were dropped as copies)."""
+    from hf_tweets.training import copies
+
+    return copies.keep_originals(copies.CopyIndex(posts), lambda n: generator(prompt, n), count, ROUNDS)
+
+
+ROUNDS = 5  # generations asked for at most, when copies are dropped
+
+
+class Generator:
+    """A model loaded once (a folder, ``out/NAME``, or a Hub repo id: full weights or a LoRA adapter), sampling
+    with the settings saved beside it; every prompt starts after the end-of-text token, as posts did in training."""
+
+    def __init__(self, model: str, seed: int | None = None):
+        source = resolve(model)  # before transformers is even imported: a wrong path fails at once
+        from transformers import pipeline, set_seed
+
+        from hf_tweets.training.basemodel import load_trained
+
+        if not Path(source).is_dir():
+            source = _download(source)
+        if seed is not None:
+            set_seed(seed)
+        loaded, tokenizer, facts = load_trained(Path(source))
+        self.keep_newlines = facts.get("keep_newlines", False)
+        self.prefix = tokenizer.eos_token or ""
+        self.pipeline = pipeline("text-generation", model=loaded, tokenizer=tokenizer)
+
+    def __call__(self, prompt: str, count: int = 5) -> list[str]:
+        if count < 1:
+            raise HfTweetsError(f"-n {count} asks for no text", fix="give -n 1 or more")
+        outputs = self.pipeline(prompt, prefix=self.prefix, num_return_sequences=count)
+        texts = [o["generated_text"] for o in outputs]
+        return texts if self.keep_newlines else [t.split("\n", 1)[0].rstrip() for t in texts]
+
+
+def _download(repo_id: str) -> str:
+    """The files of a Hub model a generation needs, in the Hugging Face cache."""
+    from huggingface_hub import snapshot_download
+
+    return snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja"])

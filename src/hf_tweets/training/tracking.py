@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import netrc
-from dataclasses import asdict
 from pathlib import Path
 
 from hf_tweets import settings
@@ -64,7 +63,7 @@ def preprocess_run(name: str, data_dir: Path, accounts: list[Account], mode: str
 
 def start_train_run(name: str, data_dir: Path, accounts: list[Account], config, versions: dict, mode: str):
     """Start the train run (the Trainer's W&B callback then logs into it); return the run."""
-    settings = {k: v for k, v in asdict(config).items()}
+    settings = config.facts()
     who = {"handles": [a.handle for a in accounts], "platforms": [a.platform for a in accounts]}
     config = {**settings, **who, "versions": versions}
     run = _init(mode, data_dir / name, job_type="train", name=f"{name}-train", config=config)

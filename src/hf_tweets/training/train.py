@@ -35,11 +35,15 @@ from hf_tweets.cards.record import DEFAULT_BASE_MODEL
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
-from hf_tweets.training.basemodel import EOS, hub_id, load
+from hf_tweets.training import lora
+from hf_tweets.training.basemodel import EOS, TINY, is_unnamed_folder, load
 
 MAX_LENGTH = 160  # the recipe's generation settings: sample, top_p 0.95, temperature 1, 10 to 160 tokens
 MIN_LENGTH = 10
 MARKER = "hf_tweets.json"  # in a checkpoint: it is complete; the run's seconds so far, step and max steps
+RECIPE_LEARNING_RATE = 1.372e-4  # huggingtweets' full fine-tuning rate
+LORA_LEARNING_RATE = 1e-3  # an adapter has few weights and a small initial update (B = 0): a higher rate is usual
+LORA = ("lora_rank", "lora_alpha", "lora_dropout", "lora_targets", "merge")  # settings that exist only with lora
 
 
 @dataclass
@@ -48,7 +52,7 @@ class TrainConfig:
 
     base_model: str = DEFAULT_BASE_MODEL
     epochs: float = 4.0
-    learning_rate: float = 1.372e-4
+    learning_rate: float | None = None  # None: RECIPE_LEARNING_RATE, or LORA_LEARNING_RATE with lora
     lr_scheduler: str = "cosine"
     warmup_ratio: float = 0.0  # a share of the steps (TrainingArguments.warmup_steps takes a float < 1 as a ratio)
     weight_decay: float = 0.0
@@ -56,6 +60,25 @@ class TrainConfig:
     block_size: int = 0  # 0: sized for the posts (95th percentile of their lengths, a multiple of 32)
     seed: int = 42
     precision: str = "auto"  # auto, fp32, bf16 or fp16; see mixed_precision()
+    lora: bool = False  # train a LoRA adapter (peft) on the frozen base instead of every weight
+    lora_rank: int = 16
+    lora_alpha: int = 32  # the adapter's update is scaled by alpha / rank
+    lora_dropout: float = 0.05
+    lora_targets: str = "all-linear"  # peft's module names, comma-separated; all-linear: attention and MLP
+    merge: bool = False  # with lora: publish the base with the adapter merged in (full weights), not the adapter
+
+    def __post_init__(self) -> None:
+        if self.learning_rate is None:
+            self.learning_rate = LORA_LEARNING_RATE if self.lora else RECIPE_LEARNING_RATE
+
+    def facts(self) -> dict:
+        """The settings as a run is known by (fingerprint, record): the LoRA ones only when it trains an adapter,
+        so a full fine-tuning keeps the fingerprint it had before LoRA existed."""
+        facts = asdict(self)
+        if not self.lora:
+            for key in ("lora", *LORA):
+                facts.pop(key)
+        return facts
 
 
 @dataclass
@@ -191,6 +214,7 @@ def train(
     resume: bool | str = False,
     report_to: list[str] | None = None,
     on_start=None,
+    callbacks: list | None = None,
 ) -> TrainResult:
     """Fine-tune on data/<name>/, write the model to ``out_dir`` and the facts to cards/<name>.yaml.
 
@@ -206,7 +230,7 @@ def train(
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(cards_dir, name)
     consent.check(load_record(card).accounts, cards_dir)  # fail early: a broken record, an opted-out account
-    hub_id(config.base_model)  # and on a base model the card cannot name
+    lora.check(config)  # and on settings that cannot make a model the Hub loads
     sweep_orphans(cards_dir, out_dir.parent)
     config = replace(config)  # a copy: the facts found below (block size, precision used) are this run's
     inputs, checkpoints = inputs_fingerprint(folder, config), folder / "checkpoints"
@@ -218,6 +242,9 @@ def train(
         shutil.rmtree(checkpoints, ignore_errors=True)  # a new run: another run's checkpoints must never be resumed
     set_seed(config.seed)
     model, tokenizer = load(config.base_model, train_posts, folder, config.seed)
+    base = lora.base_id(config, load_record(card).namespace, folder / lora.TINY_BASE)
+    if config.lora:
+        model = lora.wrap(model, config)
     eos = tokenizer.eos_token_id
     encoded = tokenizer(train_posts + eval_posts, add_special_tokens=False)["input_ids"]
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
@@ -260,7 +287,7 @@ def train(
         train_dataset=train_blocks,
         eval_dataset=eval_blocks,
         data_collator=_Collate(tokenizer.pad_token_id),
-        callbacks=[progress := _callbacks(marker.get("seconds", 0.0), inputs)],
+        callbacks=[progress := _callbacks(marker.get("seconds", 0.0), inputs), *(callbacks or [])],
     )
     trainer.remove_callback(PrinterCallback)  # our bar shows the loss; no dict per log line
     if on_start:
@@ -284,9 +311,10 @@ def train(
     )
     eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
     tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
-    _save(model, tokenizer, out_dir, stats.get("keep_newlines", False), limit, inputs)
+    facts = {"keep_newlines": stats.get("keep_newlines", False), "version": __version__, "inputs": inputs}
+    _save(model, tokenizer, out_dir, config, base, facts, limit, folder / lora.TINY_BASE)
     result = TrainResult(out_dir, train_loss, eval_loss, tokens, seconds, config)
-    _remember(card, result)
+    _remember(card, result, base)
     return result
 
 
@@ -337,25 +365,42 @@ def inputs_fingerprint(folder: Path, config: TrainConfig) -> str:
     digest = hashlib.sha256()
     for name in ("train.txt", "eval.txt"):
         digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
-    digest.update(json.dumps(asdict(config), sort_keys=True).encode())
+    digest.update(json.dumps(config.facts(), sort_keys=True).encode())
     return digest.hexdigest()
 
 
 def trained_from(model_dir: Path) -> str | None:
     """The inputs fingerprint of the model in ``model_dir`` (None if there is none, or it predates them)."""
-    try:
-        return json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["hf_tweets"]["inputs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    for file, path in ((MARKER, ()), ("config.json", ("hf_tweets",))):  # config.json: models made before MARKER
+        try:
+            facts = json.loads((model_dir / file).read_text(encoding="utf-8"))
+            for key in path:
+                facts = facts[key]
+            return facts["inputs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
-def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int, inputs: str) -> None:
+def model_present(model_dir: Path) -> bool:
+    """Whether ``model_dir`` holds a trained model: full weights or an adapter."""
+    return any((model_dir / name).is_file() for name in ("model.safetensors", "adapter_model.safetensors"))
+
+
+def _save(model, tokenizer, out_dir: Path, config: TrainConfig, base: str | None, facts: dict, limit, tiny: Path):
+    """The model folder, swapped in whole: full weights (config.prefix and config.hf_tweets in config.json), or an
+    adapter whose config names ``base`` by Hub id, with the tiny base it loads on in base/ (see lora.py); both
+    with the tokenizer, the sampling settings and hf_tweets.json (what the model was made from)."""
     from transformers import GenerationConfig
 
-    model.config.prefix = EOS  # the text-generation pipeline puts this before every prompt
-    model.config.hf_tweets = {"keep_newlines": keep_newlines, "version": __version__, "inputs": inputs}
+    adapter = config.lora and not config.merge
+    if config.lora and config.merge:
+        model = model.merge_and_unload()
+    if not adapter:
+        model.config.prefix = tokenizer.eos_token  # the text-generation pipeline puts this before every prompt
+        model.config.hf_tweets = facts
     eos = tokenizer.eos_token_id
-    model.generation_config = GenerationConfig(
+    generation = GenerationConfig(
         do_sample=True,
         top_p=0.95,
         temperature=1.0,
@@ -366,8 +411,19 @@ def _save(model, tokenizer, out_dir: Path, keep_newlines: bool, limit: int, inpu
         pad_token_id=tokenizer.pad_token_id,
     )
     with staged_folder(out_dir) as staging:  # transformers writes file by file: a kill must not leave half a model
-        model.save_pretrained(staging)
+        if adapter:
+            model.peft_config["default"].base_model_name_or_path = base  # never a local path
+            model.save_pretrained(staging, save_embedding_layers=False)  # "auto" asks the Hub for the base's config
+            (staging / "README.md").unlink(missing_ok=True)  # peft's placeholder card; ours is written after
+            generation.save_pretrained(staging)
+            if config.base_model == TINY:
+                shutil.copytree(tiny, staging / "base")
+            facts = facts | {"base": str(tiny if config.base_model == TINY else config.base_model)}
+        else:
+            model.generation_config = generation
+            model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        atomic_write_text(staging / MARKER, json.dumps(facts) + "\n")
 
 
 def versions() -> dict[str, str]:
@@ -381,15 +437,19 @@ def versions() -> dict[str, str]:
     }
 
 
-def _remember(card: Path, result: TrainResult) -> None:
-    """Save what training owns (base model, hyper-parameters, losses, time, versions) on the record as it is now."""
-    config = asdict(result.config)
-    base = config.pop("base_model")
+def _remember(card: Path, result: TrainResult, base: str | None) -> None:
+    """Save what training owns (base model, what the repo holds, hyper-parameters, losses, time, versions) on the
+    record as it is now."""
+    config = result.config.facts()
+    local = is_unnamed_folder(config.pop("base_model"))
     if float(config["epochs"]).is_integer():
         config["epochs"] = int(config["epochs"])  # 40, not 40.0
 
     def change(record) -> None:
-        record.base_model = hub_id(base)
+        record.weights, record.base_model_local = "full", False  # each assignment is validated: clear, then set
+        record.base_model = base
+        record.base_model_local = local
+        record.weights = "adapter" if result.config.lora and not result.config.merge else "full"
         training = record.training.model_dump(exclude_none=True) if record.training else {}
         training |= {
             "hyperparameters": config,
