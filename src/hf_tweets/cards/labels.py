@@ -181,11 +181,7 @@ def _date_sentences() -> tuple[str, str, str]:  # read at call time: a test rewo
     return POSTED_BETWEEN, POSTED_OLDEST, POSTED_NEWEST
 
 
-@functools.lru_cache(maxsize=64)
-def _pattern(sentence: str) -> re.Pattern:
-    fields = {"oldest": r"(?P<oldest>\S+)", "newest": r"(?P<newest>\S+)"}
-    parts = re.split(r"\{(oldest|newest)\}", sentence)
-    return re.compile("".join(fields[p] if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+_DATE_FIELDS = (("oldest", r"(?P<oldest>\S+)"), ("newest", r"(?P<newest>\S+)"))
 
 
 def consent_sentence(consent: str, words: Words, count: int, where: list[str]) -> str:
@@ -216,7 +212,7 @@ def read_dates(paragraph: str) -> dict[str, str]:
     """{"oldest": ..., "newest": ...} (either or both) from a paragraph that is one of the date sentences."""
     sentences = [w.fill(s, oldest="{oldest}", newest="{newest}") for w in all_words() for s in _date_sentences()]
     for sentence in sentences:
-        match = _pattern(sentence).fullmatch(paragraph.strip())
+        match = _fields_pattern(sentence, _DATE_FIELDS).fullmatch(paragraph.strip())
         if match:
             return {key: value for key, value in match.groupdict().items() if value}
     return {}
@@ -275,5 +271,9 @@ def _fields_pattern(sentence: str, fields: tuple[tuple[str, str], ...]) -> re.Pa
 
 def eval_dataset_name(words: Words, accounts: list[str]) -> str:
     """The model-index's name of the eval data: "Tweets of @alice", "Posts of @a, @b and @c"."""
-    listed = accounts[0] if len(accounts) == 1 else ", ".join(accounts[:-1]) + " and " + accounts[-1]
-    return words.fill(EVAL_DATASET, accounts=listed)
+    return words.fill(EVAL_DATASET, accounts=listing(accounts))
+
+
+def listing(items: list[str]) -> str:
+    """Items as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

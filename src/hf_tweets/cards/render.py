@@ -288,7 +288,7 @@ def _consent(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
     if record.consent is None:
         return None
     names = [str(_md(u.display_name)) for u in record.users]  # the only text of strangers here
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    listed = labels.listing(names)
     where = list(dict.fromkeys(platforms.get(a.platform).title for a in record.accounts))
     return SimpleNamespace(
         sentence=Safe(labels.consent_sentence(record.consent, words, len(names), where)),
