@@ -15,6 +15,8 @@ from huggingface_hub import HfApi
 
 from hf_tweets.cards.recordfile import load_record
 
+from wandb_records import summary
+
 EXAMPLE = Path(__file__).parents[1] / "examples" / "sample-archive.zip"
 POSTS = Path(__file__).parent / "fixtures" / "posts.txt"
 pytestmark = pytest.mark.slow  # each test trains (tiny models: seconds)
@@ -246,3 +248,18 @@ def test_lora_in_bf16(run, prepared, fast):
     code, out, err = run("train", "pixel_poet", *fast, "--lora", "--precision", "bf16")
     assert code == 0, err
     assert load_record(prepared / "cards" / "pixel_poet.yaml").training.hyperparameters["precision"] == "bf16"
+
+
+def test_lora_in_wandb_offline_has_its_settings_and_the_copy_rate(run, prepared, fast, monkeypatch):
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    args = [a if a != "off" else "offline" for a in fast]
+    code, out, err = run("train", "pixel_poet", *args, "--lora", "--epochs", "1")
+    assert code == 0, err
+    ids = json.loads((prepared / "data" / "pixel_poet" / "wandb-runs.json").read_text())
+    found = next((prepared / "data" / "pixel_poet" / "wandb").glob(f"offline-run-*-{ids['train_run']}/*.wandb"))
+    train = summary(found)
+    config = train["config"]
+    assert (config["lora"], config["lora_rank"], config["lora_alpha"], config["learning_rate"]) == (True, 16, 32, 1e-3)
+    assert {"train/loss", "eval/loss"} <= train["metrics"]
+    copies = load_record(prepared / "cards" / "pixel_poet.yaml").training.copies
+    assert train["summary"]["copy_rate"] == copies.rate

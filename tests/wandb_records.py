@@ -55,8 +55,9 @@ def complete(path: Path, timeout: float = 60.0) -> list:
 
 
 def summary(path: Path) -> dict:
-    """The run's config keys (with JSON values), its artifacts (name, type, files) and metric names."""
-    config, artifacts, metrics = {}, [], set()
+    """The run's config keys (with JSON values), its artifacts (name, type, files), metric names and summary keys
+    (with JSON values)."""
+    config, artifacts, metrics, summaries = {}, [], set(), {}
     for record in complete(path):
         kind = record.WhichOneof("record_type")
         updates = record.run.config.update if kind == "run" else record.config.update if kind == "config" else []
@@ -67,4 +68,6 @@ def summary(path: Path) -> dict:
             )
         if kind == "history":
             metrics |= {"/".join(i.nested_key) or i.key for i in record.history.item}
-    return {"config": config, "artifacts": artifacts, "metrics": metrics}
+        if kind == "summary":
+            summaries |= {"/".join(i.nested_key) or i.key: json.loads(i.value_json) for i in record.summary.update}
+    return {"config": config, "artifacts": artifacts, "metrics": metrics, "summary": summaries}
