@@ -111,7 +111,8 @@ def test_an_adapter_on_any_causal_lm_publishes_and_its_snippet_runs(run, prepare
     assert adapter["base_model_name_or_path"] == base_id and adapter["r"] == 16 and adapter["lora_alpha"] == 32
     record = load_record(prepared / "cards" / "pixel_poet.yaml")
     assert (record.weights, record.base_model, record.base_model_local) == ("adapter", base_id, False)
-    assert record.training.hyperparameters["lora"] is True and record.training.hyperparameters["learning_rate"] == 1e-3
+    hyper = record.training.hyperparameters
+    assert (hyper["lora"], hyper["learning_rate"], hyper["batch_size"]) == (True, 1e-3, 8)  # batch 8: bench/train.py
 
     assert run("generate", str(model), "My dream is", "-n", "2", "--seed", "1")[0] == 0  # loads on its base
     assert run("publish", "pixel_poet", "--model-dir", str(model))[0] == 0
@@ -214,6 +215,23 @@ def test_a_folder_naming_no_hub_model_trains_and_the_record_says_so(run, prepare
 
 
 @pytest.mark.parametrize(
+    "settings, rate, batch",
+    [
+        ({}, 1.372e-4, 16),
+        ({"lora": True}, 1e-3, 8),  # bench/train.py: peak RSS 50 % of full fine-tuning's at 124M (69 % at 16)
+        ({"lora": True, "batch_size": 32, "learning_rate": 5e-4}, 5e-4, 32),
+        ({"batch_size": 4}, 1.372e-4, 4),
+    ],
+    ids=["full", "lora", "lora, both given", "full, batch given"],
+)
+def test_defaults_depend_on_lora_unless_given(settings, rate, batch):
+    from hf_tweets.training.train import TrainConfig
+
+    config = TrainConfig(**settings)
+    assert (config.learning_rate, config.batch_size) == (rate, batch)
+
+
+@pytest.mark.parametrize(
     "args, message",
     [
         (["--merge"], "--merge merges a LoRA adapter into its base; add --lora, or leave out --merge"),
@@ -259,7 +277,8 @@ def test_lora_in_wandb_offline_has_its_settings_and_the_copy_rate(run, prepared,
     found = next((prepared / "data" / "pixel_poet" / "wandb").glob(f"offline-run-*-{ids['train_run']}/*.wandb"))
     train = summary(found)
     config = train["config"]
-    assert (config["lora"], config["lora_rank"], config["lora_alpha"], config["learning_rate"]) == (True, 16, 32, 1e-3)
+    settings = ("lora", "lora_rank", "lora_alpha", "learning_rate", "batch_size")
+    assert tuple(config[key] for key in settings) == (True, 16, 32, 1e-3, 8)
     assert {"train/loss", "eval/loss"} <= train["metrics"]
     copies = load_record(prepared / "cards" / "pixel_poet.yaml").training.copies
     assert train["summary"]["copy_rate"] == copies.rate

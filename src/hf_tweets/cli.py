@@ -25,7 +25,13 @@ from hf_tweets.fsutil import child
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.sources.x_api import API_LIMIT
 from hf_tweets.training.prepare import PrepareConfig
-from hf_tweets.training.train import LORA_LEARNING_RATE, RECIPE_LEARNING_RATE, TrainConfig
+from hf_tweets.training.train import (
+    BATCH_SIZE,
+    LORA_BATCH_SIZE,
+    LORA_LEARNING_RATE,
+    RECIPE_LEARNING_RATE,
+    TrainConfig,
+)
 
 TRAIN, PREPARE, REPUBLISH = TrainConfig(), PrepareConfig(), RepublishOptions()
 
@@ -72,9 +78,9 @@ def training_options(command):
         ),
         click.option(
             "--batch-size",
-            default=TRAIN.batch_size,
-            show_default=True,
-            help="Blocks per step; lower it if memory runs out.",
+            type=int,
+            default=None,
+            help=f"Blocks per step; lower it if memory runs out. Default: {BATCH_SIZE}, {LORA_BATCH_SIZE} with --lora.",
         ),
         click.option(
             "--block-size",
