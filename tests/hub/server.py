@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from . import metadata
+from . import collections, jobs, metadata, ratelimit
 from .store import Entry, Repo, Store, git_blob_sha, is_lfs
 
 ORG = "huggingtweets"
@@ -69,6 +69,9 @@ class LoopbackHub:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.validate_yaml_calls = 0
+        self.limits = ratelimit.State()  # request quotas and the RateLimit headers (off unless a test sets one)
+        self.collections = collections.State()
+        self.jobs = jobs.State()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -102,6 +105,9 @@ class LoopbackHub:
             self.faults.clear()
             self.requests.clear()
             self.validate_yaml_calls = 0
+            self.limits.reset()
+            self.collections.reset()
+            self.jobs.reset()
 
     def snapshot(self) -> dict[str, Repo]:
         """The repos as they are now (blobs are content-addressed and kept), for ``restore``."""
@@ -179,7 +185,7 @@ def _handler(hub: LoopbackHub):
     return Handler
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stalls
     hub: LoopbackHub
@@ -213,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.hub.latency)
         self.lose_answer = False
         try:
-            if self._fault(method):
+            if self._fault(method) or self.hub.limits.refuse(self, method):
                 return
             for route_method, pattern, name in ROUTES:
                 match = pattern.fullmatch(self.raw_path)
@@ -251,6 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        headers = {**self.hub.limits.headers(self), **(headers or {})}
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -598,5 +605,7 @@ ROUTES = [
         ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
         ("POST", r"/_lfs/(?P<oid>[0-9a-f]{64})/verify", "lfs_verify"),
         ("GET", rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
+        *collections.ROUTES,
+        *jobs.ROUTES,
     ]
 ]
