@@ -429,7 +429,7 @@ def run_command(
     out_root,
     data_dir,
     cards_dir,
-) -> None:
+):
     """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish); resumes by itself."""
     from hf_tweets.pipeline import RunOptions, run
 
@@ -456,6 +456,7 @@ def run_command(
         say=lambda line: click.echo(line, err=True),
     )
     click.echo("\n".join(summary.lines()))
+    return summary  # for hf-tweets batch, which runs this command in-process (cli.main(standalone_mode=False))
 
 
 @cli.command("preview")
@@ -643,6 +644,60 @@ class _Notices(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         click.echo(f"hf-tweets: {redact(record.getMessage(), settings.secret_values())}", err=True)
+
+
+@cli.command("batch")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray", "hf-jobs"]),
+    default="local",
+    show_default=True,
+    help="local: this machine; ray: a Ray cluster (--ray-address, or a local instance); hf-jobs: Hugging Face Jobs.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="local: bots at a time.")
+@click.option("--ray-address", help="ray: join this cluster (e.g. ray://head:10001) instead of starting one here.")
+@click.option(
+    "--package-spec",
+    help="ray (a cluster) and hf-jobs: what workers install, e.g. 'hf-tweets==0.6.0' or a wheel's URL"
+    " [default: this version]; 'none' on a cluster whose nodes have it.",
+)
+@click.option("--flavor", default="t4-small", show_default=True, help="hf-jobs: hardware of bots that name none.")
+@click.option("--timeout", default="2h", show_default=True, help="hf-jobs: time limit of bots that name none.")
+@click.option("--restart", is_flag=True, help="Run every bot again, even those an earlier run of the batch finished.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per bot instead of the table.")
+@out_option
+@data_dir_option
+@cards_dir_option
+def batch_command(
+    file, executor, jobs, ray_address, package_spec, flavor, timeout, restart, as_json, out_root, data_dir, cards_dir
+) -> None:
+    """Train (and publish) every bot of a YAML file; a rerun skips what finished. Exits 1 if any bot failed.
+
+    \b
+    FILE lists bots, each with the settings of hf-tweets run:
+      defaults: {base_model: tiny, epochs: 2, publish: true}
+      bots:
+        - handles: [alice.bsky.social]
+          consent: permission
+        - archive: archives/bob.zip     # relative to FILE
+          name: bob-bot
+          lora: true
+          cpus: 2                       # ray: what the task asks for (gpus: too)
+    """
+    from hf_tweets.fleet.base import Folders
+    from hf_tweets.fleet.commands import BatchOptions, batch
+
+    folders = Folders(
+        str(settings.data_dir(data_dir).resolve()),
+        str(settings.cards_dir(cards_dir).resolve()),
+        str(Path(out_root).resolve()),
+    )
+    options = BatchOptions(executor, jobs, ray_address, package_spec, flavor, timeout, restart)
+    report = batch(file, folders, options, say=lambda line: click.echo(line, err=True))
+    click.echo(report.json_lines() if as_json else "\n".join(report.lines()))
+    if report.failed:
+        raise SystemExit(1)
 
 
 def _announce_notices() -> None:

@@ -1,0 +1,212 @@
+"""The bots of ``hf-tweets batch FILE``: the YAML file, checked whole before any work starts.
+
+    defaults:              # optional: what every bot has unless it says otherwise
+      base_model: tiny
+      epochs: 2
+      publish: true
+    bots:
+      - handles: [alice.bsky.social]     # or handle: alice.bsky.social
+        consent: permission
+      - archive: archives/bob.zip        # relative to the file's folder
+        name: bob-bot
+        lora: true
+        cpus: 2                          # what the bot asks a Ray cluster for (default 1 CPU, no GPU)
+
+A file that is a bare list holds bots without defaults. Each bot runs the stages of ``hf-tweets run``
+with the matching options (``Bot.run_args``); ``cpus``/``gpus`` and ``flavor``/``timeout`` only tell
+executors what to ask for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from hf_tweets import platforms
+from hf_tweets.cards.record import default_repo_name
+from hf_tweets.errors import HfTweetsError
+
+CONSENTS = ("public", "permission")  # an archive is always "self": the file is the account holder's
+FIELDS = {  # key -> (types, what it is) ; bools are checked before ints (True is an int in Python)
+    "name": ((str,), "the model's name (repo and record)"),
+    "handles": ((list,), "accounts, as on hf-tweets run's command line"),
+    "handle": ((str,), "one account"),
+    "archive": ((str,), "an account's export, relative to the file"),
+    "base_model": ((str,), "a causal LM id or folder, or tiny"),
+    "lora": ((bool,), "train a LoRA adapter"),
+    "epochs": ((int, float), "epochs"),
+    "publish": ((bool,), "publish to the Hub at the end"),
+    "consent": ((str,), "public or permission"),
+    "namespace": ((str,), "the Hub user or org to publish under"),
+    "cpus": ((int, float), "CPUs a Ray task asks for"),
+    "gpus": ((int, float), "GPUs a Ray task asks for"),
+    "flavor": ((str,), "the Hugging Face Jobs hardware, e.g. t4-small"),
+    "timeout": ((str, int), "the Hugging Face Jobs time limit, e.g. 2h"),
+}
+
+
+@dataclass(frozen=True)
+class Bot:
+    """One bot of a batch: what ``hf-tweets run`` needs, and what it asks an executor for."""
+
+    key: str  # its name in the batch (journal, logs, report): the model's name, or the archive's
+    handles: tuple[str, ...] = ()
+    archive: Path | None = None
+    name: str | None = None
+    base_model: str | None = None
+    lora: bool = False
+    epochs: float | None = None
+    publish: bool = False
+    consent: str = "public"
+    namespace: str | None = None
+    cpus: float = 1
+    gpus: float = 0
+    flavor: str | None = None
+    timeout: str | None = None
+
+    def run_args(self) -> list[str]:
+        """The arguments of ``hf-tweets run`` for this bot (without the program name and the folders)."""
+        args = ["run", *self.handles] if self.handles else ["run", "--archive", str(self.archive)]
+        for option, value in (
+            ("--name", self.name),
+            ("--base-model", self.base_model),
+            ("--namespace", self.namespace),
+        ):
+            if value is not None:
+                args += [option, value]
+        if self.epochs is not None:
+            args += ["--epochs", f"{self.epochs:g}"]
+        if self.consent != "public":
+            args += ["--consent", self.consent]
+        return args + ["--lora"] * self.lora + ["--publish"] * self.publish
+
+    def accounts(self) -> list[platforms.Account]:
+        """The accounts of a bot of handles ([] for an archive: its owner is known once it is read)."""
+        return [platforms.parse_account(h) for h in self.handles]
+
+    def fingerprint(self) -> str:
+        """What the bot is made from: its settings and its archive's bytes. A journal entry of another
+        fingerprint is not this bot's: the bot runs again."""
+        facts = {k: v for k, v in asdict(self).items() if k != "archive"}
+        if self.archive is not None:
+            facts["archive_sha256"] = _file_sha256(self.archive)
+        return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class BatchFileError(HfTweetsError):
+    """The batch file cannot be used as it is; nothing has run."""
+
+
+def load_bots(path: Path) -> list[Bot]:
+    """Every bot of the file, checked: one-line BatchFileError naming the bot and the key otherwise."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BatchFileError("no such file", where=path, fix="give the path of a YAML list of bots") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise BatchFileError(
+            f"is not readable YAML ({type(error).__name__})",
+            where=path,
+            fix="fix the file (see hf-tweets batch --help)",
+        ) from None
+    defaults, entries = ({}, data or []) if isinstance(data, list) or data is None else _sections(data, path)
+    if not entries:
+        raise BatchFileError("lists no bots", where=path, fix="add a list of bots under 'bots:'")
+    bots = [
+        _bot({**defaults, **entry} if isinstance(entry, dict) else entry, n, path) for n, entry in enumerate(entries, 1)
+    ]
+    seen: dict[str, int] = {}
+    for number, bot in enumerate(bots, 1):
+        if bot.key in seen:
+            raise BatchFileError(
+                f"bot {number} and bot {seen[bot.key]} are both '{bot.key}'",
+                where=path,
+                fix="give one of them another name with name:",
+            )
+        seen[bot.key] = number
+    return bots
+
+
+def _sections(data, path: Path) -> tuple[dict, list]:
+    if not isinstance(data, dict) or set(data) - {"defaults", "bots"}:
+        extra = sorted(set(data) - {"defaults", "bots"}) if isinstance(data, dict) else None
+        what = f"has unknown top-level keys {', '.join(map(str, extra))}" if extra else "is not a list of bots"
+        raise BatchFileError(what, where=path, fix="write 'bots:' (a list) and optionally 'defaults:'")
+    defaults, bots = data.get("defaults") or {}, data.get("bots") or []
+    if not isinstance(defaults, dict) or not isinstance(bots, list):
+        raise BatchFileError(
+            "'defaults' must be a mapping and 'bots' a list", where=path, fix="see hf-tweets batch --help"
+        )
+    return defaults, bots
+
+
+def _bot(entry, number: int, path: Path) -> Bot:
+    where = f"{path}: bot {number}"
+
+    def refuse(what: str, fix: str) -> BatchFileError:
+        return BatchFileError(what, where=where, fix=fix)
+
+    if not isinstance(entry, dict):
+        raise refuse("is not a mapping of settings", "write it as 'handles: [...]' or 'archive: FILE' with settings")
+    for key, value in entry.items():
+        if key not in FIELDS:
+            raise refuse(f"has an unknown setting '{key}'", f"use one of {', '.join(FIELDS)}")
+        types, what = FIELDS[key]
+        if isinstance(value, bool) != (types == (bool,)) or not isinstance(value, types):
+            raise refuse(f"'{key}' must be {what} ({'/'.join(t.__name__ for t in types)})", f"fix '{key}'")
+    handles = list(entry.get("handles") or []) + ([entry["handle"]] if "handle" in entry else [])
+    if bool(handles) == ("archive" in entry):
+        raise refuse("needs accounts (handles:) or an archive (archive:), one of them", "give one of them")
+    if not all(isinstance(h, str) for h in handles):
+        raise refuse("'handles' must be a list of accounts", "write them as strings")
+    consent = entry.get("consent", "public")
+    if consent not in CONSENTS:
+        raise refuse(f"consent '{consent}' is not one of {', '.join(CONSENTS)}", "an archive is always 'self'")
+    try:
+        accounts = [platforms.parse_account(h) for h in handles]
+    except HfTweetsError as error:
+        raise refuse(error.what, error.fix or "fix the handle") from None
+    archive = (path.parent / entry["archive"]) if "archive" in entry else None
+    if archive is not None and not archive.exists():
+        raise refuse(f"archive {archive} does not exist", "fix the path (relative to the batch file)")
+    name = entry.get("name")
+    key = name or (default_repo_name(accounts) if accounts else _archive_key(archive))
+    if name is not None and not _safe_name(name):
+        raise refuse(f"name '{name}' is not a repo name", "use letters, digits, '-', '_' and '.'")
+    return Bot(
+        key=key,
+        handles=tuple(handles),
+        archive=archive,
+        name=name,
+        base_model=entry.get("base_model"),
+        lora=entry.get("lora", False),
+        epochs=entry.get("epochs"),
+        publish=entry.get("publish", False),
+        consent=consent,
+        namespace=entry.get("namespace"),
+        cpus=entry.get("cpus", 1),
+        gpus=entry.get("gpus", 0),
+        flavor=entry.get("flavor"),
+        timeout=None if entry.get("timeout") is None else str(entry["timeout"]),
+    )
+
+
+def _archive_key(archive: Path) -> str:
+    stem = archive.name.split(".")[0]
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in stem) or "archive"
+
+
+def _safe_name(name: str) -> bool:
+    return bool(name) and name[0].isalnum() and all(c.isalnum() or c in "-_." for c in name) and ".." not in name
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,76 @@
+"""One bot of a batch, run in this process: ``hf-tweets run`` with the bot's options, its outcome as an Attempt.
+
+``python -m hf_tweets.fleet.worker BOT_JSON FOLDERS_JSON RESULT_FILE`` is how the local executor runs a bot in
+a process of its own; the Ray executor calls ``run_bot`` in a Ray worker. Either way the output of the run goes
+to the bot's log file (data/batch/logs/KEY.log) and the outcome is an Attempt, never an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from hf_tweets.errors import ConsentError, HfTweetsError, TrainError, redact
+from hf_tweets.fleet.base import Attempt, Folders
+from hf_tweets.fleet.spec import Bot
+from hf_tweets.fsutil import atomic_write_text, child
+
+
+def log_path(folders: Folders, key: str) -> Path:
+    return child(Path(folders.data_dir) / "batch" / "logs", key, ".log")
+
+
+def run_bot(bot: Bot, folders: Folders) -> Attempt:
+    """Run the bot's ``hf-tweets run`` here, its output appended to its log; see the module docstring."""
+    import click
+
+    from hf_tweets import settings
+    from hf_tweets.cli import _one_line, cli
+    from hf_tweets.hub.client import GaveUp
+
+    worker = f"{socket.gethostname()} pid {os.getpid()}"
+    log = log_path(folders, bot.key)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        print(f"--- {bot.key} on {worker}: hf-tweets {' '.join(bot.run_args())}", flush=True)
+        try:
+            summary = cli.main(args=[*bot.run_args(), *folders.args()], prog_name="hf-tweets", standalone_mode=False)
+        except ConsentError as error:
+            return Attempt(bot.key, "skipped", error.reason(bot.key), worker=worker)
+        except (click.ClickException, HfTweetsError) as error:
+            reason = _one_line(error) if isinstance(error, HfTweetsError) else error.format_message()
+            print(f"hf-tweets: error: {reason}", flush=True)
+            again = isinstance(error, GaveUp) or (isinstance(error, TrainError) and "out of memory" in error.what)
+            return Attempt(bot.key, "failed", reason, worker=worker, retry=again)
+        except Exception as error:  # noqa: BLE001 - a crash of one bot is its outcome, and worth one more try
+            reason = redact(" ".join(f"{type(error).__name__}: {error}".split())[:300], settings.secret_values())
+            print(f"hf-tweets: error: {reason}", flush=True)
+            return Attempt(bot.key, "failed", reason, worker=worker, retry=True)
+    if summary is not None and summary.published:
+        return Attempt(bot.key, "published", summary.published, url=summary.published, worker=worker)
+    return Attempt(bot.key, "trained", f"model in {summary.out_dir}" if summary else "", worker=worker)
+
+
+def bot_to_json(bot: Bot) -> str:
+    return json.dumps({**asdict(bot), "handles": list(bot.handles), "archive": bot.archive and str(bot.archive)})
+
+
+def bot_from_json(text: str) -> Bot:
+    data = json.loads(text)
+    return Bot(**{**data, "handles": tuple(data["handles"]), "archive": data["archive"] and Path(data["archive"])})
+
+
+def main(argv: list[str]) -> int:
+    bot, folders, result = bot_from_json(argv[0]), Folders(**json.loads(argv[1])), Path(argv[2])
+    attempt = run_bot(bot, folders)
+    atomic_write_text(result, json.dumps(asdict(attempt)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

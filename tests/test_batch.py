@@ -1,0 +1,278 @@
+"""hf-tweets batch: the file, the journal, retries, and the local and Ray executors running real tiny bots."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from archive_factory import made_up_tweets, write_archive
+
+from hf_tweets.errors import HfTweetsError
+from hf_tweets.fleet.base import Attempt
+from hf_tweets.fleet.batch import run_batch
+from hf_tweets.fleet.spec import Bot, load_bots
+from hf_tweets.journal import Journal
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# -- the file ------------------------------------------------------------------------------------------
+
+
+def test_a_file_of_bots_with_defaults(tmp_path):
+    write_archive(tmp_path / "a.zip", made_up_tweets(5), handle="quill_wren")
+    bots = load_bots(
+        write(
+            tmp_path / "bots.yaml",
+            """
+            defaults: {base_model: tiny, epochs: 2, publish: true}
+            bots:
+              - handles: [alice.bsky.social, "@bob@mastodon.social"]
+                consent: permission
+              - archive: a.zip
+                name: wren-bot
+                lora: true
+                epochs: 1
+                cpus: 2
+              - handle: x:carol
+                publish: false
+            """,
+        )
+    )
+    assert [b.key for b in bots] == ["alice-bsky-social-bob-at-mastodon-social", "wren-bot", "carol"]
+    assert bots[0].run_args() == [
+        "run", "alice.bsky.social", "@bob@mastodon.social", "--base-model", "tiny", "--epochs", "2",
+        "--consent", "permission", "--publish",
+    ]  # fmt: skip
+    assert bots[1].run_args() == [
+        "run", "--archive", str(tmp_path / "a.zip"), "--name", "wren-bot", "--base-model", "tiny", "--epochs", "1",
+        "--lora", "--publish",
+    ]  # fmt: skip
+    assert (bots[1].cpus, bots[2].publish, bots[2].handles) == (2, False, ("x:carol",))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "bots.yaml: lists no bots; add a list of bots under 'bots:'"),
+        ("bots: []\nextra: 1\n", "bots.yaml: has unknown top-level keys extra; write 'bots:'"),
+        ("- {handle: alice, epochz: 2}\n", "bots.yaml: bot 1: has an unknown setting 'epochz'; use one of name,"),
+        ("- {handle: alice, epochs: two}\n", "bots.yaml: bot 1: 'epochs' must be epochs (int/float); fix 'epochs'"),
+        ("- {handle: alice, lora: 1}\n", "bots.yaml: bot 1: 'lora' must be train a LoRA adapter (bool)"),
+        ("- {name: x}\n", "bots.yaml: bot 1: needs accounts (handles:) or an archive (archive:), one of them"),
+        ("- {handle: alice, archive: a.zip}\n", "needs accounts (handles:) or an archive (archive:), one of them"),
+        ("- {archive: missing.zip}\n", "bots.yaml: bot 1: archive "),
+        ("- {handle: alice, consent: self}\n", "bot 1: consent 'self' is not one of public, permission"),
+        ("- {handle: 'not a handle!'}\n", "bots.yaml: bot 1: "),
+        ("- {handle: alice, name: ../up}\n", "bot 1: name '../up' is not a repo name"),
+        ("- {handle: alice}\n- {handle: x:alice}\n", "bot 2 and bot 1 are both 'alice'; give one of them another name"),
+        ("- [alice]\n", "bot 1: is not a mapping of settings"),
+        ("bots: [{handle: alice}\n", "bots.yaml: is not readable YAML (ParserError)"),
+    ],
+    ids=[
+        "empty", "top-level key", "unknown setting", "wrong type", "int for bool", "no source", "two sources",
+        "missing archive", "consent self", "bad handle", "unsafe name", "same name twice", "not a mapping", "bad yaml",
+    ],  # fmt: skip
+)
+def test_a_bad_file_is_refused_in_one_line_before_any_work(tmp_path, run, text, message):
+    path = write(tmp_path / "bots.yaml", text)
+    with pytest.raises(HfTweetsError) as caught:
+        load_bots(path)
+    assert message in caught.value.line(), caught.value.line()
+    code, out, err = run("batch", str(path))
+    assert code == 1 and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "data").exists()
+
+
+# -- the batch, with an executor whose outcomes the test decides ------------------------------------------
+
+
+class Scripted:
+    """An executor answering each submit with the next scripted Attempt of that bot (it runs nothing)."""
+
+    name = "scripted"
+
+    def __init__(self, script: dict[str, list[Attempt]]):
+        self.script, self.calls, self.closed = script, [], False
+
+    def submit(self, bot: Bot, avoid: str | None = None) -> Future:
+        self.calls.append((bot.key, avoid))
+        future: Future = Future()
+        future.set_result(self.script[bot.key].pop(0))
+        return future
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def bots(*keys: str) -> list[Bot]:
+    return [Bot(key=k, handles=(k,)) for k in keys]
+
+
+def test_a_worker_failure_is_tried_once_more_elsewhere_and_a_bot_failure_is_not(tmp_path):
+    executor = Scripted(
+        {
+            "ann": [Attempt("ann", "failed", "killed by SIGKILL", worker="node-1", retry=True),
+                    Attempt("ann", "trained", "model in out/ann", worker="node-2")],
+            "bea": [Attempt("bea", "failed", "no such account", worker="node-1")],
+            "cyd": [Attempt("cyd", "failed", "lost", worker="node-1", retry=True),
+                    Attempt("cyd", "failed", "lost again", worker="node-1", retry=True)],
+            "dot": [Attempt("dot", "published", "https://hub/x/dot", url="https://hub/x/dot")],
+        }
+    )  # fmt: skip
+    journal = Journal(tmp_path / "journal.jsonl")
+    report = run_batch(bots("ann", "bea", "cyd", "dot"), executor, journal, tmp_path / "cards")
+    assert executor.calls == [("ann", None), ("bea", None), ("cyd", None), ("dot", None), ("ann", "node-1"),
+                              ("cyd", "node-1")]  # fmt: skip
+    assert [(o.key, o.status) for o in report.outcomes] == [
+        ("ann", "trained"), ("bea", "failed"), ("cyd", "failed"), ("dot", "published")
+    ]  # fmt: skip
+    assert report.outcomes[0].reason == "model in out/ann (second try; the first failed: killed by SIGKILL)"
+    assert report.outcomes[2].reason == "lost again (second try; the first failed: lost)"
+    assert report.failed and executor.closed
+
+    again = Scripted({"bea": [Attempt("bea", "failed", "no such account")], "cyd": [Attempt("cyd", "trained")]})
+    report = run_batch(bots("ann", "bea", "cyd", "dot"), again, Journal(tmp_path / "journal.jsonl"), tmp_path)
+    assert again.calls == [("bea", None), ("cyd", None)]  # the finished ones are not sent anywhere
+    assert report.lines() == [
+        "ann  skipped    trained in an earlier run (--restart runs it again)",
+        "bea  failed     no such account",
+        "cyd  trained",
+        "dot  skipped    published in an earlier run: https://hub/x/dot (--restart runs it again)",
+    ]
+
+
+def test_a_changed_bot_and_restart_run_again(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    run_batch(bots("ann"), Scripted({"ann": [Attempt("ann", "trained")]}), Journal(journal), tmp_path)
+    changed = [Bot(key="ann", handles=("ann",), epochs=3)]
+    executor = Scripted({"ann": [Attempt("ann", "trained")]})
+    run_batch(changed, executor, Journal(journal), tmp_path)
+    assert executor.calls == [("ann", None)]
+    executor = Scripted({"ann": [Attempt("ann", "trained")]})
+    run_batch(changed, executor, Journal(journal), tmp_path, restart=True)
+    assert executor.calls == [("ann", None)]
+
+
+def test_an_opted_out_account_is_skipped_before_any_worker(tmp_path, run):
+    assert run("optout", "add", "x:ann", "--reason", "asked by e-mail")[0] == 0
+    executor = Scripted({"bea": [Attempt("bea", "trained")]})
+    report = run_batch(bots("ann", "bea"), executor, Journal(tmp_path / "j.jsonl"), Path("cards"))
+    assert executor.calls == [("bea", None)]
+    assert report.outcomes[0].status == "skipped" and "opt-out list" in report.outcomes[0].reason
+
+
+# -- real bots, real processes -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_bots(tmp_path, tiny_model) -> Path:
+    """bots.yaml: two archives that train, and one that is not an archive (fails in its worker)."""
+    write_archive(tmp_path / "wren.zip", made_up_tweets(200), handle="quill_wren", display="Quill Wren")
+    write_archive(tmp_path / "moss.zip", made_up_tweets(200), handle="moss_fern", display="Moss Fern")
+    (tmp_path / "broken.zip").write_bytes(b"this is not a zip file")
+    return write(
+        tmp_path / "bots.yaml",
+        f"""
+        defaults: {{base_model: "{tiny_model}", epochs: 1}}
+        bots:
+          - {{archive: wren.zip, name: wren}}
+          - {{archive: broken.zip, name: broken}}
+          - {{archive: moss.zip, name: moss}}
+        """,
+    )
+
+
+@pytest.mark.slow
+def test_local_batch_runs_every_bot_reports_the_failure_and_a_rerun_skips_what_finished(run, three_bots, tmp_path):
+    code, out, err = run("batch", str(three_bots), "--jobs", "2", "--json")
+    assert code == 1, err
+    outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
+    assert [outcomes[k]["status"] for k in ("wren", "broken", "moss")] == ["trained", "failed", "trained"]
+    assert "broken.zip" in outcomes["broken"]["reason"] and "retry" not in outcomes["broken"]
+    for name in ("wren", "moss"):
+        assert (tmp_path / "out" / name / "model.safetensors").exists()
+        assert (tmp_path / "cards" / f"{name}.yaml").exists()
+    log = (tmp_path / "data" / "batch" / "logs" / "broken.log").read_text()
+    assert "hf-tweets run --archive" in log and "hf-tweets: error:" in log
+
+    code, out, err = run("batch", str(three_bots))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["wren", "skipped"] and "trained in an earlier run" in lines[0]
+    assert lines[1].split()[:2] == ["broken", "failed"]
+    assert lines[2].split()[:2] == ["moss", "skipped"]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_retried_once_and_the_others_go_on(run, three_bots, tmp_path, monkeypatch):
+    """The wren bot's first process kills itself with SIGKILL (as the OOM killer would), from sitecustomize."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        textwrap.dedent(
+            """
+            import os, signal, sys
+            marker = os.environ.get("DIE_ONCE_MARKER")
+            if marker and '"key": "wren"' in " ".join(sys.argv):  # the worker's argv holds the bot as JSON
+                if not os.path.exists(marker):
+                    open(marker, "w").close()
+                    os.kill(os.getpid(), signal.SIGKILL)
+            """
+        )
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("DIE_ONCE_MARKER", str(tmp_path / "died"))
+    code, out, err = run("batch", str(three_bots), "--json")
+    assert code == 1
+    outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
+    assert outcomes["wren"]["status"] == "trained" and (tmp_path / "died").exists()
+    assert "the first failed: its process was killed by SIGKILL (out of memory?" in outcomes["wren"]["reason"]
+    assert "wren: failed on a worker (its process was killed by SIGKILL" in err and "trying once more" in err
+    assert (outcomes["broken"]["status"], outcomes["moss"]["status"]) == ("failed", "trained")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A real Ray instance of 2 CPUs in this process; its workers inherit the environment as it is now,
+    so the loopback Hub's endpoint and write token are set first."""
+    ray = pytest.importorskip("ray")
+    from conftest import HUB
+
+    saved = {k: os.environ.get(k) for k in ("HF_TOKEN", "RAY_USAGE_STATS_ENABLED", "WANDB_MODE")}
+    os.environ.update(HF_TOKEN=HUB.token, RAY_USAGE_STATS_ENABLED="0", WANDB_MODE="disabled")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.mark.slow
+def test_ray_batch_publishes_three_tiny_bots_and_reports_the_one_that_failed(run, three_bots, hub, local_ray, tmp_path):
+    text = three_bots.read_text().replace("epochs: 1}", "epochs: 1, publish: true}")
+    three_bots.write_text(text)
+    code, out, err = run("batch", str(three_bots), "--executor", "ray", "--json")
+    assert code == 1, err
+    outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
+    assert [outcomes[k]["status"] for k in ("wren", "broken", "moss")] == ["published", "failed", "published"]
+    node = local_ray.get_runtime_context().get_node_id()
+    assert {outcomes[k]["worker"] for k in outcomes} == {node}  # each ran as a task on the Ray node
+    assert "broken.zip" in outcomes["broken"]["reason"]
+    for name in ("wren", "moss"):
+        assert outcomes[name]["url"].endswith(f"/huggingtweets/{name}")
+        assert {"model.safetensors", "README.md"} <= set(hub.repo(f"huggingtweets/{name}").head.files)
+    assert hub.repo("huggingtweets/broken") is None
+
+    code, out, err = run("batch", str(three_bots), "--executor", "ray")
+    assert code == 1 and [line.split()[1] for line in out.splitlines()] == ["skipped", "failed", "skipped"]
