@@ -19,9 +19,11 @@ LAYERS = {
     "sources": 5,
     "training": 6,
     "hub": 6,
+    "journal": 3,
     "pipeline": 7,
-    "cli": 8,
-    "__main__": 9,
+    "fleet": 8,
+    "cli": 9,
+    "__main__": 10,
 }
 
 

@@ -429,7 +429,7 @@ def run_command(
     out_root,
     data_dir,
     cards_dir,
-):
+) -> None:
     """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish); resumes by itself."""
     from hf_tweets.pipeline import RunOptions, run
 
@@ -456,7 +456,6 @@ def run_command(
         say=lambda line: click.echo(line, err=True),
     )
     click.echo("\n".join(summary.lines()))
-    return summary  # for hf-tweets batch, which runs this command in-process (cli.main(standalone_mode=False))
 
 
 @cli.command("preview")

@@ -68,7 +68,7 @@ def run_batch(
     try:
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
+            for future in [f for f in pending if f in done]:  # in the order they were started: a steady report
                 bot, first = pending.pop(future)
                 attempt = _result(future, bot)
                 if attempt.status == "failed" and attempt.retry and first is None:

@@ -1,4 +1,4 @@
-"""One bot of a batch, run in this process: ``hf-tweets run`` with the bot's options, its outcome as an Attempt.
+"""One bot of a batch, run in this process: the stages of ``hf-tweets run`` with the bot's settings, as an Attempt.
 
 ``python -m hf_tweets.fleet.worker BOT_JSON FOLDERS_JSON RESULT_FILE`` is how the local executor runs a bot in
 a process of its own; the Ray executor calls ``run_bot`` in a Ray worker. Either way the output of the run goes
@@ -26,11 +26,8 @@ def log_path(folders: Folders, key: str) -> Path:
 
 
 def run_bot(bot: Bot, folders: Folders) -> Attempt:
-    """Run the bot's ``hf-tweets run`` here, its output appended to its log; see the module docstring."""
-    import click
-
+    """Run the bot's ``hf-tweets run`` stages here, its output appended to its log; see the module docstring."""
     from hf_tweets import settings
-    from hf_tweets.cli import _one_line, cli
     from hf_tweets.hub.client import GaveUp
 
     worker = f"{socket.gethostname()} pid {os.getpid()}"
@@ -39,11 +36,11 @@ def run_bot(bot: Bot, folders: Folders) -> Attempt:
     with open(log, "a", encoding="utf-8") as out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         print(f"--- {bot.key} on {worker}: hf-tweets {' '.join(bot.run_args())}", flush=True)
         try:
-            summary = cli.main(args=[*bot.run_args(), *folders.args()], prog_name="hf-tweets", standalone_mode=False)
+            summary = _run(bot, folders)
         except ConsentError as error:
             return Attempt(bot.key, "skipped", error.reason(bot.key), worker=worker)
-        except (click.ClickException, HfTweetsError) as error:
-            reason = _one_line(error) if isinstance(error, HfTweetsError) else error.format_message()
+        except HfTweetsError as error:
+            reason = redact(" ".join(error.reason(bot.key).split()), settings.secret_values())
             print(f"hf-tweets: error: {reason}", flush=True)
             again = isinstance(error, GaveUp) or (isinstance(error, TrainError) and "out of memory" in error.what)
             return Attempt(bot.key, "failed", reason, worker=worker, retry=again)
@@ -51,9 +48,25 @@ def run_bot(bot: Bot, folders: Folders) -> Attempt:
             reason = redact(" ".join(f"{type(error).__name__}: {error}".split())[:300], settings.secret_values())
             print(f"hf-tweets: error: {reason}", flush=True)
             return Attempt(bot.key, "failed", reason, worker=worker, retry=True)
-    if summary is not None and summary.published:
+        print("\n".join(summary.lines()), flush=True)
+    if summary.published:
         return Attempt(bot.key, "published", summary.published, url=summary.published, worker=worker)
-    return Attempt(bot.key, "trained", f"model in {summary.out_dir}" if summary else "", worker=worker)
+    return Attempt(bot.key, "trained", f"model in {summary.out_dir}", worker=worker)
+
+
+def _run(bot: Bot, folders: Folders):
+    """pipeline.run with the bot's settings: what ``hf-tweets run <bot.run_args()>`` does."""
+    from hf_tweets.pipeline import RunOptions, run
+    from hf_tweets.training.prepare import PrepareConfig
+    from hf_tweets.training.train import TrainConfig
+
+    given = {"base_model": bot.base_model, "epochs": bot.epochs}
+    config = TrainConfig(**{k: v for k, v in given.items() if v is not None}, lora=bot.lora)
+    options = RunOptions(publish=bot.publish, namespace=bot.namespace, name=bot.name, agreed=bot.consent)
+    data_dir, cards_dir, out_root = (Path(f) for f in (folders.data_dir, folders.cards_dir, folders.out_root))
+    prepare_config = PrepareConfig(seed=config.seed)
+    return run(list(bot.handles), bot.archive, data_dir, cards_dir, out_root, config, prepare_config=prepare_config,
+               options=options, say=lambda line: print(line, flush=True))  # fmt: skip
 
 
 def bot_to_json(bot: Bot) -> str:
