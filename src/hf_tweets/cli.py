@@ -478,6 +478,44 @@ def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
     )
 
 
+def _collection_title(ctx, param, title: str | None) -> str | None:
+    if title is not None and not title.strip():
+        raise click.BadParameter("give the collection a title")
+    return title.strip() if title is not None else None
+
+
+def _collection_note(ctx, param, note: str | None) -> str | None:
+    from hf_tweets.hub.collections import NOTE_LIMIT  # checked before anything is published
+
+    if note is not None and len(note) > NOTE_LIMIT:
+        raise click.BadParameter(f"at most {NOTE_LIMIT} characters (this one has {len(note)})")
+    return note
+
+
+def collection_options(command):
+    """--collection TITLE and --collection-note TEXT, for publish and republish."""
+    title = click.option(
+        "--collection",
+        metavar="TITLE",
+        callback=_collection_title,
+        help="Add each published repo to its namespace's Hub collection of this title (made when missing).",
+    )
+    note = click.option(
+        "--collection-note", metavar="TEXT", callback=_collection_note, help="With --collection: the items' note."
+    )
+    return title(note(command))
+
+
+def _collect(title: str | None, note: str | None, repo_ids: list[str], *, dry_run: bool, err: bool = False) -> None:
+    """Add the published repos to their collection and print where it is (a failure: one line, exit 1)."""
+    if title is None:
+        return
+    from hf_tweets.hub.collections import collect
+
+    for result in collect(title, repo_ids, note=note, dry_run=dry_run):
+        click.echo(result.line(), err=err)
+
+
 @cli.command("publish")
 @click.argument("name")
 @click.option("--model-dir", required=True, type=click.Path(path_type=Path), help="The trained model folder.")
@@ -487,8 +525,11 @@ def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
 @click.option("--private", is_flag=True, help="Create the repo private (when it does not exist yet).")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to main.")
 @click.option("--dry-run", is_flag=True, help="Print what would change, and the README diff; touch nothing.")
+@collection_options
 @cards_dir_option
-def publish_command(name, model_dir, namespace, private, create_pr, dry_run, cards_dir) -> None:
+def publish_command(
+    name, model_dir, namespace, private, create_pr, dry_run, collection, collection_note, cards_dir
+) -> None:
     """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
     from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
 
@@ -501,6 +542,7 @@ def publish_command(name, model_dir, namespace, private, create_pr, dry_run, car
         dry_run=dry_run,
     )
     click.echo("\n".join(result.lines()))
+    _collect(collection, collection_note, [result.plan.repo_id], dry_run=dry_run)
 
 
 @cli.command("unpublish")
@@ -587,9 +629,10 @@ def optout_remove(accounts, cards_dir) -> None:
     type=click.FloatRange(min=0),
     default=REPUBLISH.max_commits_per_hour,
     show_default=True,
-    help="Pace commits under the Hub's hourly quota (0: no pacing).",
+    help="At most this many commits in any hour, in bursts (0: no ceiling); the Hub's RateLimit headers are kept.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per repo instead of the table.")
+@collection_options
 @out_option
 @cards_dir_option
 @data_dir_option
@@ -604,6 +647,8 @@ def republish_command(
     jobs,
     max_commits_per_hour,
     as_json,
+    collection,
+    collection_note,
     out_root,
     cards_dir,
     data_dir,
@@ -633,6 +678,9 @@ def republish_command(
             on_start=progress.start,
         )
     click.echo(report_json(report) if as_json else table(report, dry_run))
+    # The repos that are on the Hub as rendered (or, in a dry run, would be): they go into the collection.
+    published = [o.repo_id for o in report.outcomes if o.status in ("changed", "unchanged", "would change")]
+    _collect(collection, collection_note, published, dry_run=dry_run, err=as_json)  # --json: stdout stays JSON
     if report.failed:
         raise SystemExit(1)
 
