@@ -9,13 +9,14 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from archive_factory import made_up_tweets, write_archive
 
 from hf_tweets.errors import HfTweetsError
 from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.batch import run_batch
 from hf_tweets.fleet.spec import Bot, load_bots
 from hf_tweets.journal import Journal
+
+from archive_factory import made_up_tweets, write_archive
 
 
 def write(path: Path, text: str) -> Path:
@@ -276,3 +277,28 @@ def test_ray_batch_publishes_three_tiny_bots_and_reports_the_one_that_failed(run
 
     code, out, err = run("batch", str(three_bots), "--executor", "ray")
     assert code == 1 and [line.split()[1] for line in out.splitlines()] == ["skipped", "failed", "skipped"]
+
+
+def test_batch_adds_every_published_bot_to_the_collection_once(run, hub, tmp_path, monkeypatch):
+    """The executor is scripted (the bots' repos made here); the collection calls are real, on the loopback Hub."""
+    from huggingface_hub import HfApi
+
+    from hf_tweets.fleet import commands
+
+    api = HfApi()
+    for name in ("ann", "dot"):
+        api.create_repo(f"huggingtweets/{name}")
+    published = {n: Attempt(n, "published", f"{hub.url}/huggingtweets/{n}", url=f"{hub.url}/huggingtweets/{n}")
+                 for n in ("ann", "dot")}  # fmt: skip
+    script = {"ann": [published["ann"]], "bea": [Attempt("bea", "trained")], "dot": [published["dot"]]}
+    monkeypatch.setattr(commands, "_executor", lambda folders, options: Scripted(script))
+    path = write(tmp_path / "bots.yaml", "- {handle: ann}\n- {handle: bea}\n- {handle: dot}\n")
+    code, out, err = run("batch", str(path), "--collection", "Our bots", "--collection-note", "made by batch")
+    assert code == 0, err
+    (found,) = hub.collections.by_slug.values()
+    assert (found.title, [i["id"] for i in found.items]) == ("Our bots", ["huggingtweets/ann", "huggingtweets/dot"])
+    assert out.splitlines()[-1] == f"collection 'Our bots' (new) at {hub.url}/collections/{found.slug}: 2 added"
+
+    code, out, err = run("batch", str(path), "--collection", "Our bots")  # all finished: skipped, still in it
+    assert code == 0 and out.splitlines()[-1].endswith("0 added, 2 already in it")
+    assert len(hub.collections.by_slug) == 1

@@ -713,11 +713,25 @@ class _Notices(logging.Handler):
 @click.option("--timeout", default="2h", show_default=True, help="hf-jobs: time limit of bots that name none.")
 @click.option("--restart", is_flag=True, help="Run every bot again, even those an earlier run of the batch finished.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per bot instead of the table.")
+@collection_options
 @out_option
 @data_dir_option
 @cards_dir_option
 def batch_command(
-    file, executor, jobs, ray_address, package_spec, flavor, timeout, restart, as_json, out_root, data_dir, cards_dir
+    file,
+    executor,
+    jobs,
+    ray_address,
+    package_spec,
+    flavor,
+    timeout,
+    restart,
+    as_json,
+    collection,
+    collection_note,
+    out_root,
+    data_dir,
+    cards_dir,
 ) -> None:
     """Train (and publish) every bot of a YAML file; a rerun skips what finished. Exits 1 if any bot failed.
 
@@ -743,6 +757,7 @@ def batch_command(
     options = BatchOptions(executor, jobs, ray_address, package_spec, flavor, timeout, restart)
     report = batch(file, folders, options, say=lambda line: click.echo(line, err=True))
     click.echo(report.json_lines() if as_json else "\n".join(report.lines()))
+    _collect(collection, collection_note, report.repo_ids(), dry_run=False, err=as_json)  # --json: stdout stays JSON
     if report.failed:
         raise SystemExit(1)
 

@@ -37,6 +37,10 @@ class Report:
     def failed(self) -> bool:
         return any(o.status == "failed" for o in self.outcomes)
 
+    def repo_ids(self) -> list[str]:
+        """The repos of the bots on the Hub: published now, or in an earlier run of the batch."""
+        return ["/".join(o.url.rstrip("/").split("/")[-2:]) for o in self.outcomes if o.url]
+
     def lines(self) -> list[str]:
         width = max((len(o.key) for o in self.outcomes), default=0)
         return [f"{o.key:<{width}}  {o.status:<9}  {o.reason}".rstrip() for o in self.outcomes]
@@ -90,7 +94,8 @@ def _before_work(bot: Bot, journal: Journal, cards_dir: Path, restart: bool) -> 
     entry = journal.get(bot.key)
     if not restart and entry and entry.get("status") in FINISHED and entry.get("fingerprint") == bot.fingerprint():
         url = f": {entry['url']}" if entry.get("url") else ""
-        return Attempt(bot.key, "skipped", f"{entry['status']} in an earlier run{url} (--restart runs it again)")
+        reason = f"{entry['status']} in an earlier run{url} (--restart runs it again)"
+        return Attempt(bot.key, "skipped", reason, url=entry.get("url"))
     try:
         consent.check(bot.accounts(), cards_dir)
     except ConsentError as error:
