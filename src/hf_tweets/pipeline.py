@@ -229,6 +229,9 @@ def run(
     api = _preflight(options, options.namespace or DEFAULT_NAMESPACE) if options.publish else None
     say(f"{next(steps)} fetch")
     if archive:
+        from hf_tweets.hub.datasets import local_archive
+
+        archive = local_archive(archive, data_dir)  # hf://datasets/USER/REPO/FILE: downloaded first
         fetched = sources.fetch_archive(archive, data_dir, include_replies=options.include_replies)
         for warning in fetched.warnings:
             say(f"warning: {warning}")

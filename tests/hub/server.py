@@ -8,7 +8,11 @@ deletions, pull requests), the pull-request listing of ``get_repo_discussions``
 (paged by ``p``, filtered by type, status and author), the LFS batch API with
 basic transfer, validate-yaml (with the Hub's metadata rules for what cards
 use, metadata.py), and resolve HEAD/GET with the headers the client
-checks. Every 404 carries an X-Error-Code, as the real Hub's do.
+checks. Every 404 carries an X-Error-Code, as the real Hub's do. Dataset
+repos (``repo_type="dataset"``) can be created (private), uploaded to,
+downloaded from and deleted, nothing more: they are kept under the key
+``datasets/<id>`` (store.repo_key) and never listed as models. The jobs
+endpoints are in jobs.py.
 
 Tests add faults (``hub.fail(...)``: an error status, a dropped connection
 before the request is served, or a lost answer after it was) and read the
@@ -31,11 +35,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import yaml
 
 from . import collections, jobs, metadata, ratelimit
-from .store import Entry, Repo, Store, git_blob_sha, is_lfs
+from .store import DATASETS, Entry, Repo, Store, git_blob_sha, is_lfs, namespace_of, repo_key
 
 ORG = "huggingtweets"
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 REPO = rf"(?P<repo>{NAME}/{NAME})"
+DATASET = rf"(?P<repo>datasets/{NAME}/{NAME})"  # a dataset's key in the store, as its URLs spell it
 
 
 @dataclass
@@ -164,7 +169,7 @@ class LoopbackHub:
 
     def readable(self, repo_id: str, who) -> Repo:
         repo = self.repo(repo_id)
-        if repo is None or (repo.private and not self.can_write(who, repo_id.split("/")[0])):
+        if repo is None or (repo.private and not self.can_write(who, namespace_of(repo_id))):
             raise HubError(404, f"Repository {repo_id} not found", "RepoNotFound")
         return repo
 
@@ -172,7 +177,7 @@ class LoopbackHub:
         repo = self.readable(repo_id, who)
         if who is None:
             raise HubError(401, "You must be authenticated to write to this repo")
-        if not self.can_write(who, repo_id.split("/")[0]):
+        if not self.can_write(who, namespace_of(repo_id)):
             raise HubError(403, f"You don't have the rights to write to {repo_id}")
         return repo
 
@@ -322,10 +327,10 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
     # -- repos -----------------------------------------------------------------------------------
     def create_repo(self) -> None:
         body = self._body_json()
-        if body.get("type", "model") != "model":
-            raise HubError(400, "only model repos here")
+        if body.get("type", "model") not in ("model", "dataset"):
+            raise HubError(400, "only model and dataset repos here")
         namespace = body.get("organization") or (self.who[0] if self.who else None)
-        repo_id = f"{namespace}/{body.get('name')}"
+        repo_id = repo_key(f"{namespace}/{body.get('name')}", body.get("type"))
         if self.who is None:
             raise HubError(401, "You must be authenticated to create a repo")
         if not self.hub.can_write(self.who, namespace):
@@ -343,7 +348,7 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
 
     def delete_repo(self) -> None:
         body = self._body_json()
-        repo_id = f"{body.get('organization') or self.who[0]}/{body.get('name')}"
+        repo_id = repo_key(f"{body.get('organization') or self.who[0]}/{body.get('name')}", body.get("type"))
         self.hub.writable(repo_id, self.who)
         del self.hub.store.repos[repo_id]
         self.hub.store.save()
@@ -391,7 +396,8 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
         ids = sorted(
             i
             for i, r in self.hub.store.repos.items()
-            if (author is None or i.split("/")[0] == author)
+            if not i.startswith(DATASETS)
+            and (author is None or i.split("/")[0] == author)
             and (not r.private or self.hub.can_write(self.who, i.split("/")[0]))
         )
         start = int(self.query.get("cursor", 0))
@@ -605,6 +611,11 @@ ROUTES = [
         ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),
         ("POST", r"/_lfs/(?P<oid>[0-9a-f]{64})/verify", "lfs_verify"),
         ("GET", rf"/{REPO}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
+        # dataset repos: the handlers above, on the store key "datasets/<id>" their URLs hold
+        ("POST", rf"/api/{DATASET}/preupload/(?P<rev>[^/]+)", "preupload"),
+        ("POST", rf"/api/{DATASET}/commit/(?P<rev>[^/]+)", "commit"),
+        ("POST", rf"/{DATASET}\.git/info/lfs/objects/batch", "lfs_batch"),
+        ("GET", rf"/{DATASET}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
         *collections.ROUTES,
         *jobs.ROUTES,
     ]

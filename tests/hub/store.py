@@ -27,6 +27,17 @@ LFS_SUFFIXES = (
     ".zip",
 )
 LFS_MIN_SIZE = 10 * 1024 * 1024
+DATASETS = "datasets/"  # a dataset repo is kept in Store.repos under this prefix of its id (as in its URLs)
+
+
+def repo_key(repo_id: str, repo_type: str | None = None) -> str:
+    """The key of a repo in ``Store.repos``: a model's id as it is, a dataset's as ``datasets/<id>``."""
+    return DATASETS + repo_id if repo_type == "dataset" else repo_id
+
+
+def namespace_of(key: str) -> str:
+    """The user or org a repo key belongs to (whatever its type)."""
+    return key.removeprefix(DATASETS).split("/")[0]
 
 
 def git_blob_sha(data: bytes) -> str:
