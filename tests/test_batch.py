@@ -302,3 +302,25 @@ def test_batch_adds_every_published_bot_to_the_collection_once(run, hub, tmp_pat
     code, out, err = run("batch", str(path), "--collection", "Our bots")  # all finished: skipped, still in it
     assert code == 0 and out.splitlines()[-1].endswith("0 added, 2 already in it")
     assert len(hub.collections.by_slug) == 1
+
+
+@pytest.mark.slow
+def test_the_same_file_runs_as_hugging_face_jobs_and_a_rerun_skips_what_finished(run, three_bots, hub, monkeypatch):
+    """The loopback Hub runs each job's command here (tests/hub/jobs.py); the archives go through dataset repos."""
+    monkeypatch.setenv("HF_TWEETS_JOBS_POLL", "0.2")
+    three_bots.write_text(three_bots.read_text().replace("epochs: 1}", "epochs: 1, publish: true}"))
+    code, out, err = run("batch", str(three_bots), "--executor", "hf-jobs", "--json")
+    assert code == 1, err
+    outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
+    assert [outcomes[k]["status"] for k in ("wren", "broken", "moss")] == ["published", "failed", "published"]
+    jobs = {job.spec["labels"]["bot"]: job for job in hub.jobs.jobs.values()}
+    assert sorted(jobs) == ["broken", "moss", "wren"]  # one job each: the broken one failed on its own, no retry
+    assert {outcomes[k]["worker"] for k in outcomes} == {job.id for job in jobs.values()}
+    assert "broken.zip" in outcomes["broken"]["reason"] and "retry" not in outcomes["broken"]
+    for name in ("wren", "moss"):
+        assert {"config.json", "README.md"} <= set(hub.repo(f"huggingtweets/{name}").head.files)
+    assert not [key for key in hub.store.repos if key.startswith("datasets/")]  # every upload deleted
+
+    code, out, err = run("batch", str(three_bots), "--executor", "hf-jobs")
+    assert code == 1 and [line.split()[1] for line in out.splitlines()] == ["skipped", "failed", "skipped"]
+    assert len(hub.jobs.jobs) == 4  # only the failed bot ran again

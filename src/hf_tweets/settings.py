@@ -30,6 +30,7 @@ RETRIES_ENV = "HF_TWEETS_RETRIES"
 
 #: Hub calls: the longest wait a Retry-After may ask for before hf-tweets gives up instead (seconds).
 MAX_RETRY_WAIT_ENV = "HF_TWEETS_MAX_RETRY_WAIT"
+JOBS_POLL_ENV = "HF_TWEETS_JOBS_POLL"  # seconds between looks at a running Hugging Face Job (batch)
 DEFAULT_MAX_RETRY_WAIT = 300.0
 
 #: Archives: the most bytes the parts hf-tweets reads may inflate to, and the highest compression ratio of a part.
@@ -109,6 +110,11 @@ def hub_endpoint() -> str:
 def max_retry_wait() -> float:
     """The longest Retry-After hf-tweets waits for (seconds); a longer one ends the call with a clear error."""
     return _number(MAX_RETRY_WAIT_ENV, DEFAULT_MAX_RETRY_WAIT)
+
+
+def jobs_poll() -> float:
+    """Seconds between two looks at a running Hugging Face Job (``batch --executor hf-jobs``)."""
+    return _number(JOBS_POLL_ENV, 10.0)
 
 
 def archive_limits() -> tuple[int, float]:

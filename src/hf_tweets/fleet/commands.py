@@ -42,11 +42,16 @@ def _executor(folders: Folders, options: BatchOptions) -> Executor:
 
         return RayExecutor(folders, options.ray_address, options.package_spec)
     if options.executor == "hf-jobs":
+        from hf_tweets import settings
         from hf_tweets.fleet.hfjobs import HfJobsExecutor
         from hf_tweets.hub import client
 
         return HfJobsExecutor(
-            client.client(), package_spec=options.package_spec, flavor=options.flavor, timeout=options.timeout
+            client.client(),
+            package_spec=options.package_spec,
+            flavor=options.flavor,
+            timeout=options.timeout,
+            poll=settings.jobs_poll(),
         )
     from hf_tweets.fleet.local import LocalExecutor
 
