@@ -324,3 +324,40 @@ def test_the_same_file_runs_as_hugging_face_jobs_and_a_rerun_skips_what_finished
     code, out, err = run("batch", str(three_bots), "--executor", "hf-jobs")
     assert code == 1 and [line.split()[1] for line in out.splitlines()] == ["skipped", "failed", "skipped"]
     assert len(hub.jobs.jobs) == 4  # only the failed bot ran again
+
+
+@pytest.mark.slow
+def test_a_bot_process_dies_with_its_batch_even_on_kill_9(tmp_path):
+    """No bot trains on as an orphan beside the rerun: the worker goes when the batch is killed."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    example = Path(__file__).parent.parent / "examples" / "sample-archive.zip"
+    bots = write(tmp_path / "bots.yaml", f"- {{archive: '{example}', name: slow, base_model: tiny, epochs: 200}}\n")
+    env = os.environ | {"WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1"}
+    driver = subprocess.Popen([sys.executable, "-m", "hf_tweets", "batch", str(bots)], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    log, worker = tmp_path / "data" / "batch" / "logs" / "slow.log", None
+    try:
+        for _ in range(600):  # the worker says its pid in its log's first line
+            found = re.search(r" pid (\d+):", log.read_text()) if log.exists() else None
+            if found:
+                worker = int(found.group(1))
+                break
+            time.sleep(0.1)
+        assert worker is not None, "the bot never started"
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait(timeout=30)
+        for _ in range(100):
+            if not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the bot's process {worker} outlived its batch by 10 s")
+    finally:
+        driver.kill()
+        if worker is not None and Path(f"/proc/{worker}").exists():
+            os.kill(worker, signal.SIGKILL)

@@ -123,6 +123,25 @@ def _ran_lora(work, hub, run, base):
     assert run(*args)[0] == 0
 
 
+def _two_bots(work, hub, run, base):
+    bots = [{"archive": str(EXAMPLE), "name": name, "base_model": base, "epochs": 1} for name in ("wren", "moss")]
+    (work / "bots.yaml").write_text(json.dumps(bots))  # JSON is YAML
+
+
+def _batch_state(work, hub):
+    """Each bot trained, its record whole, the journal saying so (a bot killed as an orphan trains again)."""
+    journal = {}
+    for line in (work / "data" / "batch" / "journal.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        journal[entry["key"]] = entry["status"]
+    records = {p.stem: load_record(p) for p in sorted((work / "cards").glob("*.yaml"))}
+    return (
+        journal,
+        {name: ([u.handle for u in r.users], r.training is not None) for name, r in records.items()},
+        sorted(str(p.relative_to(work)) for p in work.glob("out/*/model.safetensors")),
+    )
+
+
 SCENARIOS = {
     "card import": Scenario(
         ["card", "import", *map(str, sorted(SEED_CARDS.iterdir()))], lambda *_: None, _files("cards/*")
@@ -160,6 +179,8 @@ SCENARIOS = {
             (work / "out" / "pixel_poet" / "adapter_model.safetensors").is_file(),
         ),
     ),
+    # The batch's own writes are its journal lines; a bot's process dies with it (PR_SET_PDEATHSIG).
+    "batch": Scenario(["batch", "bots.yaml", "--jobs", "1"], _two_bots, _batch_state, env={"WANDB_MODE": "disabled"}),
     "run --publish --lora": Scenario(
         ["run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--lora", "--epochs", "1", "--wandb", "off"]
         + ["--publish"],

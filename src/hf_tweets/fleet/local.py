@@ -8,6 +8,7 @@ writing one failed for a reason of the worker (a signal, the kernel's OOM killer
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -35,7 +36,7 @@ class LocalExecutor:
         with tempfile.TemporaryDirectory(prefix="hf-tweets-bot-") as scratch:
             result = Path(scratch) / "attempt.json"
             command = [sys.executable, "-m", "hf_tweets.fleet.worker", bot_to_json(bot)]
-            command += [json.dumps(asdict(self.folders)), str(result)]
+            command += [json.dumps(asdict(self.folders)), str(result), str(os.getpid())]
             process = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
             if result.exists():
                 return Attempt(**json.loads(result.read_text(encoding="utf-8")))
@@ -54,4 +55,3 @@ def _died(process: subprocess.CompletedProcess, log: Path) -> str:
         return f"its process was killed by {name}{cause}; see {log}"
     last = (process.stderr or "").strip().splitlines()[-1:] or [f"exit code {code}"]
     return f"its process ended without an outcome ({' '.join(last[0].split())[:200]}); see {log}"
-

@@ -1,8 +1,9 @@
 """One bot of a batch, run in this process: the stages of ``hf-tweets run`` with the bot's settings, as an Attempt.
 
-``python -m hf_tweets.fleet.worker BOT_JSON FOLDERS_JSON RESULT_FILE`` is how the local executor runs a bot in
-a process of its own; the Ray executor calls ``run_bot`` in a Ray worker. Either way the output of the run goes
-to the bot's log file (data/batch/logs/KEY.log) and the outcome is an Attempt, never an exception.
+``python -m hf_tweets.fleet.worker BOT_JSON FOLDERS_JSON RESULT_FILE PARENT_PID`` is how the local executor
+runs a bot in a process of its own (which dies with the batch); the Ray executor calls ``run_bot`` in a Ray
+worker. Either way the output of the run goes to the bot's log file (data/batch/logs/KEY.log) and the outcome
+is an Attempt, never an exception.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -78,7 +82,30 @@ def bot_from_json(text: str) -> Bot:
     return Bot(**{**data, "handles": tuple(data["handles"]), "archive": data["archive"] and Path(data["archive"])})
 
 
+def die_with_parent(parent: int) -> None:
+    """End this process when the batch that started it ends, even by kill -9: no bot trains on as an orphan
+    beside the rerun. Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a thread looks."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # 1: PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before the line above
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
+    die_with_parent(int(argv[3]))
     bot, folders, result = bot_from_json(argv[0]), Folders(**json.loads(argv[1])), Path(argv[2])
     attempt = run_bot(bot, folders)
     atomic_write_text(result, json.dumps(asdict(attempt)))
