@@ -216,7 +216,7 @@ def cards(tmp_path):
 
 
 def republish(run, *args):
-    """The command, unpaced (its default paces commits 30 s apart, under the Hub's hourly quota)."""
+    """The command, unpaced (its default keeps commits under the Hub's hourly quota, pacing bursts past it)."""
     return run("republish", "--max-commits-per-hour", "0", *args)
 
 

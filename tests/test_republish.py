@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from huggingface_hub import HfApi
 
 from hf_tweets.cards.recordfile import load_record
-from hf_tweets.hub.republish import Pacer
+from hf_tweets.hub.pacing import CommitBucket
 
 from conftest import SEED_CARDS, republish, seed_repos
 
@@ -154,19 +155,6 @@ def test_from_hub_imports_legacy_cards_and_saves_records(run, hub, tmp_path):
     assert "3 unchanged" in out
 
 
-def test_pacer_spaces_commits():
-    now, slept = [0.0], []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(3600, clock=lambda: now[0], sleep=sleep)
-    for _ in range(3):
-        pacer.wait()
-    assert slept == [1.0, 1.0]
-
-
 def test_a_local_thumbnail_goes_out_with_the_card(run, hub, cards, changed_template, tmp_path):
     from hf_tweets.cards.thumbnail import write_thumbnail
 
@@ -180,12 +168,20 @@ def test_a_local_thumbnail_goes_out_with_the_card(run, hub, cards, changed_templ
     assert "predictions.png" not in hub.repo("huggingtweets/bot1").head.files
 
 
-def test_the_eta_accounts_for_pacing():
+@pytest.mark.parametrize(
+    ("per_hour", "eta"),
+    [
+        (120, 0.0),  # 45 more commits: within the hour's 120, nothing to wait for
+        (20, 2 * 3600.0),  # 45 more at 20 an hour: 20 now, 20 in an hour, 5 in two
+        (0, 0.0),  # no ceiling
+    ],
+)
+def test_the_eta_accounts_for_the_commit_ceiling(per_hour, eta):
     from hf_tweets.hub.republish import Outcome
     from hf_tweets.hub.republish_view import Progress
 
     progress = Progress(enabled=False)
-    progress.start(total=100, interval=30.0)  # 120 commits an hour
+    progress.start(total=100, pacer=CommitBucket(per_hour, clock=lambda: 0.0))
     for i in range(10):
         progress.advance(Outcome(f"ns/r{i}", "changed" if i % 2 else "unchanged"))
-    assert progress.eta() >= 90 * 0.5 * 30  # half the cards change: 45 more commits, 30 s apart
+    assert progress.eta() == pytest.approx(eta, abs=60)  # half the cards change: 45 more commits

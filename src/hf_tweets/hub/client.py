@@ -41,6 +41,7 @@ from huggingface_hub.utils.sha import git_hash
 
 from hf_tweets import settings
 from hf_tweets.errors import ConcurrentUpdateError, HfTweetsError, PublishError
+from hf_tweets.hub import pacing
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -56,6 +57,7 @@ def client() -> HfApi:
     token = huggingface_hub.get_token()
     if not token:
         raise PublishError(settings.hub_endpoint(), "no Hugging Face token found", fix=token_help())
+    pacing.install()  # every request then stays within what the Hub's RateLimit headers say remains
     return HfApi(token=token)
 
 

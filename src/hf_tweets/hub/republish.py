@@ -11,8 +11,10 @@ published, someone edited it by hand and it is skipped (``--force`` overrides).
 Progress is journaled (data/republish/journal.jsonl): after a crash or Ctrl-C
 the same command skips the repos it finished; a line torn by a crash or a full
 disk is repaired on the next run. Commits go through hub.commit (parent
-commit, lost answers, 412s, pull requests reused) and are paced to stay under
-the Hub's hourly commit quota; 429s wait for Retry-After (see hub.py). A record
+commit, lost answers, 412s, pull requests reused) under an hourly ceiling that
+lets a batch go out at once while the hour's allowance lasts, and every request
+stays within what the Hub's RateLimit headers say remains (pacing.py); a 429
+waits for Retry-After (client.py). A record
 is updated only in its publish state, re-read just before saving, so an edit
 made while the batch runs is kept.
 """
@@ -23,7 +25,6 @@ import difflib
 import hashlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,15 +33,16 @@ from pathlib import Path
 
 from huggingface_hub import HfApi
 
-from hf_tweets import consent
+from hf_tweets import consent, journal
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import CardRecord, PublishState
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError, ConsentError, HfTweetsError, RecordError
-from hf_tweets.fsutil import append_line, atomic_write_bytes, child, sweep_orphans
+from hf_tweets.fsutil import child, sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.client import LocalFile
+from hf_tweets.hub.pacing import CommitBucket
 
 log = logging.getLogger("hf_tweets.republish")
 
@@ -68,81 +70,29 @@ class Item:
     thumbnail: Path | None = None  # a local predictions.png (out/<name>/), uploaded with the card
 
 
-class Pacer:
-    """Spaces commits so that at most ``per_hour`` happen in any hour (shared by the worker threads)."""
-
-    def __init__(self, per_hour: float, clock=time.monotonic, sleep=time.sleep):
-        self.interval = 3600.0 / per_hour if per_hour > 0 else 0.0
-        self.clock, self.sleep, self.next = clock, sleep, 0.0
-        self.lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self.lock:
-            now = self.clock()
-            start = max(now, self.next)
-            self.next = start + self.interval
-        if start > now:
-            self.sleep(start - now)
-
-
-class JournalError(HfTweetsError):
-    """The republish journal is damaged in a way that cannot be repaired by itself."""
-
-
-class Journal:
-    """What this republish already did, one JSON line per repo, so a rerun goes on where it stopped."""
+class Journal(journal.Journal):
+    """What this republish already did, one JSON line per repo (hf_tweets.journal), so a rerun goes on."""
 
     def __init__(self, path: Path | None):  # None: remember nothing (a dry run)
-        self.path, self.lock = path, threading.Lock()
-        self.done: dict[str, dict] = {} if path is None or not path.exists() else self._read(path)
-
-    @staticmethod
-    def _read(path: Path) -> dict[str, dict]:
-        """The entries; a torn last line (a crash or a full disk mid-write) is dropped and the file repaired."""
-        data, done, good = path.read_bytes(), {}, 0
-        lines = data.split(b"\n")
-        for number, raw in enumerate(lines, 1):
-            last = number == len(lines)  # after the final newline: empty, unless the last write was torn
-            try:
-                entry = json.loads(raw) if raw.strip() else None
-                if entry is not None:
-                    done[entry["repo_id"]] = entry
-                    _ = (entry["status"], entry["readme_sha256"], entry.get("commit"))
-            except (ValueError, KeyError, TypeError):
-                if not last:
-                    raise JournalError(
-                        f"line {number} is not a journal entry",
-                        where=path,
-                        fix="delete that line, or the file (republish then checks those repos on the Hub again)",
-                    ) from None
-                log.warning("%s: dropped a line cut short by an earlier run (%d bytes)", path, len(raw))
-                atomic_write_bytes(path, data[:good])
-                break
-            good += len(raw) + 1
-        else:
-            if lines[-1].strip():  # a whole entry whose newline was lost: give it one
-                atomic_write_bytes(path, data + b"\n")
-        return done
+        super().__init__(path, key="repo_id", required=("status", "readme_sha256"))
 
     def finished(self, repo_id: str, readme_sha256: str) -> dict | None:
-        entry = self.done.get(repo_id)
+        entry = self.get(repo_id)
         return (
             entry
             if entry and entry["readme_sha256"] == readme_sha256 and entry["status"] in ("changed", "unchanged")
             else None
         )
 
-    def write(self, outcome: Outcome, readme_sha256: str) -> None:
-        entry = {
-            "repo_id": outcome.repo_id,
-            "status": outcome.status,
-            "readme_sha256": readme_sha256,
-            "commit": outcome.commit,
-        }
-        with self.lock:
-            self.done[outcome.repo_id] = entry
-            if self.path is not None:  # one line, whole or not at all, even on a full disk
-                append_line(self.path, json.dumps(entry))
+    def record(self, outcome: Outcome, readme_sha256: str) -> None:
+        self.write(
+            {
+                "repo_id": outcome.repo_id,
+                "status": outcome.status,
+                "readme_sha256": readme_sha256,
+                "commit": outcome.commit,
+            }
+        )
 
 
 def sha256(text: str) -> str:
@@ -217,7 +167,7 @@ class _Batch:
 
     api: HfApi
     options: RepublishOptions
-    pacer: Pacer
+    pacer: CommitBucket
     journal: Journal
     cards_dir: Path
 
@@ -263,7 +213,7 @@ def _republish_one(batch: _Batch, item: Item) -> Outcome:
     if (done := batch.journal.finished(item.repo_id, new_hash)) and done["commit"] == item.head and not options.dry_run:
         # committed by a run that stopped before it could save the record: save it now, send nothing
         outcome = Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"])
-        return _finish(batch, item, record, outcome, new_hash, journal=False)
+        return _finish(batch, item, record, outcome, new_hash, write_journal=False)
     if remote is None and (options.dry_run or not (state and state.commit == item.head and state.readme_sha256)):
         remote = _readme(api, item)
     if remote is not None:
@@ -285,7 +235,7 @@ def _readme(api: HfApi, item: Item) -> str | None:
 
 
 def _commit(batch: _Batch, item: Item, record: CardRecord, new: str, new_hash: str) -> Outcome:
-    batch.pacer.wait()
+    batch.pacer.acquire()
     write = {"README.md": LocalFile.of("README.md", new.encode("utf-8"))}
     if item.thumbnail is not None:
         write["predictions.png"] = LocalFile.of("predictions.png", item.thumbnail)
@@ -305,12 +255,12 @@ def _commit(batch: _Batch, item: Item, record: CardRecord, new: str, new_hash: s
 
 
 def _finish(
-    batch: _Batch, item: Item, record: CardRecord, outcome: Outcome, new_hash: str, journal: bool = True
+    batch: _Batch, item: Item, record: CardRecord, outcome: Outcome, new_hash: str, write_journal: bool = True
 ) -> Outcome:
     if batch.options.dry_run:
         return outcome
-    if journal:  # first: it is what a rerun trusts if the record cannot be saved
-        batch.journal.write(outcome, new_hash)
+    if write_journal:  # first: it is what a rerun trusts if the record cannot be saved
+        batch.journal.record(outcome, new_hash)
     state = PublishState(commit=outcome.commit or item.head, readme_sha256=new_hash)
     if item.record_file is not None:  # only what republish owns, on the record as it is now
 
@@ -348,7 +298,7 @@ def republish(
     options: RepublishOptions | None = None,
     *,
     on_item: Callable[[Outcome], None] = lambda o: None,
-    on_start: Callable[[int, float], None] = lambda n, i: None,
+    on_start: Callable[[int, CommitBucket], None] = lambda n, pacer: None,
 ) -> Report:
     """Re-render and push every card that changed; see the module docstring."""
     options = options or RepublishOptions()
@@ -380,11 +330,11 @@ def republish(
     batch = _Batch(
         api,
         options,
-        Pacer(0 if dry_run else options.max_commits_per_hour),
+        CommitBucket(0 if dry_run else options.max_commits_per_hour),
         Journal(None if dry_run else data_dir / "republish" / "journal.jsonl"),
         cards_dir,
     )
-    on_start(len(items), batch.pacer.interval)
+    on_start(len(items), batch.pacer)
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=max(1, options.jobs))
     futures = [pool.submit(republish_one, batch, item) for item in items]

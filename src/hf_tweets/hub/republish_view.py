@@ -1,4 +1,4 @@
-"""What ``republish`` shows: a rich progress bar whose ETA accounts for commit pacing, and the final table."""
+"""What ``republish`` shows: a rich progress bar whose ETA accounts for the commit ceiling, and the final table."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from hf_tweets.hub.pacing import CommitBucket
 from hf_tweets.hub.republish import Outcome, Report
 from hf_tweets.text import plural
 
 
 class Progress:
     """A progress bar on stderr, when it is a terminal. Its ETA is the larger of the observed rate's and
-    what the remaining commits need at the paced rate (the share of cards changing so far, times the
-    repos left, times the pacing interval)."""
+    how long the ceiling makes the commits still to come wait (the share of cards changing so far,
+    times the repos left: free while the hour's allowance lasts, then an hour per allowance)."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
@@ -31,7 +32,8 @@ class Progress:
             disable=not self.enabled,
         )
         self.task = None
-        self.total, self.done, self.changed, self.interval, self.started = 0, 0, 0, 0.0, time.monotonic()
+        self.total, self.done, self.changed, self.started = 0, 0, 0, time.monotonic()
+        self.pacer = CommitBucket(0)
 
     def __enter__(self) -> Progress:
         self.bar.__enter__()
@@ -40,8 +42,8 @@ class Progress:
     def __exit__(self, *exc) -> None:
         self.bar.__exit__(*exc)
 
-    def start(self, total: int, interval: float) -> None:
-        self.total, self.interval, self.started = total, interval, time.monotonic()
+    def start(self, total: int, pacer: CommitBucket) -> None:
+        self.total, self.pacer, self.started = total, pacer, time.monotonic()
         self.task = self.bar.add_task("republish", total=total, last="", eta="-")
 
     def advance(self, outcome: Outcome) -> None:
@@ -52,7 +54,7 @@ class Progress:
     def eta(self) -> float:
         left = self.total - self.done
         observed = (time.monotonic() - self.started) / max(1, self.done) * left
-        paced = left * (self.changed / max(1, self.done)) * self.interval
+        paced = self.pacer.delay(round(left * self.changed / max(1, self.done)))
         return max(observed, paced)
 
 
