@@ -361,3 +361,27 @@ def test_a_bot_process_dies_with_its_batch_even_on_kill_9(tmp_path):
         driver.kill()
         if worker is not None and Path(f"/proc/{worker}").exists():
             os.kill(worker, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    "error, reason",
+    [
+        ("WorkerCrashedError", "its Ray worker died (WorkerCrashedError)"),
+        ("OutOfMemoryError", "Ray killed its worker: the node ran out of memory"),
+        ("NodeDiedError", "its Ray worker died (NodeDiedError)"),
+        ("TaskUnschedulableError", "Ray: TaskUnschedulableError: "),
+    ],
+)
+def test_a_ray_worker_lost_is_the_workers_failure_and_worth_a_retry(error, reason):
+    """How the Ray executor reads a task that ended in one of Ray's own errors (no instance needed for that)."""
+    exceptions = pytest.importorskip("ray.exceptions")
+    from hf_tweets.fleet.ray_executor import RayExecutor
+
+    executor = RayExecutor.__new__(RayExecutor)  # only its reading of outcomes: no Ray instance started
+    executor.ray = pytest.importorskip("ray")
+    kind = getattr(exceptions, error)
+    done: Future = Future()
+    done.set_exception(kind() if error == "WorkerCrashedError" else kind("no room on the node"))
+    attempt = executor._attempt(done, Bot(key="wren", handles=("wren",)))
+    assert (attempt.key, attempt.status, attempt.retry) == ("wren", "failed", True)
+    assert attempt.reason.startswith(reason), attempt.reason
