@@ -136,3 +136,27 @@ def test_republish_on_a_full_disk_keeps_the_journal_whole(run, hub, disk, tmp_pa
         == hub.repo(f"huggingtweets/bot{i}").head.sha
         for i in range(6)
     )
+
+
+def test_batch_on_a_full_disk_reports_each_bot_and_a_rerun_finishes(run, disk, tmp_path, tiny_model):
+    """Records and data on the full disk, models beside it: every bot fails in one line, none stops the others,
+    the journal stays whole; with space again the same command trains them all."""
+    bots = [{"archive": str(EXAMPLE), "name": name, "base_model": str(tiny_model), "epochs": 1} for name in "ab"]
+    (tmp_path / "bots.yaml").write_text(json.dumps(bots))
+    out = ["--out", str(tmp_path / "out")]
+    os.environ["WANDB_MODE"] = "disabled"
+    try:
+        disk.fill()
+        code, report, err = run("batch", str(tmp_path / "bots.yaml"), *out, "--json")
+        assert code == 1, err
+        outcomes = [json.loads(line) for line in report.splitlines()]
+        assert [(o["key"], o["status"]) for o in outcomes] == [("a", "failed"), ("b", "failed")]
+        assert all("No space left on device" in o["reason"] for o in outcomes), outcomes
+        journal = disk.path / "data" / "batch" / "journal.jsonl"
+        assert not journal.exists() or all(json.loads(line) for line in journal.read_text().splitlines())
+        disk.free()
+        code, report, err = run("batch", str(tmp_path / "bots.yaml"), *out)
+        assert code == 0, report + err
+        assert [line.split()[:2] for line in report.splitlines()] == [["a", "trained"], ["b", "trained"]]
+    finally:
+        os.environ.pop("WANDB_MODE", None)

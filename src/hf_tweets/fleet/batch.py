@@ -81,12 +81,22 @@ def run_batch(
                     continue
                 if first is not None:
                     attempt.reason = f"{attempt.reason} (second try; the first failed: {first.reason})".lstrip()
-                journal.write({"key": bot.key, "fingerprint": bot.fingerprint(), **asdict(attempt)})
-                outcomes[bot.key] = attempt
+                outcomes[bot.key] = _journaled(journal, bot, attempt)
                 say(f"{bot.key}: {attempt.status}")
     finally:
         executor.close()
     return Report([outcomes[bot.key] for bot in bots])
+
+
+def _journaled(journal: Journal, bot: Bot, attempt: Attempt) -> Attempt:
+    """The attempt once its journal line is written; a line that cannot be (a full disk) fails it: a rerun then
+    runs the bot again (its run skips what is current) instead of trusting a journal that does not know."""
+    try:
+        journal.write({"key": bot.key, "fingerprint": bot.fingerprint(), **asdict(attempt)})
+    except HfTweetsError as error:
+        done = f"{attempt.status} ({attempt.reason})" if attempt.reason else attempt.status
+        return Attempt(bot.key, "failed", f"{done}, but {error.line()}", attempt.url, attempt.worker)
+    return attempt
 
 
 def _before_work(bot: Bot, journal: Journal, cards_dir: Path, restart: bool) -> Attempt | None:
