@@ -208,3 +208,16 @@ def test_an_archive_missing_from_its_dataset_repo_is_one_line(run, hub, archive,
     HfApi().create_repo("tester/uploads", repo_type="dataset", private=True)
     code, out, err = run("run", "--archive", archive, "--base-model", "tiny", "--wandb", "off")
     assert code == 1 and err.splitlines()[-1] == f"hf-tweets: error: {message}", err  # after "1/4 fetch"
+
+
+def test_the_platform_and_wandb_keys_go_to_a_job_as_secrets_only(monkeypatch):
+    from hf_tweets.fleet.hfjobs import job_secrets
+
+    monkeypatch.setenv("X_BEARER_TOKEN", "x-bearer-made-up-123")
+    monkeypatch.setenv("WANDB_API_KEY", "wandb-made-up-4567")
+    monkeypatch.delenv("MASTODON_ACCESS_TOKEN", raising=False)
+    assert job_secrets("hf_made_up_token") == {
+        "HF_TOKEN": "hf_made_up_token",
+        "X_BEARER_TOKEN": "x-bearer-made-up-123",
+        "WANDB_API_KEY": "wandb-made-up-4567",
+    }

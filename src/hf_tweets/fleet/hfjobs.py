@@ -3,8 +3,9 @@
 A bot runs ``hf-tweets run ... --publish`` in a Job started with ``run_uv_job``: a stock Python image with uv,
 hf-tweets installed there by uv (``package_spec``; by default this very version), the bot's flavor and time
 limit or the executor's, and the labels ``hf-tweets=batch`` and ``bot=KEY``. A bot in a Job always publishes:
-the Job's disk goes away with it. The user's token goes to the Job as the secret HF_TOKEN, and only so: never
-in its environment, command, labels, a log line or a message.
+the Job's disk goes away with it. The user's token goes to the Job as the secret HF_TOKEN (with the X, Mastodon
+and W&B keys this process has, as secrets of the same names), and only so: never in its environment, command,
+labels, a log line or a message.
 
 An archive bot's archive first goes to a private dataset repo of the user (``USER/hf-tweets-batch-HEX``); the
 Job runs ``hf-tweets run --archive hf://datasets/USER/REPO/FILE ... --publish``, which downloads it first
@@ -20,6 +21,7 @@ timeout, CANCELED or DELETED is the worker's, worth one more try. ``close()`` ca
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import threading
@@ -32,7 +34,7 @@ import huggingface_hub
 from huggingface_hub import HfApi, JobInfo
 from huggingface_hub.errors import HfHubHTTPError
 
-from hf_tweets import __version__
+from hf_tweets import __version__, settings
 from hf_tweets.errors import HfTweetsError, PublishError, redact
 from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.spec import Bot
@@ -42,6 +44,7 @@ from hf_tweets.hub.datasets import REMOTE
 ERROR_PREFIX = "hf-tweets: error: "  # how the CLI prints its one-line error
 ON_THE_HUB = re.compile(r"on the Hub: (\S+)")  # RunSummary.lines
 TERMINAL = ("COMPLETED", "ERROR", "CANCELED", "DELETED")
+PASSED_SECRETS = (settings.X_BEARER_TOKEN_ENV, settings.MASTODON_ACCESS_TOKEN_ENV, "WANDB_API_KEY")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}  # huggingface_hub's units for a Job's timeout
 log = logging.getLogger("hf_tweets.fleet")
 
@@ -154,7 +157,7 @@ class HfJobsExecutor:
                     timeout=timeout,
                     name=f"hf-tweets-{slug}"[:100],
                     labels={"hf-tweets": "batch", "bot": slug, "try": tag},
-                    secrets={"HF_TOKEN": token},
+                    secrets=job_secrets(token),
                     namespace=namespace,
                 )
             except HfHubHTTPError as error:
@@ -219,6 +222,13 @@ def _no_jobs(namespace: str, status: int) -> PublishError:
         fix="Jobs need a PRO account or a Team/Enterprise organization with billing set up"
         " (https://huggingface.co/settings/billing), and a token allowed to start jobs",
     )
+
+
+def job_secrets(token: str) -> dict[str, str]:
+    """The Job's secrets: the Hub token, and the platform and W&B keys this process has (a bot of X handles
+    needs the bearer token in the Job too). Secrets only: never the Job's environment or command."""
+    others = {name: os.environ[name] for name in PASSED_SECRETS if os.environ.get(name)}
+    return {"HF_TOKEN": token, **others}
 
 
 def job_command(bot: Bot, upload: str | None) -> list[str]:
