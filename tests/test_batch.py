@@ -385,3 +385,13 @@ def test_a_ray_worker_lost_is_the_workers_failure_and_worth_a_retry(error, reaso
     attempt = executor._attempt(done, Bot(key="wren", handles=("wren",)))
     assert (attempt.key, attempt.status, attempt.retry) == ("wren", "failed", True)
     assert attempt.reason.startswith(reason), attempt.reason
+
+
+def test_the_ray_executor_without_ray_says_how_to_get_it(run, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if it were not installed: importing it fails
+    path = write(tmp_path / "bots.yaml", "- {handle: ann}\n")
+    code, out, err = run("batch", str(path), "--executor", "ray")
+    message = "--executor ray needs Ray, which is not installed; pip install 'hf-tweets[ray]'"
+    assert code == 1 and err == f"hf-tweets: error: {message}\n"

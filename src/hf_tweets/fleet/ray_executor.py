@@ -19,6 +19,7 @@ import os
 from concurrent.futures import Future
 from dataclasses import asdict
 
+from hf_tweets.errors import HfTweetsError
 from hf_tweets.fleet.base import Attempt, Folders
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.fleet.worker import bot_from_json, bot_to_json, run_bot
@@ -38,7 +39,12 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, folders: Folders, address: str | None = None, package_spec: str | None = None):
-        import ray
+        try:
+            import ray
+        except ImportError:
+            raise HfTweetsError(
+                "--executor ray needs Ray, which is not installed", fix="pip install 'hf-tweets[ray]'"
+            ) from None
 
         from hf_tweets import __version__
 
