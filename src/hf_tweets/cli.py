@@ -20,7 +20,7 @@ from hf_tweets import __version__, settings
 from hf_tweets.cards import commands as cards
 from hf_tweets.cards.record import DEFAULT_PROMPT
 from hf_tweets.cards.recordfile import find_record
-from hf_tweets.errors import HfTweetsError, redact
+from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fsutil import child
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.sources.x_api import API_LIMIT
@@ -783,17 +783,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # the one place errors become a message
         if settings.debug():
             raise
-        click.echo(f"hf-tweets: error: {_one_line(error)}", err=True)
+        hint = f" (set {settings.DEBUG_ENV}=1 for the traceback)"
+        click.echo(ERROR_LINE + one_line(error, settings.secret_values(), hint), err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, HfTweetsError):
-        text = error.line()
-    elif isinstance(error, OSError) and error.strerror:
-        text = f"{error.filename or ''}: {error.strerror}".lstrip(": ")
-    else:
-        text = f"{type(error).__name__}: {error} (set {settings.DEBUG_ENV}=1 for the traceback)"
-    text = " ".join(text.split())
-    return redact(text, settings.secret_values())

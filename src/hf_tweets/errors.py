@@ -83,6 +83,21 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
+ERROR_LINE = "hf-tweets: error: "  # how an error is printed (the CLI, a batch's bot log) and read back (a Job's log)
+
+
+def one_line(error: BaseException, secrets: list[str], hint: str = "") -> str:
+    """An error as one line without secrets: an HfTweetsError's own line, an OSError's file and reason, else its
+    type and text followed by ``hint``."""
+    if isinstance(error, HfTweetsError):
+        text = error.line()
+    elif isinstance(error, OSError) and error.strerror:
+        text = f"{error.filename or ''}: {error.strerror}".lstrip(": ")
+    else:
+        text = f"{type(error).__name__}: {error}{hint}"
+    return redact(" ".join(text.split()), secrets)
+
+
 class PublishError(HfTweetsError):
     """Publishing failed; the message says whether anything was committed and what to do."""
 

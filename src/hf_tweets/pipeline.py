@@ -38,6 +38,7 @@ from hf_tweets.training.train import (
 from hf_tweets.training.train import inputs_fingerprint as train_inputs
 
 SAMPLE_PROMPT_COUNT = 3
+ON_THE_HUB = "on the Hub: "  # before the repo's URL in run's summary (a batch's Job reads it back from its log)
 COPY_SAMPLES = 100  # generated for the memorisation check
 
 
@@ -153,7 +154,7 @@ class RunSummary:
             out.append(f"  eval loss {self.eval_loss:.4f}, perplexity {math.exp(min(self.eval_loss, 50)):.1f}")
         out.append(f'  model and card: {self.out_dir}/ (try: hf-tweets generate {self.out_dir} "My dream is")')
         if self.published:
-            out.append(f"  on the Hub: {self.published}")
+            out.append(f"  {ON_THE_HUB}{self.published}")
         elif self.published_before:
             out.append(f"  published earlier (commit {self.published_before[:7]}); add --publish to update it")
         else:

@@ -11,7 +11,7 @@ from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.pairing import pair_columns
 from hf_tweets.cards.recordfile import find_record, load_record, record_path, replace_record
 from hf_tweets.cards.render import render
-from hf_tweets.errors import HfTweetsError
+from hf_tweets.errors import ERROR_LINE, HfTweetsError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 
 
@@ -59,7 +59,7 @@ class ImportOutcome:
 
     def __str__(self) -> str:
         if self.error:
-            return f"hf-tweets: error: {self.error}"
+            return f"{ERROR_LINE}{self.error}"
         lines = [f"{self.source} -> {self.target} ({'written' if self.changed else 'unchanged'})"]
         return "\n".join(lines + [f"  {note}" for note in self.notes])
 

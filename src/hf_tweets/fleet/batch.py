@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hf_tweets import consent
-from hf_tweets.errors import ConsentError, HfTweetsError
+from hf_tweets.errors import ConsentError, HfTweetsError, one_line
 from hf_tweets.fleet.base import Attempt, Executor
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.journal import Journal
@@ -119,5 +119,4 @@ def _result(future: Future, bot: Bot) -> Attempt:
     try:
         return future.result()
     except Exception as error:  # noqa: BLE001 - an executor's own failure is this bot's outcome, not the batch's
-        reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-        return Attempt(bot.key, "failed", reason, retry=True)
+        return Attempt(bot.key, "failed", one_line(error, [])[:300], retry=True)

@@ -35,14 +35,14 @@ from huggingface_hub import HfApi, JobInfo
 from huggingface_hub.errors import HfHubHTTPError
 
 from hf_tweets import __version__, settings
-from hf_tweets.errors import HfTweetsError, PublishError, redact
+from hf_tweets.errors import ERROR_LINE, HfTweetsError, PublishError, one_line, redact
 from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.hub.client import GaveUp, call, status_of, token_help
 from hf_tweets.hub.datasets import REMOTE
+from hf_tweets.pipeline import ON_THE_HUB
 
-ERROR_PREFIX = "hf-tweets: error: "  # how the CLI prints its one-line error
-ON_THE_HUB = re.compile(r"on the Hub: (\S+)")  # RunSummary.lines
+PUBLISHED = re.compile(rf"{re.escape(ON_THE_HUB)}(\S+)")  # RunSummary.lines
 TERMINAL = ("COMPLETED", "ERROR", "CANCELED", "DELETED")
 PASSED_SECRETS = (settings.X_BEARER_TOKEN_ENV, settings.MASTODON_ACCESS_TOKEN_ENV, "WANDB_API_KEY")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}  # huggingface_hub's units for a Job's timeout
@@ -108,8 +108,7 @@ class HfJobsExecutor:
         except HfTweetsError as error:
             attempt = Attempt(bot.key, "failed", error.line(), worker=job_id, retry=isinstance(error, GaveUp))
         except Exception as error:  # noqa: BLE001 - one bot's trouble with the Hub is its outcome, not the batch's
-            reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-            attempt = Attempt(bot.key, "failed", reason, worker=job_id, retry=True)
+            attempt = Attempt(bot.key, "failed", one_line(error, [])[:300], worker=job_id, retry=True)
         finally:
             if upload is not None:
                 self._delete(upload)
@@ -245,14 +244,14 @@ def attempt_of(key: str, info: JobInfo, logs: list[str], timeout: str) -> Attemp
     """What the end of a bot's Job means; see the module docstring."""
     stage, see = str(info.status.stage), f"logs: hf jobs logs {info.id}"
     if stage == "COMPLETED":
-        urls = [m.group(1) for line in logs if (m := ON_THE_HUB.search(line))]
+        urls = [m.group(1) for line in logs if (m := PUBLISHED.search(line))]
         if urls:
             return Attempt(key, "published", urls[-1], url=urls[-1], worker=info.id)
         reason = f"the job ended without publishing (no 'on the Hub' line in its {see})"
         return Attempt(key, "failed", reason, worker=info.id)
     if stage in ("CANCELED", "DELETED"):
         return Attempt(key, "failed", f"the job was {stage.lower()}", worker=info.id, retry=True)
-    own = [line.split(ERROR_PREFIX, 1)[1].strip() for line in logs if ERROR_PREFIX in line]
+    own = [line.split(ERROR_LINE, 1)[1].strip() for line in logs if ERROR_LINE in line]
     if own:
         return Attempt(key, "failed", own[-1], worker=info.id)
     if _timed_out(info, timeout):

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from hf_tweets.errors import ConsentError, HfTweetsError, TrainError, redact
+from hf_tweets.errors import ERROR_LINE, ConsentError, HfTweetsError, TrainError, one_line, redact
 from hf_tweets.fleet.base import Attempt, Folders
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.fsutil import atomic_write_text, child
@@ -43,15 +43,15 @@ def run_bot(bot: Bot, folders: Folders) -> Attempt:
             summary = _run(bot, folders)
         except ConsentError as error:
             return Attempt(bot.key, "skipped", error.reason(bot.key), worker=worker)
-        except HfTweetsError as error:
-            reason = redact(" ".join(error.reason(bot.key).split()), settings.secret_values())
-            print(f"hf-tweets: error: {reason}", flush=True)
-            again = isinstance(error, GaveUp) or (isinstance(error, TrainError) and "out of memory" in error.what)
+        except Exception as error:  # noqa: BLE001 - a bot's failure is its outcome; a crash is worth one more try
+            secrets = settings.secret_values()
+            if isinstance(error, HfTweetsError):
+                reason = redact(" ".join(error.reason(bot.key).split()), secrets)
+                again = isinstance(error, GaveUp) or (isinstance(error, TrainError) and "out of memory" in error.what)
+            else:
+                reason, again = one_line(error, secrets)[:300], True
+            print(ERROR_LINE + reason, flush=True)
             return Attempt(bot.key, "failed", reason, worker=worker, retry=again)
-        except Exception as error:  # noqa: BLE001 - a crash of one bot is its outcome, and worth one more try
-            reason = redact(" ".join(f"{type(error).__name__}: {error}".split())[:300], settings.secret_values())
-            print(f"hf-tweets: error: {reason}", flush=True)
-            return Attempt(bot.key, "failed", reason, worker=worker, retry=True)
         print("\n".join(summary.lines()), flush=True)
     if summary.published:
         return Attempt(bot.key, "published", summary.published, url=summary.published, worker=worker)

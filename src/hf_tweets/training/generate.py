@@ -16,7 +16,7 @@ def resolve(model: str, out_root: Path = Path("out")) -> str:
     Only a plausible ``namespace/name`` whose namespace is no local folder goes to the Hub: a typo of a
     local path (``out/pixel_poett``) must not spend half a minute retrying the Hub."""
     for candidate in (Path(model).expanduser(), out_root / model):
-        if any((candidate / name).is_file() for name in ("config.json", "adapter_config.json")):
+        if _model_folder(candidate):
             return str(candidate)
     if _hub_id(model):
         return model
