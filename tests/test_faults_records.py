@@ -7,11 +7,15 @@ import os
 import stat
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hf_tweets.cards.recordfile import dump_record, load_record, save_record
 from hf_tweets.errors import RecordError, WriteError
 
 from conftest import SEED_CARDS, SINGLE, make_record
+from test_properties import SETTINGS
 
 GOOD = dump_record(make_record())
 
@@ -79,6 +83,24 @@ HOSTILE = [
         "is nested more than 100 levels deep",
     ),
     ("compact nesting", _with("samples:\n" + "- " * 50_000 + "x\n"), "is nested more than 100 levels deep"),
+    # PyYAML 6.0.4's scanner stops at 1,000 levels with words of its own: ours come first.
+    ("nested 1,000 deep", _with("samples: " + "[" * 1_000 + "]" * 1_000 + "\n"), "line 4: is nested more than 100"),
+    (
+        "nested by indentation",
+        GOOD + "".join(f"{' ' * level}k{level}:\n" for level in range(150)) + " " * 150 + "x: 1\n",
+        "is nested more than 100 levels deep",
+    ),
+    (
+        "indentless sequences",
+        GOOD + "k:\n" + "".join(f"{'  ' * level}- k:\n" for level in range(60)) + "  " * 60 + "- x\n",
+        "is nested more than 100 levels deep",
+    ),
+    ("nested across lines", _with("samples: [\n" + "[\n" * 200 + "]\n" * 201), "is nested more than 100 levels"),
+    (
+        "nested between U+2028 line breaks",
+        GOOD + "".join(f"{' ' * level}k:\u2028" for level in range(150)),
+        "is nested more than 100 levels deep",
+    ),
     ("bad explicit tag", _with("samples: !!timestamp 2021-02-30\n"), "has a value YAML cannot read"),
     (
         "binary",
@@ -100,6 +122,86 @@ def test_hostile_records_get_one_line_naming_file_field_and_fix(run, tmp_path, w
     code, out, err = run("card", "check", str(path))  # one line per problem, each naming the file
     assert code == 1 and message in out and all(line.startswith(f"{path}: ") for line in out.splitlines())
     assert not (tmp_path / "README.md").exists()
+
+
+DEEP = [text for what, text, message in HOSTILE if "nested more than" in message]
+
+
+@pytest.mark.parametrize("text", DEEP, ids=[h[0] for h in HOSTILE if "nested more than" in h[2]])
+def test_deep_nesting_is_refused_before_any_yaml_library_reads_it(run, tmp_path, monkeypatch, text):
+    """The message is hf-tweets' own, whatever a YAML library does with deep text (6.0.4 has its own limit)."""
+    from hf_tweets.cards import yamlio
+
+    def a_library_that_gives_up(*args, **kwargs):
+        raise yaml.YAMLError("exceeded maximum nesting depth, in words of its own")
+
+    monkeypatch.setattr(yamlio.yaml, "load", a_library_that_gives_up)
+    monkeypatch.setattr(yamlio.yaml, "parse", a_library_that_gives_up)
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "pixel_poet.yaml").write_text(text, encoding="utf-8")
+    code, _, err = run("card", "render", "pixel_poet")
+    assert code == 1 and "is nested more than 100 levels deep; a card record is not" in err
+    assert "its own" not in err
+
+
+SHALLOW = [
+    # (what, YAML text a person could write): measured exactly as the YAML library parses it
+    ("a record", GOOD),
+    ("flow in block", "a: {b: [1, {c: d}], e: []}\n"),
+    ("indentless", "a:\n- b: 1\n  c:\n  - d\ne: f\n"),
+    ("compact", "- - - x\n  - y\n- z\n"),
+    ("explicit keys", "? [a, b]\n: - c\n  - [d]\n"),
+    ("comments", "a: x # [ { not here\nb: # [\n  - c\n"),
+    ("quotes", "a: 'it''s [ {'\nb: \"[ \\\" {\"\nc: it's [not] {open}\n"),
+    ("quote across lines", 'a: "one [\n  two"\nb: [x]\n'),
+    ("block scalars", "a: |\n  - [ {\n    b: c\nd: >-\n  [x\ne: 1\n"),
+    ("anchors and tags", "a: &x [1, [2]]\nb: !!seq\n- *x\nc: !!map {d: [e]}\n"),
+    ("flow over lines", "a: [b,\n  [c,\n   {d: e}],\n  f]\ng: 1\n"),
+    ("documents", "--- [a, [b]]\n"),
+    ("colons and hashes in keys", 'a#b: 1\nhttp://x: [y]\n"k: v": {z: 1}\n'),
+]
+
+
+@pytest.mark.parametrize("what, text", SHALLOW, ids=[s[0] for s in SHALLOW])
+def test_nesting_is_measured_as_yaml_parses_it(what, text):
+    from hf_tweets.cards.yamlio import nesting
+
+    assert nesting(text) == (_parsed_depth(text), None)
+
+
+def _parsed_depth(text: str) -> int:
+    """How deep the YAML library's parser nests (an alias is one node, as the text has it)."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+yaml_texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=8) | st.sampled_from(
+    ["a: b", "- x", "[", "{", "#", "'", '"', "|", ">", "&a", "? q", "---", "x\ny"]
+)
+yaml_data = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | yaml_texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(yaml_texts, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@SETTINGS
+@given(
+    yaml_data,
+    st.sampled_from([None, False, True]),  # block, flow, or the emitter's mix
+    st.sampled_from([None, '"', "'", "|", ">"]),  # how scalars are written
+    st.sampled_from([2, 4]),
+    st.sampled_from([20, 4096]),
+    st.sampled_from([yaml.SafeDumper, yaml.CSafeDumper]),
+)
+def test_nesting_is_measured_as_the_yaml_library_parses_it(data, flow, style, indent, width, dumper):
+    from hf_tweets.cards.yamlio import nesting
+
+    text = yaml.dump(data, Dumper=dumper, default_flow_style=flow, default_style=style, indent=indent, width=width)
+    assert nesting(text, limit=10**6)[0] == _parsed_depth(text)
 
 
 def test_one_bad_record_never_stops_a_batch(run, tmp_path, hub):
