@@ -32,6 +32,8 @@ from hf_tweets.cli import main  # noqa: E402
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_CARDS = FIXTURES / "seed-cards"
 REPO_ROOT = Path(__file__).parent.parent
+# The records hf-tweets ships (the seed cards imported): never the checkout's cards/, where a user's own records go.
+EXAMPLE_CARDS = REPO_ROOT / "examples" / "cards"
 
 SINGLE = {
     "users": [

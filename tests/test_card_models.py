@@ -19,7 +19,7 @@ from hf_tweets.cards.record import CopyCheck
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import _metadata, card_data, dump_yaml, render
 
-from conftest import HUB, REPO_ROOT, SINGLE, THREE, TRAINING, WANDB, make_record
+from conftest import EXAMPLE_CARDS, HUB, SINGLE, THREE, TRAINING, WANDB, make_record
 
 ENDPOINT = "https://huggingface.co"
 # The cards of BEFORE_RECORDS (NAME.md), and of THREE with TRAINING (eval-loss.md), as the code before issue 13
@@ -63,7 +63,7 @@ def paragraphs(section: str) -> list[str]:
 
 def _before_records() -> dict[str, object]:
     """Records whose cards must not change: every kind of card before issue 13, none with an eval loss."""
-    shipped = {path.stem: load_record(path) for path in sorted((REPO_ROOT / "cards").glob("*.yaml"))}
+    shipped = {path.stem: load_record(path) for path in sorted(EXAMPLE_CARDS.glob("*.yaml"))}
     return shipped | {
         "single": make_record(),
         "single-training": make_record(training=NO_EVAL, samples=["My dream is a quiet sea.", "a | b"]),

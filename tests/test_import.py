@@ -75,10 +75,10 @@ def test_legacy_mojibake_is_repaired():
 
 
 def test_shipped_records_are_the_imported_seed_cards(tmp_path):
-    from conftest import REPO_ROOT
+    from conftest import EXAMPLE_CARDS
 
     for stem, *_ in SEEDS:
-        shipped = load_record(REPO_ROOT / "cards" / f"{stem}.yaml")
+        shipped = load_record(EXAMPLE_CARDS / f"{stem}.yaml")
         assert shipped == import_card((SEED_CARDS / f"{stem}.README.md").read_text(encoding="utf-8"))
 
 

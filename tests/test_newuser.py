@@ -9,7 +9,7 @@ import pytest
 
 from hf_tweets.cards.recordfile import save_record
 
-from conftest import REPO_ROOT, make_record
+from conftest import EXAMPLE_CARDS, REPO_ROOT, make_record
 
 EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
 
@@ -160,8 +160,21 @@ def test_a_misspelled_record_name_suggests_the_close_one(run, tmp_path):
     assert code == 1 and "did you mean pixel_poet?" in err
 
 
+def test_a_users_records_never_land_among_the_bundled_examples(run, tmp_path, monkeypatch):
+    """The quickstart's steps in a checkout: the record goes to ./cards, the shipped examples stay as they are."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(REPO_ROOT / "examples", checkout / "examples")
+    shipped = {p.name: p.read_bytes() for p in (checkout / "examples" / "cards").iterdir()}
+    monkeypatch.chdir(checkout)
+    assert run("fetch", "--archive", "examples/sample-archive.zip")[0] == 0
+    assert run("prepare", "pixel_poet")[0] == 0
+    assert [p.name for p in (checkout / "cards").iterdir()] == ["pixel_poet.yaml"]
+    assert {p.name: p.read_bytes() for p in (checkout / "examples" / "cards").iterdir()} == shipped
+    assert sorted(shipped) == sorted(p.name for p in EXAMPLE_CARDS.iterdir())  # what the tests read as shipped
+
+
 def test_republish_of_records_never_published_is_no_failure(run, hub, tmp_path):
-    shutil.copytree(REPO_ROOT / "cards", tmp_path / "cards")
+    shutil.copytree(EXAMPLE_CARDS, tmp_path / "cards")
     code, out, _ = run("republish", "--dry-run")
     assert code == 0, out
     assert "dry run: 3 repos in " in out and "3 not published" in out
@@ -175,7 +188,7 @@ def test_republish_of_an_empty_folder_says_how_to_get_records(run, hub, tmp_path
 
 
 def test_republish_says_1_repo(run, hub, tmp_path):
-    shutil.copytree(REPO_ROOT / "cards", tmp_path / "cards")
+    shutil.copytree(EXAMPLE_CARDS, tmp_path / "cards")
     code, out, _ = run("republish", "--dry-run", "--only", "mike_massive")
     assert out.startswith("dry run: 1 repo in ")
 
