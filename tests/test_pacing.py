@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 
 import pytest
 from huggingface_hub import HfApi
+from huggingface_hub.utils import _http as hf_http
 
 from hf_tweets.cards.templating import reload_templates
-from hf_tweets.hub import pacing
+from hf_tweets.hub import client, pacing
 from hf_tweets.hub import republish as republish_module
 from hf_tweets.hub.pacing import CommitBucket, HubQuota
 
@@ -299,10 +301,27 @@ def changed(hub, cards, tmp_path, monkeypatch):
     reload_templates()
 
 
+class _TimeWith:
+    """The time module, but for its sleep."""
+
+    def __init__(self, sleep):
+        self.sleep = sleep
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
 @pytest.fixture
-def limited(hub):
-    """The loopback Hub with quotas allowed; the client's picture of the Hub's windows is forgotten after."""
+def limited(hub, monkeypatch):
+    """The loopback Hub with quotas allowed, its windows, the client's quota and its retries on one fake clock
+    (a window of 2 s passes in no time); the client's picture of the Hub's windows is forgotten after."""
     pacing.QUOTA.clear()
+    fake = FakeClock()
+    hub.limits.clock = fake.clock
+    monkeypatch.setattr(pacing.QUOTA, "clock", fake.clock)
+    monkeypatch.setattr(pacing.QUOTA, "sleep", fake.sleep)
+    monkeypatch.setattr(client, "sleep", fake.sleep)
+    monkeypatch.setattr(hf_http, "time", _TimeWith(fake.sleep))  # huggingface_hub's own wait on a 429
     yield hub
     hub.limits.reset()
     pacing.QUOTA.clear()

@@ -14,7 +14,8 @@ Off unless a test sets a quota (``hub.limits.set(quota=20, window=2)``). The sub
   Hub's JSON error body, and is logged in ``refused`` ((method, path) pairs); it is not counted.
 
 ``spend(n)`` uses up part of the window as another client of the same account would; ``used`` is
-the number of counted requests since ``set``, ``windows`` the number of windows opened.
+the number of counted requests since ``set``, ``windows`` the number of windows opened. Windows
+run on ``clock`` (``time.monotonic`` until a test gives a fake one; ``reset`` gives it back).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class State:
             self.ends, self.left = 0.0, 0  # the current window: when it ends, requests left in it
             self.used, self.windows = 0, 0
             self.refused: list[tuple[str, str]] = []
+            self.clock = time.monotonic  # a test may give the Hub a fake clock (the client's quota with it)
 
     def set(self, quota: int, window: int = 300, only: str | None = None, resource: str = "api") -> None:
         """Serve at most ``quota`` counted requests per ``window`` seconds from now on."""
@@ -50,7 +52,7 @@ class State:
     def spend(self, requests: int) -> None:
         """Count ``requests`` made by someone else in the current window (opening one if needed)."""
         with self.lock:
-            self._roll(time.monotonic())
+            self._roll(self.clock())
             self.left = max(0, self.left - requests)
 
     def _roll(self, now: float) -> None:
@@ -63,7 +65,7 @@ class State:
         if self.quota is None or (self.only and not self.only.search(f"{method} {handler.raw_path}")):
             return False
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             self._roll(now)
             handler.ratelimit = (self.left - 1 if self.left else 0, self.ends)
             if self.left:
@@ -81,7 +83,7 @@ class State:
         if self.quota is None or counted is None:
             return {}
         remaining, ends = counted
-        reset = max(0, math.ceil(ends - time.monotonic()))
+        reset = max(0, math.ceil(ends - self.clock()))
         return {
             "RateLimit": f'"{self.resource}";r={remaining};t={reset}',
             "RateLimit-Policy": f'"fixed window";"{self.resource}";q={self.quota};w={self.window}',

@@ -154,9 +154,12 @@ def call(fn: Callable[[], T], repo_id: str, what: str, *, before_retry: Callable
     raise AssertionError("unreachable")
 
 
+sleep = time.sleep  # how retries wait (tests of the Hub's windows give it their fake clock's)
+
+
 def _wait(transient: Transient, backoff: float, repo_id: str, what: str) -> None:
     if transient.wait is None:
-        time.sleep(backoff)
+        sleep(backoff)
         return
     cap = settings.max_retry_wait()
     if transient.wait > cap:
@@ -173,7 +176,7 @@ def _wait(transient: Transient, backoff: float, repo_id: str, what: str) -> None
         transient,
         what,
     )
-    time.sleep(transient.wait)
+    sleep(transient.wait)
 
 
 # -- what a repo holds ----------------------------------------------------------------------------------
