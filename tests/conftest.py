@@ -34,6 +34,7 @@ SEED_CARDS = FIXTURES / "seed-cards"
 REPO_ROOT = Path(__file__).parent.parent
 # The records hf-tweets ships (the seed cards imported): never the checkout's cards/, where a user's own records go.
 EXAMPLE_CARDS = REPO_ROOT / "examples" / "cards"
+SAMPLE_ARCHIVE = REPO_ROOT / "examples" / "sample-archive.zip"  # the quickstart's made-up @pixel_poet
 
 SINGLE = {
     "users": [
@@ -130,6 +131,52 @@ def tiny_model(tmp_path_factory) -> Path:
 def fast(tiny_model) -> list[str]:
     """Training options for tests that need a trained model, not `tiny`: the 2-layer model trains in seconds."""
     return ["--base-model", str(tiny_model), "--epochs", "2", "--wandb", "off"]
+
+
+def _made_once(folder: Path, *commands: list[str]) -> Path:
+    """Run hf-tweets commands in ``folder``, for state that a session builds once and tests copy."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        for args in commands:
+            try:
+                main(args)
+            except SystemExit as exit_:
+                assert exit_.code in (0, None), f"hf-tweets {' '.join(args)} failed while making a shared fixture"
+    finally:
+        os.chdir(before)
+    return folder
+
+
+_HERE = ["--data-dir", "data", "--cards-dir", "cards"]  # explicit: no variable of the developer's shell applies
+
+
+@pytest.fixture(scope="session")
+def _prepared_once(tmp_path_factory) -> Path:
+    fetch = ["fetch", "--archive", str(SAMPLE_ARCHIVE), "--data-dir", "data"]
+    return _made_once(tmp_path_factory.mktemp("prepared"), fetch, ["prepare", "pixel_poet", *_HERE])
+
+
+@pytest.fixture(scope="session")
+def _trained_once(_prepared_once, tmp_path_factory, fast) -> Path:
+    folder = tmp_path_factory.mktemp("trained")
+    shutil.copytree(_prepared_once, folder, dirs_exist_ok=True)
+    return _made_once(folder, ["train", "pixel_poet", *fast, *_HERE])
+
+
+@pytest.fixture
+def prepared(_prepared_once, tmp_path) -> Path:
+    """The test's folder as ``fetch --archive`` of the sample archive and ``prepare pixel_poet`` leave it
+    (made once a session, copied)."""
+    shutil.copytree(_prepared_once, tmp_path, dirs_exist_ok=True, symlinks=True)
+    return tmp_path
+
+
+@pytest.fixture
+def trained(_trained_once, tmp_path) -> Path:
+    """The test's folder after ``prepared`` and ``train pixel_poet`` with the ``fast`` options (made once, copied)."""
+    shutil.copytree(_trained_once, tmp_path, dirs_exist_ok=True, symlinks=True)
+    return tmp_path
 
 
 @pytest.fixture

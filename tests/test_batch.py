@@ -17,6 +17,7 @@ from hf_tweets.fleet.spec import Bot, load_bots
 from hf_tweets.journal import Journal
 
 from archive_factory import made_up_tweets, write_archive
+from conftest import SAMPLE_ARCHIVE
 
 
 def write(path: Path, text: str) -> Path:
@@ -78,8 +79,20 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         ("bots: [{handle: alice}\n", "bots.yaml: is not readable YAML (ParserError)"),
     ],
     ids=[
-        "empty", "top-level key", "unknown setting", "wrong type", "int for bool", "no source", "two sources",
-        "missing archive", "consent self", "bad handle", "unsafe name", "same name twice", "not a mapping", "bad yaml",
+        "empty",
+        "top-level key",
+        "unknown setting",
+        "wrong type",
+        "int for bool",
+        "no source",
+        "two sources",
+        "missing archive",
+        "consent self",
+        "bad handle",
+        "unsafe name",
+        "same name twice",
+        "not a mapping",
+        "bad yaml",
     ],  # fmt: skip
 )
 def test_a_bad_file_is_refused_in_one_line_before_any_work(tmp_path, run, text, message):
@@ -335,7 +348,7 @@ def test_a_bot_process_dies_with_its_batch_even_on_kill_9(tmp_path):
     import sys
     import time
 
-    example = Path(__file__).parent.parent / "examples" / "sample-archive.zip"
+    example = SAMPLE_ARCHIVE
     bots = write(tmp_path / "bots.yaml", f"- {{archive: '{example}', name: slow, base_model: tiny, epochs: 200}}\n")
     env = os.environ | {"WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1"}
     driver = subprocess.Popen([sys.executable, "-m", "hf_tweets", "batch", str(bots)], cwd=tmp_path, env=env,

@@ -10,9 +10,9 @@ import yaml
 
 from hf_tweets.cards.recordfile import load_record, save_record
 
-from conftest import REPO_ROOT, make_record, republish
+from conftest import SAMPLE_ARCHIVE, make_record, republish
 
-EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 
 
 def opted_out(tmp_path, *accounts, reason="asked by e-mail"):

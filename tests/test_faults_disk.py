@@ -15,10 +15,10 @@ import pytest
 from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
-from conftest import REPO_ROOT, SEED_CARDS, make_record, republish
+from conftest import SAMPLE_ARCHIVE, SEED_CARDS, make_record, republish
 from tiny_model import build_tiny_model
 
-EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 
 
 @pytest.fixture

@@ -21,14 +21,14 @@ import pytest
 from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
-from conftest import REPO_ROOT, SEED_CARDS, make_record, seed_repos
+from conftest import REPO_ROOT, SAMPLE_ARCHIVE, SEED_CARDS, make_record, seed_repos
 from kill_at import Killer
 from tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow
 KILLER = Killer()
 BASE = "<the tiny_model fixture>"  # replaced by its folder: a 2-layer model that trains in a second
-EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 
 
 def child(n: int, log: Path, args: list[str], cwd: Path) -> tuple[int, str]:

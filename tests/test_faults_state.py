@@ -12,10 +12,10 @@ from huggingface_hub import HfApi
 
 from hf_tweets.cards.recordfile import load_record, save_record
 
-from conftest import REPO_ROOT, make_record, republish
+from conftest import SAMPLE_ARCHIVE, make_record, republish
 from tiny_model import build_tiny_model
 
-EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 
 
 def edit_during(monkeypatch, target, method, edit):
@@ -83,10 +83,9 @@ def test_card_import_during_republish_is_kept(run, hub, tmp_path, changed_templa
     assert record.license == "apache-2.0" and record.published().commit == hub.repo("huggingtweets/bot2").head.sha
 
 
-def test_train_keeps_an_edit_made_while_it_trains(run, tmp_path, monkeypatch, fast):
+def test_train_keeps_an_edit_made_while_it_trains(run, prepared, tmp_path, monkeypatch, fast):
     import transformers
 
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
     card = tmp_path / "cards" / "pixel_poet.yaml"
     edit_during(
         monkeypatch,
@@ -154,10 +153,9 @@ def test_the_journal_stays_valid_on_a_full_disk(run, hub, tmp_path, changed_temp
 # -- prepare's files are one unit -------------------------------------------------------------
 
 
-def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch, fast):
+def test_a_prepare_cut_short_is_never_trained_on(run, prepared, tmp_path, monkeypatch, fast):
     import hf_tweets.fsutil as fsutil
 
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
     real = fsutil.os.replace
 
     def die_before_eval(src, dst):  # train.txt of the new prepare lands, then the process dies
@@ -181,8 +179,7 @@ def test_a_prepare_cut_short_is_never_trained_on(run, tmp_path, monkeypatch, fas
 # -- a resumed training records the whole run ---------------------------------------------------
 
 
-def test_resume_records_the_whole_run(run, tmp_path, interrupt_training, fast):
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
+def test_resume_records_the_whole_run(run, prepared, tmp_path, interrupt_training, fast):
     assert run("train", "pixel_poet", *fast, "--out", "whole")[0] == 0
     whole = load_record(tmp_path / "cards" / "pixel_poet.yaml").training
     undo = interrupt_training(20)

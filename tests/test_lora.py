@@ -15,9 +15,10 @@ from huggingface_hub import HfApi
 
 from hf_tweets.cards.recordfile import load_record
 
+from conftest import SAMPLE_ARCHIVE
 from wandb_records import summary
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 POSTS = Path(__file__).parent / "fixtures" / "posts.txt"
 pytestmark = pytest.mark.slow  # each test trains (tiny models: seconds)
 
@@ -62,13 +63,6 @@ def build_base(folder: Path, arch: str) -> Path:
     name = f"tester/tiny-{arch}"
     config_file.write_text(json.dumps(json.loads(config_file.read_text()) | {"_name_or_path": name}))
     return folder
-
-
-@pytest.fixture
-def prepared(run, tmp_path):
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
-    assert run("prepare", "pixel_poet")[0] == 0
-    return tmp_path
 
 
 def snippet(readme: str) -> str:

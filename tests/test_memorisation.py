@@ -3,8 +3,6 @@ that never copy a training post, and ``generate --no-copies``. The index itself:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -12,17 +10,10 @@ from hf_tweets.cards.recordfile import load_record
 from hf_tweets.training import generate as generate_module
 from hf_tweets.training.copies import training_posts
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "sample-archive.zip"
+from conftest import SAMPLE_ARCHIVE
+
+EXAMPLE = SAMPLE_ARCHIVE
 pytestmark = pytest.mark.slow  # each test trains a tiny model and generates 100 texts
-
-
-@pytest.fixture
-def trained(run, tmp_path, fast):
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
-    assert run("prepare", "pixel_poet")[0] == 0
-    code, out, err = run("train", "pixel_poet", *fast)
-    assert code == 0, err
-    return tmp_path
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 
 from hf_tweets.cards.recordfile import save_record
 
-from conftest import EXAMPLE_CARDS, REPO_ROOT, make_record
+from conftest import EXAMPLE_CARDS, REPO_ROOT, SAMPLE_ARCHIVE, make_record
 
-EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 
 
 def stages(err: str) -> list[str]:
@@ -40,8 +40,7 @@ def test_ctrl_c_in_run_names_a_command_that_works_and_run_goes_on(run, tmp_path,
 
 
 @pytest.mark.slow
-def test_a_training_resumed_by_hand_is_not_redone_by_run(run, tmp_path, interrupt_training, fast):
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0 and run("prepare", "pixel_poet")[0] == 0
+def test_a_training_resumed_by_hand_is_not_redone_by_run(run, prepared, tmp_path, interrupt_training, fast):
     undo = interrupt_training(5)
     assert run("train", "pixel_poet", *fast)[0] == 1
     undo()

@@ -13,7 +13,7 @@ from hf_tweets.errors import HfTweetsError
 from hf_tweets.platforms import Account
 from hf_tweets.sources.posts import raw_path
 
-from conftest import make_record
+from conftest import SAMPLE_ARCHIVE, make_record
 
 ACCOUNTS = [
     # as written on a command line -> (platform, canonical handle, as a card shows it, profile URL, repo name)
@@ -143,11 +143,9 @@ def test_content_warnings_are_a_row_of_their_own_that_adds_up():
 def test_run_never_takes_over_a_record_of_other_accounts(run, tmp_path):
     from hf_tweets.cards.recordfile import save_record
 
-    from conftest import REPO_ROOT
-
     other = make_record({"users": [user("bluesky", "pixel.poet.example", "Someone Else", 10)]}, name="pixel_poet")
     save_record(other, tmp_path / "cards" / "pixel_poet.yaml")
-    code, _, err = run("run", "--archive", str(REPO_ROOT / "examples" / "sample-archive.zip"), "--wandb", "off")
+    code, _, err = run("run", "--archive", str(SAMPLE_ARCHIVE), "--wandb", "off")
     assert code == 1 and "cards/pixel_poet.yaml: is the model of @pixel.poet.example, not of @pixel_poet" in err
     assert "--name" in err and not (tmp_path / "data" / "pixel_poet").exists()
 

@@ -10,7 +10,7 @@ from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.recordfile import load_record
 
 from bluesky_factory import ALICE, person, write_car
-from conftest import REPO_ROOT
+from conftest import SAMPLE_ARCHIVE
 from mastodon_factory import made_up_activities, write_archive
 from test_bluesky import replay as bluesky_replay
 from test_mastodon import played as mastodon_played
@@ -47,9 +47,11 @@ def test_run_a_mastodon_account(run, tmp_path, fast):
 @pytest.mark.parametrize("kind", ["car", "tar.gz", "zip"])
 def test_run_an_export(run, tmp_path, fast, kind):
     if kind == "car":
-        path, name, handle = write_car(tmp_path / "export.car", person(120)), platforms.repo_name(
-            [platforms.parse_account(ALICE.did)]
-        ), ALICE.did
+        path, name, handle = (
+            write_car(tmp_path / "export.car", person(120)),
+            platforms.repo_name([platforms.parse_account(ALICE.did)]),
+            ALICE.did,
+        )
     else:
         path = write_archive(tmp_path / f"archive.{kind}", made_up_activities(200), kind=kind.split(".")[0])
         name, handle = "alice-at-example-social", "alice@example.social"
@@ -61,7 +63,7 @@ def test_run_an_export(run, tmp_path, fast, kind):
 
 
 def test_a_cyborg_of_three_platforms(run, tmp_path, fast, hub):
-    assert run("fetch", "--archive", str(REPO_ROOT / "examples" / "sample-archive.zip"))[0] == 0
+    assert run("fetch", "--archive", str(SAMPLE_ARCHIVE))[0] == 0
     assert run("fetch", "--archive", str(write_car(tmp_path / "b.car", person(120))))[0] == 0
     archive = write_archive(tmp_path / "m.tar.gz", made_up_activities(200), kind="tar")
     assert run("fetch", "--archive", str(archive))[0] == 0

@@ -25,7 +25,9 @@ from hf_tweets.training import prepare as stage
 from hf_tweets.training.language import SAMPLE, detect_language
 from hf_tweets.training.prepare import PrepareConfig, clean, count_words, is_short, prepare, sort_posts
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "sample-archive.zip"
+from conftest import SAMPLE_ARCHIVE
+
+EXAMPLE = SAMPLE_ARCHIVE
 
 
 def recipe_is_short(text: str) -> bool:

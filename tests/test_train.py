@@ -12,20 +12,14 @@ from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
 
-from conftest import REPO_ROOT
+from conftest import SAMPLE_ARCHIVE
 from wandb_records import summary
 
-EXAMPLE = REPO_ROOT / "examples" / "sample-archive.zip"
+EXAMPLE = SAMPLE_ARCHIVE
 TINY = ["--base-model", "tiny", "--epochs", "2", "--wandb", "off"]  # the offline quickstart's base model
 
 
-@pytest.fixture
-def prepared(run, tmp_path):
-    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
-    assert run("prepare", "pixel_poet")[0] == 0
-    return tmp_path
-
-
+@pytest.mark.slow
 def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
     code, out, err = run("train", "pixel_poet", *TINY)
     assert code == 0, err
@@ -63,14 +57,16 @@ def test_train_writes_a_model_the_pipeline_loads_and_the_facts(run, prepared):
     assert all(item["text"].startswith("My dream is") and "\n" not in item["text"] for item in lines)
 
 
-def test_same_seed_same_model(run, prepared):
-    assert run("train", "pixel_poet", *TINY, "--out", "a")[0] == 0
+@pytest.mark.slow
+def test_same_seed_same_model(run, prepared, fast):
+    assert run("train", "pixel_poet", *fast, "--out", "a")[0] == 0
     shutil.rmtree(prepared / "data" / "pixel_poet" / "checkpoints")
-    assert run("train", "pixel_poet", *TINY, "--out", "b")[0] == 0
+    assert run("train", "pixel_poet", *fast, "--out", "b")[0] == 0
     first, second = load_file(prepared / "a" / "model.safetensors"), load_file(prepared / "b" / "model.safetensors")
     assert first.keys() == second.keys() and all((first[k] == second[k]).all() for k in first)
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_a_checkpoint_and_resume_finishes(run, prepared, interrupt_training, fast):
     undo = interrupt_training(3)
     code, _, err = run("train", "pixel_poet", *fast)
@@ -148,10 +144,11 @@ def test_out_of_memory_names_the_fix(run, prepared, monkeypatch, fast):
     assert code == 1 and "out of memory at batch size 16" in err and "try --batch-size 4" in err
 
 
-def test_wandb_offline_writes_both_runs_without_secrets(run, prepared, monkeypatch):
+@pytest.mark.slow
+def test_wandb_offline_writes_both_runs_without_secrets(run, prepared, monkeypatch, fast):
     monkeypatch.setenv("HF_TOKEN", "hf_test_never_in_wandb_0000000")
     monkeypatch.setenv("WANDB_SILENT", "true")
-    code, _, err = run("train", "pixel_poet", "--base-model", "tiny", "--epochs", "1", "--wandb", "offline")
+    code, _, err = run("train", "pixel_poet", *fast, "--epochs", "1", "--wandb", "offline")
     assert code == 0, err
     runs = {p.name.rsplit("-", 1)[1]: p for p in (prepared / "data" / "pixel_poet" / "wandb").glob("offline-run-*")}
     ids = json.loads((prepared / "data" / "pixel_poet" / "wandb-runs.json").read_text())
@@ -170,6 +167,7 @@ def test_wandb_offline_writes_both_runs_without_secrets(run, prepared, monkeypat
             assert b"hf_test_never_in_wandb" not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
     code, out, err = run("run", "--archive", str(EXAMPLE), *TINY, "--publish")
     assert code == 0, err
@@ -193,6 +191,7 @@ def test_run_end_to_end_publishes_and_skips_what_is_done(run, hub, tmp_path):
     assert len(hub.repo("huggingtweets/pixel_poet").commits) == 2  # nothing changed, nothing committed
 
 
+@pytest.mark.slow
 def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path, fast):
     assert run("run", "--archive", str(EXAMPLE), *fast, "--publish")[0] == 0
     card = tmp_path / "cards" / "pixel_poet.yaml"
@@ -201,17 +200,14 @@ def test_run_refuses_to_publish_a_worse_model(run, hub, tmp_path, fast):
     from hf_tweets.cards.recordfile import save_record
 
     save_record(record, card)
-    code, _, err = run(
-        "run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "off", "--publish"
-    )
+    code, _, err = run("run", "--archive", str(EXAMPLE), *fast, "--epochs", "1", "--publish")  # retrains: worse
     assert code == 1 and "worse than the published one's 0.0100" in err and "--force" in err
 
 
-def test_publish_logs_the_finetuned_model_in_the_train_run(run, hub, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_publish_logs_the_finetuned_model_in_the_train_run(run, hub, tmp_path, monkeypatch, fast):
     monkeypatch.setenv("WANDB_SILENT", "true")
-    code, _, err = run(
-        "run", "--archive", str(EXAMPLE), "--base-model", "tiny", "--epochs", "1", "--wandb", "offline", "--publish"
-    )
+    code, _, err = run("run", "--archive", str(EXAMPLE), *fast, "--epochs", "1", "--wandb", "offline", "--publish")
     assert code == 0, err
     ids = json.loads((tmp_path / "data" / "pixel_poet" / "wandb-runs.json").read_text())
     files = list((tmp_path / "data" / "pixel_poet" / "wandb").glob(f"offline-run-*-{ids['train_run']}/*.wandb"))
