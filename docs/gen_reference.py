@@ -242,7 +242,8 @@ def _field_notes(model) -> dict[str, str]:
     for node in cls.body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             own = [comments[n] for n in range(node.lineno, node.end_lineno + 1) if n in comments]
-            notes[node.target.id] = " ".join(_above(lines, node.lineno) + own)
+            note = " ".join(_above(lines, node.lineno) + own)
+            notes[node.target.id] = note + ("." if note and not note.endswith(".") else "")
     return notes
 
 
@@ -257,7 +258,7 @@ def record() -> str:
             (f"`{name}`", _type(field.annotation) + _limits(field), _default(field), _cell(notes.get(name, "")))
             for name, field in model.model_fields.items()
         ]
-        out.append(f"\n## {model.__name__}\n\n{_md(inspect.getdoc(model) or '')}\n\n")
+        out.append(f"\n### {model.__name__}\n\n{_md(inspect.getdoc(model) or '')}\n\n")
         out.append(_table(("field", "type", "default", "description"), rows))
     return "".join(out).lstrip("\n")
 
@@ -309,28 +310,28 @@ def modules() -> str:
 
 
 def platforms() -> str:
-    """Each platform of ``platforms.REGISTRY``: how an account is written, and what it becomes."""
+    """Each platform of ``platforms.REGISTRY`` (a column): how an account is written, and what it becomes."""
     from hf_tweets import platforms as registry
 
-    rows = []
+    columns = []
     for kind in registry.REGISTRY.values():
         account = registry.parse_account(kind.example)
         forms = [kind.example, kind.display(account.handle), account.handle]
         forms += [f"{prefix}:{account.handle}" for prefix in kind.prefixes]
         forms = [f for i, f in enumerate(forms) if f not in forms[:i] and registry.parse_account(f) == account]
-        rows.append(
+        columns.append(
             (
-                kind.title,
                 ", ".join(f"`{form}`" for form in forms),
                 f"`{account.handle}`",
                 f"`{kind.profile_url(account.handle)}`",
                 f"`{kind.slug(account.handle)}`",
-                f"`{kind.file_name(account.handle)}.jsonl`",
+                f"`data/raw/{kind.file_name(account.handle)}.jsonl`",
                 f"{kind.post}s, {kind.repost}s",
             )
         )
-    header = ("platform", "on the command line", "canonical handle", "profile", "repo name", "post store", "words")
-    return _table(header, rows)
+    labels = ("on the command line", "canonical handle", "profile", "repo name", "post store", "words on the card")
+    rows = [(label, *(column[i] for column in columns)) for i, label in enumerate(labels)]
+    return _table(("", *(kind.title for kind in registry.REGISTRY.values())), rows)
 
 
 if __name__ == "__main__":
