@@ -1,4 +1,4 @@
-"""The package's import graph points down: no module imports one from a stage above it (README, Architecture)."""
+"""The import graph points down: no module imports one from a layer above it (docs/concepts/architecture.md)."""
 
 from __future__ import annotations
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: Where card records live; ``--cards-dir`` overrides it per command.
+#: Where card records live (default ./cards); ``--cards-dir`` overrides it per command.
 CARDS_DIR_ENV = "HF_TWEETS_CARDS_DIR"
 #: A folder of Jinja templates to use instead of the bundled ones.
 TEMPLATES_DIR_ENV = "HF_TWEETS_TEMPLATES_DIR"
-#: Where raw posts and prepared training text live; ``--data-dir`` overrides it.
+#: Where raw posts and prepared training text live (default ./data); ``--data-dir`` overrides it.
 DATA_DIR_ENV = "HF_TWEETS_DATA_DIR"
 #: Set to 1 to get a traceback instead of a one-line error.
 DEBUG_ENV = "HF_TWEETS_DEBUG"
@@ -21,19 +21,22 @@ DEBUG_ENV = "HF_TWEETS_DEBUG"
 X_BEARER_TOKEN_ENV = "X_BEARER_TOKEN"
 #: Mastodon: an access token (optional: public posts need none), and the server to ask instead of https://<instance>.
 MASTODON_ACCESS_TOKEN_ENV, MASTODON_BASE_URL_ENV = "MASTODON_ACCESS_TOKEN", "HF_TWEETS_MASTODON_BASE_URL"
-#: Bluesky: the AppView to ask (tests, self-hosters), and the public one asked by default.
+#: Bluesky: the AppView to ask (tests, self-hosters), and the one asked by default (https://public.api.bsky.app).
 BLUESKY_APPVIEW_ENV, DEFAULT_BLUESKY_APPVIEW = "HF_TWEETS_BLUESKY_APPVIEW", "https://public.api.bsky.app"
 
-#: Network retries: first back-off in seconds (doubles each try), and how many tries.
+#: Hub calls: the first back-off in seconds (default 1, doubling each try), and how many tries (default 5).
 RETRY_BASE_ENV = "HF_TWEETS_RETRY_BASE"
 RETRIES_ENV = "HF_TWEETS_RETRIES"
 
-#: Hub calls: the longest wait a Retry-After may ask for before hf-tweets gives up instead (seconds).
+#: Hub calls: the longest wait a Retry-After may ask for before hf-tweets gives up instead (seconds, default 300).
 MAX_RETRY_WAIT_ENV = "HF_TWEETS_MAX_RETRY_WAIT"
-JOBS_POLL_ENV = "HF_TWEETS_JOBS_POLL"  # seconds between looks at a running Hugging Face Job (batch)
 DEFAULT_MAX_RETRY_WAIT = 300.0
 
-#: Archives: the most bytes the parts hf-tweets reads may inflate to, and the highest compression ratio of a part.
+#: Seconds between two looks at a running Hugging Face Job in ``batch --executor hf-jobs`` (default 10).
+JOBS_POLL_ENV = "HF_TWEETS_JOBS_POLL"
+
+#: Archives: the most bytes the parts hf-tweets reads may inflate to (default 2 GiB in all), and the highest
+#: compression ratio of a part over 1 MiB (default 100): zip-bomb limits.
 ARCHIVE_MAX_BYTES_ENV, ARCHIVE_MAX_RATIO_ENV = "HF_TWEETS_ARCHIVE_MAX_BYTES", "HF_TWEETS_ARCHIVE_MAX_RATIO"
 DEFAULT_ARCHIVE_MAX_BYTES = 2 * 1024**3
 DEFAULT_ARCHIVE_MAX_RATIO = 100.0

@@ -104,10 +104,14 @@ class Counts(_Model):
     """Posts per user, as the card's data table shows them (``retweets`` are reposts on any platform; ``cw``,
     posts behind a content warning, left out: set only when there were some)."""
 
+    # Posts read from the source, reposts included.
     downloaded: Count
+    # Reposts (on any platform): left out, as they are someone else's words.
     retweets: Count
+    # Posts too short to learn from (under 3 words), and exact repeats.
     short: Count
     cw: Count | None = None
+    # The posts kept for training and evaluation: downloaded - retweets - short - cw.
     kept: Count
 
     @field_validator("cw")
@@ -142,9 +146,13 @@ class User(_Model):
     which account a column is (a legacy multi-user card: the record's ``handles`` lists the accounts)."""
 
     platform: str = platforms.DEFAULT  # x, bluesky or mastodon (platforms/); the handle is that platform's
+    # The account on its platform, in its canonical form; None on a legacy multi-user card's users.
     handle: str | None = None
+    # The name the account shows: one line (NFC, no control or bidi-override characters).
     display_name: Line
+    # The profile picture's URL.
     avatar: Url | None = None
+    # The card's data table for this account.
     counts: Counts
 
     @field_validator("platform")
@@ -210,12 +218,18 @@ class CopyCheck(_Model):
 class Training(_Model):
     """Facts about the fine-tuning run; shown inline on the card."""
 
+    # Name -> value, as the card lists them (learning_rate, epochs, ...).
     hyperparameters: dict[str, Scalar] = Field(default_factory=dict)
+    # The final epoch's mean training loss, to 4 decimals as the card shows it.
     train_loss: float | None = None
+    # The best epoch's loss on eval.txt, to 4 decimals; the card adds perplexity, exp(eval_loss).
     eval_loss: float | None = None
+    # The date range of the training posts.
     oldest_tweet: date | None = None
     newest_tweet: date | None = None
+    # Tokens the training read.
     tokens_seen: Count | None = None
+    # The training's wall time in seconds (a resumed run's whole time).
     train_seconds: float | None = Field(default=None, ge=0, le=1e9)
     versions: dict[str, Annotated[str, _line(64)]] = Field(
         default_factory=dict
@@ -267,7 +281,9 @@ class Training(_Model):
 class PublishState(_Model):
     """What was last pushed to one repo (set by publish and republish, never shown on the card)."""
 
+    # The commit hf-tweets made (40 hex digits).
     commit: str | None = Field(default=None, pattern=r"^[0-9a-f]{40}$")
+    # The sha256 of the README it pushed: another one on the Hub means an edit by hand.
     readme_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
@@ -283,12 +299,16 @@ def _publish_by_repo(value: Any) -> Any:
 class CardRecord(_Model):
     """Everything a model card says, for one model."""
 
+    # The Hub user or org the repo is published under.
     namespace: str = DEFAULT_NAMESPACE
+    # The repo's name (and the record's file name); default: from the accounts (platforms.repo_name).
     name: str | None = None
+    # The card's language (front matter); prepare writes the posts' main language, one set by hand stays.
     language: str = "en"
     # The language prepare last detected in the posts (never on the card): prepare replaces ``language`` only
     # while it equals this (or, before any, the default), so a language set by hand stays.
     detected_language: str | None = None
+    # A Hub license id, such as mit or apache-2.0; none on the card when unset.
     license: str | None = None
     # Whose choice the model is (consent.py): "self" (the account holder's own export), "permission" (the people
     # agreed), "public" (public posts read through an API). None on records made before hf-tweets asked (legacy).
@@ -299,17 +319,22 @@ class CardRecord(_Model):
     base_model_local: bool = False
     # What the repo holds: "full" weights, or a LoRA "adapter" (peft) that loads on base_model.
     weights: Literal["full", "adapter"] = "full"
+    # The prompt of the Hub's widget, the card's usage snippet and its sample generations.
     widget_prompt: Annotated[str, _line(MAX_PROMPT)] = DEFAULT_PROMPT
     # A URL, or a file of the repo ("predictions.png") that render resolves against the Hub the repo is on.
     thumbnail: Annotated[str, AfterValidator(_thumbnail)] | None = None
+    # The accounts the model learned from, 1 to 3, in the card's column order.
     users: list[User] = Field(min_length=1)
     # The accounts, as the repo name lists them, when the users have no handle: huggingtweets filled a multi-user
     # card's columns in the order the handles were typed and named the repo by the sorted handles, so its card
     # does not say which column is which account. None when every user has its handle.
     handles: list[Handle] | None = None
+    # The Weights & Biases pages the card links.
     wandb: WandbLinks | None = None
+    # What train wrote: the card's training procedure and results.
     training: Training | None = None
     samples: list[Annotated[str, _line(MAX_SAMPLE)]] = Field(default_factory=list, max_length=10)  # shown on the card
+    # Per repo id, what publish or republish last pushed there (never on the card).
     publish: Annotated[dict[str, PublishState], BeforeValidator(_publish_by_repo)] = Field(default_factory=dict)
 
     @field_validator("users")
