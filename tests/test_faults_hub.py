@@ -114,7 +114,7 @@ def test_bursts_of_429_and_5xx_are_waited_out(run, hub, card, model, monkeypatch
     import hf_tweets.hub.client
 
     waits = []
-    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", waits.append)
+    monkeypatch.setattr(hf_tweets.hub.client, "sleep", waits.append)
     hub.fail("POST", r"/commit/", 429, times=2, headers={"Retry-After": "3"})
     hub.fail("POST", r"/commit/", 502, times=2)
     code, out, err = publish(run, model)
@@ -126,7 +126,7 @@ def test_bursts_of_429_and_5xx_are_waited_out(run, hub, card, model, monkeypatch
 def test_a_retry_after_beyond_the_cap_ends_with_what_to_do(run, hub, card, model, monkeypatch):
     import hf_tweets.hub.client
 
-    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", lambda s: pytest.fail(f"slept {s} s"))
+    monkeypatch.setattr(hf_tweets.hub.client, "sleep", lambda s: pytest.fail(f"slept {s} s"))
     monkeypatch.setenv("HF_TWEETS_MAX_RETRY_WAIT", "60")
     hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "86400"})
     code, _, err = publish(run, model)

@@ -195,7 +195,7 @@ def test_rate_limit_waits_for_retry_after(run, hub, card, tiny_model, monkeypatc
     import hf_tweets.hub.client
 
     waits = []
-    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", waits.append)
+    monkeypatch.setattr(hf_tweets.hub.client, "sleep", waits.append)
     hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "7"})
     assert publish(run, tiny_model)[0] == 0
     assert waits == [7.0] and commits(hub) == 2

@@ -130,7 +130,7 @@ def test_rate_limit_waits_for_retry_after(run, hub, cards, changed_template, mon
     import hf_tweets.hub.client
 
     waits = []
-    monkeypatch.setattr(hf_tweets.hub.client.time, "sleep", waits.append)
+    monkeypatch.setattr(hf_tweets.hub.client, "sleep", waits.append)
     hub.fail("POST", r"/commit/", 429, headers={"Retry-After": "30"})
     code, out, _ = republish(run, "--jobs", "1")
     assert code == 0 and "6 changed" in out and waits == [30.0]
