@@ -78,16 +78,36 @@ def _before_records() -> dict[str, object]:
 BEFORE_RECORDS = _before_records()
 
 
+# Issue 20: a card's numbers are plain integers (3182, as huggingtweets wrote them; a separator is English). The
+# fixtures keep the 3,182 they were rendered with, as our cards of those weeks are on the Hub: today's card differs
+# from them in that alone, and the importer reads them as they are.
+_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def plain_numbers(card: str) -> str:
+    return _SEPARATOR.sub("", card)
+
+
 @pytest.mark.parametrize("name", list(BEFORE_RECORDS))
-def test_cards_without_eval_loss_are_unchanged(name):
+def test_cards_without_eval_loss_are_unchanged_but_for_their_numbers(name):
     expected = (BEFORE / f"{name}.md").read_text(encoding="utf-8")
-    assert render(BEFORE_RECORDS[name], endpoint=ENDPOINT) == expected
+    assert render(BEFORE_RECORDS[name], endpoint=ENDPOINT) == plain_numbers(expected)
+
+
+def test_the_fixtures_have_separators_and_import_as_published():
+    published = (BEFORE / "dril-gnomeszs-s4m31p4n.md").read_text(encoding="utf-8")
+    assert "| Tweets downloaded | 3,192 | 3,220 | 3,156 |" in published
+    assert [u.counts.downloaded for u in import_card(published).users] == [3192, 3220, 3156]
+    assert check_readme_text(published, "README.md") == []
+    for name in BEFORE_RECORDS:
+        published = (BEFORE / f"{name}.md").read_text(encoding="utf-8")
+        assert import_card(published) == import_card(plain_numbers(published)), name
 
 
 def test_an_eval_loss_adds_only_the_model_index():
     """A card of full weights with an eval loss keeps its body and every key; the model-index comes last."""
     record = make_record(THREE, training=TRAINING)
-    before = (BEFORE / "eval-loss.md").read_text(encoding="utf-8")
+    before = plain_numbers((BEFORE / "eval-loss.md").read_text(encoding="utf-8"))
     text = render(record, endpoint=ENDPOINT)
     assert body(text) == body(before)
     meta, was = front_matter(text), front_matter(before)
@@ -135,7 +155,7 @@ ACCOUNTS = {
     "three": (MIXED, {}),  # X, Bluesky and Mastodon; no samples: the copy rate is still said
 }
 SHOWN = {  # how each card names the accounts: in its body (Markdown), in its model-index (YAML), its words
-    "one": ("@pixel\\_poet", "@pixel_poet", "tweet", "2,500"),
+    "one": ("@pixel\\_poet", "@pixel_poet", "tweet", "2500"),
     "three": (
         "@Zeta\\_Z, @alpha-omega.bsky.social and @mid\\_1@mastodon.example",
         "@Zeta_Z, @alpha-omega.bsky.social and @mid_1@mastodon.example",
@@ -264,12 +284,12 @@ def test_without_training_facts_no_model_index(kind):
         ({"samples": 3, "copied": 3}, "bluesky", "100 % of 3 samples copy 8+ words of a training post"),
         ({"samples": 1, "copied": 0}, "x", "0 % of 1 sample copy 8+ words of a training tweet"),
         ({"samples": 7, "copied": 1}, "x", "14.3 % of 7 samples copy 8+ words of a training tweet"),
-        ({"samples": 100_000, "copied": 12_345}, "x", "12.345 % of 100,000 samples copy 8+ words of a training tweet"),
-        ({"samples": 99_999, "copied": 1}, "x", "0.001 % of 99,999 samples copy 8+ words of a training tweet"),
+        ({"samples": 100_000, "copied": 12_345}, "x", "12.345 % of 100000 samples copy 8+ words of a training tweet"),
+        ({"samples": 99_999, "copied": 1}, "x", "0.001 % of 99999 samples copy 8+ words of a training tweet"),
         (
             {"samples": 50, "copied": 5, "words": 12, "chars": 1200},
             "mastodon",
-            "10 % of 50 samples copy 12+ words of a training post (1,200+ characters in text written without spaces).",
+            "10 % of 50 samples copy 12+ words of a training post (1200+ characters in text written without spaces).",
         ),
     ],
 )

@@ -12,10 +12,11 @@ from markdown_it import MarkdownIt
 
 from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.preview import card_page
 from hf_tweets.cards.recordfile import dump_record
 from hf_tweets.cards.render import render
 
-from conftest import THREE, make_record
+from conftest import THREE, TRAINING, make_record
 
 HOSTILE = [
     "</div><script>alert(1)</script>",
@@ -89,3 +90,45 @@ def test_hostile_widget_prompt_stays_in_its_string():
     assert f"generator({prompt!r}, num_return_sequences=5)" in text
     assert ModelCard(text).data.widget == [{"text": prompt}]
     compile(text.split("```python\n")[1].split("```")[0], "snippet", "exec")  # still valid Python
+
+
+class _Panel(_Tags):
+    """The tags, attributes and text of a preview page's metadata panel."""
+
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def hostile_model_index(value: str) -> str:
+    """A card whose model-index holds ``value`` in every text the Hub shows, and in nested front matter too."""
+    front, body = render(make_record(training=TRAINING)).split("---\n", 2)[1:]
+    meta = yaml.safe_load(front)
+    entry = meta["model-index"][0]
+    entry["name"] = value
+    for result in entry["results"]:
+        result["task"] = {"type": value, "name": value}
+        result["dataset"] = {"type": value, "name": value, "split": value}
+        result["metrics"] = [{"type": value, "name": value, "value": value}]
+    meta["datasets"] = [value, "tweets"]
+    meta["co2_eq_emissions"] = {value: [{"source": value}]}
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body
+
+
+PANEL_TAGS = {"h3", "dl", "dt", "dd", "span", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "code", "br"}
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_model_index_is_text_in_the_preview(value):
+    """The preview's "Evaluation results" and other nested front matter: whatever they hold is shown as text."""
+    page = card_page(hostile_model_index(value), "huggingtweets/pixel_poet")
+    panel = _Panel()
+    panel.feed(page.split("<aside>", 1)[1])
+    assert set(panel.tags) <= PANEL_TAGS
+    assert panel.tags.count("table") == 1 and panel.tags.count("tr") == 2  # the header row and one result
+    assert [k for k, _ in panel.attrs] == ["class"] * len(panel.attrs)
+    text = "".join(panel.text)
+    assert text.count(value) >= 8  # task, dataset and metric (name and type), split, value; datasets; the mapping

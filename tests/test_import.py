@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hf_tweets.cards.importer import import_card
@@ -96,6 +98,34 @@ def test_our_cards_round_trip(record):
     text = render(record)
     assert import_card(text) == record
     assert render(import_card(text)) == text
+
+
+BIG = make_record(  # every number a card shows past a thousand
+    {
+        **THREE,
+        "users": [
+            u | {"counts": {"downloaded": 31823, "retweets": 4567, "short": 1234, "kept": 26022}}
+            for u in THREE["users"]
+        ],
+    },
+    training=TRAINING
+    | {"tokens_seen": 1234567, "train_seconds": 4321.5, "copies": {"samples": 1500, "copied": 3, "chars": 2500}},
+)
+# Where the cards hf-tweets published before issue 20 wrote 3,182: the data table, the metrics, the copy sentence.
+_SEPARATED = re.compile(r"(?<=\| )\d{4,}(?=(?:\.\d+ s)? \|)|\d{4,}(?=\+| samples)")
+
+
+@pytest.mark.parametrize("numbers", ["plain", "with separators"])
+def test_numbers_import_plain_and_with_thousands_separators(numbers):
+    """Cards now say 3182; our cards on the Hub from before issue 20 say 3,182: both read back to the record."""
+    text = render(BIG)
+    assert "| Tweets downloaded | 31823 | 31823 | 31823 |" in text
+    if numbers == "with separators":
+        text = _SEPARATED.sub(lambda number: f"{int(number[0]):,}", text)
+        for shown in ("| 31,823 | 31,823 | 31,823 |", "| 1,234,567 |", "| 4,321.5 s |", "1,500 samples", "2,500+"):
+            assert shown in text
+    assert import_card(text) == BIG
+    assert render(import_card(text)) == render(BIG)
 
 
 def test_publish_state_is_not_on_the_card():

@@ -16,7 +16,7 @@ from hf_tweets.cards.preview import card_page, sanitise, serve
 from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
 
-from conftest import REPO_ROOT, SINGLE, THREE, make_record
+from conftest import REPO_ROOT, SINGLE, THREE, TRAINING, make_record
 
 HOSTILE = (
     "Evil <img src=x onerror=\"document.body.setAttribute('data-pwned', 1)\">"
@@ -51,10 +51,129 @@ def test_card_page_has_the_metadata_panel_and_tables():
     assert "<table>" in page and "<td>Tweets kept</td>" in page
 
 
+class _Aside(HTMLParser):
+    """The metadata panel's rows (dt -> dd text) and the rows of its tables (cells' text), from a card page."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[str, str] = {}
+        self.tables: list[list[list[str]]] = []
+        self.tags: set[str] = set()
+        self._in, self._key, self._text = False, None, None
+
+    def handle_starttag(self, tag, attrs):
+        self._in = self._in or tag == "aside"
+        if not self._in:
+            return
+        self.tags.add(tag)
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("dt", "dd", "td", "th"):
+            self._text = []
+        elif tag in ("br", "li") and self._text is not None:
+            self._text.append(" ")
+
+    def handle_endtag(self, tag):
+        if not self._in or self._text is None or tag not in ("dt", "dd", "td", "th"):
+            self._in = self._in and tag != "aside"
+            return
+        text = " ".join("".join(self._text).split())
+        if tag == "dt":
+            self._key = text
+        elif tag == "dd":
+            self.rows[self._key] = text
+        else:
+            self.tables[-1][-1].append(text)
+        self._text = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def aside(page: str) -> _Aside:
+    parsed = _Aside()
+    parsed.feed(page)
+    return parsed
+
+
+EVAL_TABLE = [
+    ["Task", "Dataset", "Metric", "Value"],
+    [
+        "Text Generation text-generation",
+        "Tweets of @pixel_poet hf-tweets:huggingtweets/pixel_poet eval",
+        "Eval loss loss",
+        "3.5 self-reported",
+    ],
+    [
+        "Text Generation text-generation",
+        "Tweets of @pixel_poet hf-tweets:huggingtweets/pixel_poet eval",
+        "Eval perplexity perplexity",
+        "33.12 self-reported",
+    ],
+]
+
+
+def test_eval_results_show_as_the_hubs_table():
+    """The model-index as the Hub's "Evaluation results": task, dataset, metric (name and type) and value."""
+    page = card_page(render(make_record(training=TRAINING)), "huggingtweets/pixel_poet")
+    panel = aside(page)
+    assert "<h3>Evaluation results</h3>" in page
+    assert panel.tables == [EVAL_TABLE]
+    assert "model-index" not in panel.rows  # the table says it, not a repr of it
+    assert not [text for text in panel.rows.values() if "{" in text or "[" in text]
+
+
+def test_no_eval_results_no_table():
+    page = card_page(render(make_record()), "huggingtweets/pixel_poet")
+    assert "Evaluation results" not in page and aside(page).tables == []
+
+
+NESTED = """---
+language:
+- en
+- fr
+tags:
+- huggingtweets
+datasets:
+- tweets-a
+- tweets-b
+co2_eq_emissions:
+  emissions: 12.5
+  source: codecarbon
+  hardware_used: [cpu, 2 cores]
+widget:
+- text: My dream is
+- text: Je pense que
+inference: false
+---
+
+# A card
+"""
+
+
+def test_nested_front_matter_reads_as_lists_not_reprs():
+    panel = aside(card_page(NESTED, "someone/model"))
+    assert panel.rows == {
+        "language": "en, fr",
+        "tags": "huggingtweets",
+        "datasets": "tweets-a, tweets-b",
+        "co2_eq_emissions": "emissions: 12.5 source: codecarbon hardware_used: cpu, 2 cores",
+        "widget": "My dream is; Je pense que",
+        "inference": "false",
+    }
+    assert {"ul", "li"} <= panel.tags  # the mapping as bullets
+
+
 def test_card_render_html_writes_the_page(run, tmp_path):
     save_record(make_record(), tmp_path / "cards" / "pixel_poet.yaml")
+    save_record(make_record(training=TRAINING), tmp_path / "cards" / "trained.yaml")
     code, _, _ = run("card", "render", "pixel_poet", "--html", "-o", "page.html")
     assert code == 0 and "<h3>Metadata</h3>" in (tmp_path / "page.html").read_text()
+    code, _, _ = run("card", "render", "trained", "--html", "-o", "trained.html")
+    assert code == 0 and aside((tmp_path / "trained.html").read_text()).tables == [EVAL_TABLE]
 
 
 @pytest.fixture
@@ -63,7 +182,7 @@ def server(tmp_path, monkeypatch):
     cards = tmp_path / "cards"
     hostile = copy.deepcopy(THREE)
     hostile["users"][1]["display_name"] = HOSTILE
-    save_record(make_record(), cards / "pixel_poet.yaml")
+    save_record(make_record(training=TRAINING), cards / "pixel_poet.yaml")
     save_record(make_record(hostile), cards / "alpha-mid_1-zeta_z.yaml")
     templates = tmp_path / "templates"
     shutil.copytree(REPO_ROOT / "templates", templates)
@@ -117,6 +236,8 @@ class _Dom(HTMLParser):
             self.avatars += 1
         if tag in ("td", "th"):
             self._cell = []
+        if tag == "br" and self._cell is not None:
+            self._cell.append(" ")
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None:
@@ -146,13 +267,13 @@ FLAGS = [
     CHROMIUM is None and os.environ.get("CI") != "true", reason="Chromium is not installed (.ci/run installs it)"
 )
 @pytest.mark.parametrize(
-    "name, avatars, header_cells",
+    "name, avatars, header_cells, evals",
     [
-        ("pixel_poet", 1, ["Data", "Pixel Poet"]),
-        ("alpha-mid_1-zeta_z", 3, ["Data", "Zeta", HOSTILE, "Mid 🌙"]),
+        ("pixel_poet", 1, ["Data", "Pixel Poet"], EVAL_TABLE),
+        ("alpha-mid_1-zeta_z", 3, ["Data", "Zeta", HOSTILE, "Mid 🌙"], []),
     ],
 )
-def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells):
+def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells, evals):
     assert CHROMIUM, "Chromium is missing: .ci/run installs the Debian packages chromium and chromium-driver"
     url, _, _ = server
     profile = tmp_path / f"chromium-{name}"
@@ -175,4 +296,7 @@ def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells):
     assert parsed.cells[: len(header_cells)] == header_cells  # the data table's header row, hostile name as text
     assert "Tweets kept" in parsed.cells
     assert "data-pwned" not in parsed.body_attrs  # no script from a display name ran
+    shown = [" ".join(cell.split()) for cell in parsed.cells]
+    cells = [cell for row in evals for cell in row]
+    assert ("Evaluation results" in page_text) == bool(evals) and shown[len(shown) - len(cells) :] == cells
     assert shot.exists() and shot.stat().st_size > 10_000

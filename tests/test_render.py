@@ -12,7 +12,7 @@ from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import reload_templates
 from hf_tweets.errors import TemplateError
 
-from conftest import HUB, REPO_ROOT, THREE, TRAINING, WANDB, make_record
+from conftest import HUB, REPO_ROOT, SINGLE, THREE, TRAINING, WANDB, make_record
 
 
 def sections(text: str) -> dict[str, str]:
@@ -65,7 +65,7 @@ def test_single_user_card():
     assert "🤖 AI BOT 🤖" in body and "CYBORG" not in body
     assert "[@pixel\\_poet's tweets](https://x.com/pixel_poet)" in body
     assert "| Data | Pixel Poet |" in body
-    assert "| Tweets kept | 2,500 |" in body  # big numbers as the command line prints them
+    assert "| Tweets kept | 2500 |" in body  # a plain integer, as huggingtweets' cards wrote it (issue 20)
     usage = sections(body)["How to use"]
     assert "pipeline('text-generation',\n                     model='huggingtweets/pixel_poet')" in usage
     assert "generator('My dream is', num_return_sequences=5)" in usage
@@ -88,6 +88,39 @@ def test_three_user_card_names_its_users():
     assert "model='huggingtweets/alpha-mid_1-zeta_z'" in text
     # the user without an avatar gets a placeholder, not an empty url('')
     assert "url('')" not in text and 'title="@mid_1"' in text
+
+
+BIG = {  # every number a card shows, each past a thousand
+    "users": [SINGLE["users"][0] | {"counts": {"downloaded": 31823, "retweets": 4567, "short": 1234, "kept": 26022}}],
+    "base_model": None,  # the Limitations section says how many posts it was trained on
+    "training": TRAINING
+    | {
+        "eval_loss": 8.0,  # a perplexity of 2980.96
+        "tokens_seen": 1234567,
+        "train_seconds": 4321.5,
+        "copies": {"samples": 1500, "copied": 3, "words": 1000, "chars": 2500},
+        "hyperparameters": {"max_steps": 12000, "learning_rate": 1.372e-4},
+    },
+}
+PLAIN = [
+    "| Tweets downloaded | 31823 |",
+    "| Retweets | 4567 |",
+    "| Short tweets | 1234 |",
+    "| Tweets kept | 26022 |",
+    "trained from scratch on 26022 posts",
+    "| Eval perplexity | 2980.96 |",
+    "| Tokens seen | 1234567 |",
+    "| Training time | 4321.5 s |",
+    "| max\\_steps | 12000 |",
+    "0.2 % of 1500 samples copy 1000+ words of a training tweet (2500+ characters in text written without spaces).",
+]
+
+
+def test_every_number_on_the_card_is_a_plain_integer():
+    """Cards are in many languages: 3182 as huggingtweets wrote it, never the English 3,182 (issue 20)."""
+    text = render(make_record(BIG))
+    assert [row for row in PLAIN if row not in text] == []
+    assert re.findall(r"\d,\d", text) == []
 
 
 def test_without_wandb_the_card_states_facts_inline():

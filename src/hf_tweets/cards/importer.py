@@ -3,7 +3,8 @@
 Reads three generations: the legacy huggingtweets single-avatar and
 multi-avatar cards, and the cards hf-tweets renders. Markdown is parsed with
 markdown-it (so escapes and entities decode exactly as a renderer sees them),
-the header HTML with the standard library's parser.
+the header HTML with the standard library's parser. Numbers read both as
+cards write them (3182) and as hf-tweets' cards did before issue 20 (3,182).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ or ``{Reposts}``, filled from the platform's own words (``Words``): an X card sa
 "Tweets downloaded" and "Retweets" as huggingtweets' cards did; a Bluesky or
 Mastodon card "Posts downloaded" and "Reposts"; a card of several platforms the
 generic "post" and "repost". The importer reads the labels of every vocabulary.
+
+Numbers in these sentences are plain integers (1500), as every number on a card is.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from hf_tweets import platforms
-from hf_tweets.text import plural
 
 DATA = "Data"  # the first header cell of the data table; one column per user follows
 HANDLE = "Handle"  # the data table's row that ties each column to its account
@@ -223,15 +224,15 @@ def copies_sentence(copies, words: Words) -> str:
     return words.fill(
         COPIES,
         rate=_percent(copies.copied, copies.samples),
-        samples=plural(copies.samples, "sample"),
-        words=f"{copies.words:,}",
-        chars=f"{copies.chars:,}",
+        samples=f"{copies.samples} sample{'' if copies.samples == 1 else 's'}",  # plain: 1500, as every card number
+        words=str(copies.words),
+        chars=str(copies.chars),
     )
 
 
 def _percent(part: int, whole: int) -> str:
     """``part`` of ``whole`` in percent, with the fewest decimals (at least one, when not whole) that give
-    ``part`` back: 3.3 for 1 of 30, 12.345 for 12,345 of 100,000."""
+    ``part`` back: 3.3 for 1 of 30, 12.345 for 12345 of 100000."""
     exact = 100 * part / whole
     for places in range(1, 12):
         shown = f"{exact:.{places}f}".rstrip("0").rstrip(".")
@@ -240,6 +241,7 @@ def _percent(part: int, whole: int) -> str:
     return repr(exact)
 
 
+# Numbers as cards show them (1500), or as hf-tweets' cards did before issue 20 (1,500).
 _COPIES_FIELDS = (
     ("rate", r"(?P<rate>\d+(?:\.\d+)?)"),
     ("samples", r"(?P<samples>\d[\d,]*) samples?"),

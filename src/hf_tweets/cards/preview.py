@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import nh3
-from huggingface_hub import ModelCard
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from markdown_it import MarkdownIt
 
 from hf_tweets import settings
@@ -100,10 +100,15 @@ STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#111827;background:#fff}
 main{display:flex;gap:2rem;max-width:1100px;margin:1.5rem auto;padding:0 1rem}
 .card{flex:1;min-width:0}
-aside{width:280px;font-size:14px}
+aside{width:340px;font-size:14px}
 aside dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem .8rem}
 aside dt{color:#6b7280}
 aside dd{margin:0;overflow-wrap:anywhere}
+aside ul{margin:0;padding-left:1rem}
+aside .evals{font-size:12px;width:100%;overflow-wrap:break-word;word-break:normal}
+aside .evals td,aside .evals th{padding:.25rem .35rem;vertical-align:top;text-align:left}
+aside .evals code{font-size:11px;word-break:break-all}
+.muted{color:#6b7280}
 .chip{display:inline-block;background:#f3f4f6;border-radius:6px;padding:0 .4rem;margin:0 .2rem .2rem 0}
 table{border-collapse:collapse}
 td,th{border:1px solid #e5e7eb;padding:.3rem .6rem}
@@ -137,17 +142,70 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _metadata_panel(data: dict) -> str:
+def _metadata_panel(data: ModelCardData) -> str:
+    """The front matter as the Hub's side panel: one row a key, and the model-index as "Evaluation results"."""
     rows = []
-    for key, value in data.items():
-        if key == "tags":
-            shown = "".join(f'<span class="chip">{html.escape(str(t))}</span>' for t in value)
-        elif key == "widget":
+    for key, value in data.to_dict().items():
+        if key == "model-index":
+            continue  # shown as its table, below
+        if key == "tags" and isinstance(value, list):
+            shown = "".join(f'<span class="chip">{_text(t)}</span>' for t in value)
+        elif key == "widget" and isinstance(value, list):
             shown = html.escape("; ".join(str(w.get("text", "")) for w in value if isinstance(w, dict)))
         else:
-            shown = html.escape(str(value))
+            shown = _value(value)
         rows.append(f"<dt>{html.escape(key)}</dt><dd>{shown}</dd>")
-    return f"<aside><h3>Metadata</h3><dl>{''.join(rows)}</dl></aside>"
+    return f"<aside><h3>Metadata</h3><dl>{''.join(rows)}</dl>{_eval_results(data.eval_results or [])}</aside>"
+
+
+_DEEPEST = 8  # levels of nesting shown; front matter deeper than a card's is cut with "…", never recursed into
+
+
+def _value(value: object, depth: int = 0) -> str:
+    """A front-matter value as readable HTML, every text escaped: a list of scalars as "a, b", a mapping or a list
+    of mappings as bullets."""
+    if depth >= _DEEPEST:
+        return "…"
+    if isinstance(value, dict):
+        items = (f"<li>{_text(key)}: {_value(item, depth + 1)}</li>" for key, item in value.items())
+        return f"<ul>{''.join(items)}</ul>"
+    if isinstance(value, list):
+        if all(not isinstance(item, (dict, list)) for item in value):
+            return ", ".join(_text(item) for item in value)
+        return f"<ul>{''.join(f'<li>{_value(item, depth + 1)}</li>' for item in value)}</ul>"
+    return _text(value)
+
+
+def _text(value: object) -> str:
+    """A scalar as YAML wrote it (true, not True; nothing for null), escaped."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else html.escape(str(value))
+
+
+def _named(name: object, kind: object) -> str:
+    """A model-index name with its type under it, as the Hub shows a task, dataset or metric."""
+    return f"{_text(name)}<br><code>{_text(kind)}</code>" if name is not None else f"<code>{_text(kind)}</code>"
+
+
+def _eval_results(results: list[EvalResult]) -> str:
+    """The model-index as the Hub's "Evaluation results" table, parsed by huggingface_hub (its EvalResult)."""
+    if not results:
+        return ""
+    rows = []
+    for result in results:
+        split = f'<br><span class="muted">{_text(result.dataset_split)}</span>' if result.dataset_split else ""
+        source = "verified" if result.verified else "self-reported"
+        rows.append(
+            f"<tr><td>{_named(result.task_name, result.task_type)}</td>"
+            f"<td>{_named(result.dataset_name, result.dataset_type)}{split}</td>"
+            f"<td>{_named(result.metric_name, result.metric_type)}</td>"
+            f'<td>{_text(result.metric_value)}<br><span class="muted">{source}</span></td></tr>'
+        )
+    head = "<tr><th>Task</th><th>Dataset</th><th>Metric</th><th>Value</th></tr>"
+    return (
+        f'<h3>Evaluation results</h3><table class="evals"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 def card_page(readme: str, title: str) -> str:
@@ -157,7 +215,7 @@ def card_page(readme: str, title: str) -> str:
     return _page(
         title,
         f'<header><a href="/">cards</a> / {html.escape(title)}</header>'
-        f'<main><article class="card">{body}</article>{_metadata_panel(card.data.to_dict())}</main>',
+        f'<main><article class="card">{body}</article>{_metadata_panel(card.data)}</main>',
     )
 
 

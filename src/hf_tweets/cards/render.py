@@ -204,6 +204,12 @@ def front_matter(data: ModelCardData) -> str:
     return "".join(parts)
 
 
+def _plain(count: int) -> Safe:
+    """A number as a card shows it: 3192, as huggingtweets' cards did. Cards are in many languages and a thousands
+    separator is English; the importer still reads the 3,192 that hf-tweets' cards showed before issue 20."""
+    return Safe(str(count))
+
+
 @dataclass(slots=True)
 class AccountView:
     """One account, as the templates list them: the handle escaped for each place, its profile, what follows."""
@@ -233,7 +239,7 @@ class UserView:
     name_md: Safe
     profile_url: Safe | None
     avatar_url: Safe | None
-    downloaded: Safe  # counts as the command line prints them: 3,192
+    downloaded: Safe  # counts as plain integers: 3192 (see _plain)
     retweets: Safe
     short: Safe
     cw: Safe
@@ -251,11 +257,11 @@ class UserView:
             _md(user.display_name),
             _url(platforms.get(user.platform).profile_url(handle)) if handle else None,
             _url(user.avatar) if user.avatar else None,
-            Safe(f"{c.downloaded:,}"),
-            Safe(f"{c.retweets:,}"),
-            Safe(f"{c.short:,}"),
-            Safe(f"{c.cw or 0:,}"),
-            Safe(f"{c.kept:,}"),
+            _plain(c.downloaded),
+            _plain(c.retweets),
+            _plain(c.short),
+            _plain(c.cw or 0),
+            _plain(c.kept),
             index == count - 1,
             _list_sep(index, count),
         )
@@ -266,12 +272,12 @@ def base_model_label(base_model: str | None) -> str:
     return "" if base_model is None else _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
 
 
-_SHOWN = {  # how each metric is written in the card (the importer reads these back)
+_SHOWN = {  # how each metric is written in the card (the importer reads these back), with no thousands separator
     "train_loss": repr,
     "eval_loss": repr,
-    "eval_perplexity": lambda value: f"{value:,.2f}",
-    "tokens_seen": lambda value: f"{value:,}",
-    "train_seconds": lambda value: f"{value:,} s",
+    "eval_perplexity": lambda value: f"{value:.2f}",
+    "tokens_seen": str,
+    "train_seconds": lambda value: f"{value} s",
 }
 
 
@@ -336,7 +342,7 @@ def context(record: CardRecord) -> dict[str, Any]:
         "versions": [(_md(k), _md(v)) for k, v in training.versions.items()] if training else [],
         "samples": [_md(sample) for sample in record.samples],
         "dates": Safe(dates) if dates else None,  # ISO dates and our words: nothing to escape
-        "posts_kept": Safe(f"{sum(u.counts.kept for u in record.users):,}"),
+        "posts_kept": _plain(sum(u.counts.kept for u in record.users)),
         "base_model_label": label,
         "base_model_gpt2": label in _GPT2_FAMILY.values(),
         "base_model_url": HUB_URL + (record.base_model or ""),
