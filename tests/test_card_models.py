@@ -488,6 +488,11 @@ YAML_VALUES = [
 ]
 
 
+def test_a_cached_zero_does_not_stand_for_minus_zero():
+    """0.0 == -0.0, so a cache of scalars keyed by value alone wrote 0.0 for -0.0 once 0.0 had been written."""
+    assert dump_yaml({"key": 0.0}) == "key: 0.0\n" and dump_yaml({"key": -0.0}) == "key: -0.0\n"
+
+
 @pytest.mark.parametrize("value", YAML_VALUES, ids=[f"v{i}" for i in range(len(YAML_VALUES))])
 def test_dump_yaml_writes_what_yaml_dump_writes(value):
     data = {"key": value}

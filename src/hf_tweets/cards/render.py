@@ -8,6 +8,7 @@ view of it whose texts are already escaped for where they go.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -141,7 +142,7 @@ def _events(data: dict[str, Any]) -> list[yaml.Event]:
 def _add_events(value: Any, events: list[yaml.Event], seen: set[int]) -> None:
     kind = type(value)
     if kind in _REPRESENT:
-        events.append(_scalar_event(kind, value))
+        events.append(_scalar_event(kind, value, math.copysign(1.0, value) if kind is float else 1.0))
         return
     if (kind is not dict and kind is not list) or id(value) in seen:  # yaml.dump would alias a repeated object
         raise _Unusual
@@ -162,8 +163,9 @@ def _add_events(value: Any, events: list[yaml.Event], seen: set[int]) -> None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _scalar_event(kind: type, value: Any) -> yaml.ScalarEvent:
-    """The event Serializer makes of the node SafeRepresenter makes of ``value`` (keyed by type: 1 is not True)."""
+def _scalar_event(kind: type, value: Any, sign: float = 1.0) -> yaml.ScalarEvent:
+    """The event Serializer makes of the node SafeRepresenter makes of ``value`` (keyed by type, 1 is not True, and
+    by a float's sign, -0.0 is not 0.0, though both are equal)."""
     node = _REPRESENT[kind](_REPRESENTER, value)
     implicit = (
         node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)),
