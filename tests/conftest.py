@@ -13,6 +13,10 @@ import pytest
 
 # huggingface_hub reads its endpoint, cache folder and flags once, at import: point them at a
 # loopback Hub and a throwaway home before anything imports it. Nothing here reaches the real Hub.
+# The suite runs on every core (pytest-xdist, one worker a core, each with its own loopback Hub): a worker and
+# the processes it starts compute with one thread, or two workers' thread pools fight over the same cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 _SESSION_HOME = tempfile.mkdtemp(prefix="hf-tweets-tests-")
 os.environ["HF_HOME"] = os.path.join(_SESSION_HOME, "hf-home")
 os.environ["HF_HUB_DISABLE_XET"] = "1"
@@ -282,3 +286,9 @@ def changed_template(hub, cards, tmp_path, monkeypatch):
     reload_templates()
     yield repos
     reload_templates()
+
+
+def pytest_collection_modifyitems(items):
+    """The slow tests first: the workers start on the long ones and share out the many short ones after, instead of
+    one worker ending the run alone on a kill -9 enumeration picked up last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
