@@ -92,6 +92,7 @@ def nothing_stored(tmp_path, handle: str = "alice.bsky.social") -> bool:
 # -- the real recordings ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_real_recordings_replay_through_atproto():
     from atproto import Client
 

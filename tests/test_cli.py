@@ -138,6 +138,7 @@ def test_usage_errors_exit_2(run):
     assert code == 2 and "Missing argument" in err
 
 
+@pytest.mark.slow
 def test_python_dash_m_and_console_script(cards, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
     by_module = subprocess.run(

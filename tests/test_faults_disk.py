@@ -138,6 +138,7 @@ def test_republish_on_a_full_disk_keeps_the_journal_whole(run, hub, disk, tmp_pa
     )
 
 
+@pytest.mark.slow
 def test_batch_on_a_full_disk_reports_each_bot_and_a_rerun_finishes(run, disk, tmp_path, tiny_model):
     """Records and data on the full disk, models beside it: every bot fails in one line, none stops the others,
     the journal stays whole; with space again the same command trains them all."""

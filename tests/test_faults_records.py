@@ -197,6 +197,7 @@ yaml_data = st.recursive(
     st.sampled_from([20, 4096]),
     st.sampled_from([yaml.SafeDumper, yaml.CSafeDumper]),
 )
+@pytest.mark.slow
 def test_nesting_is_measured_as_the_yaml_library_parses_it(data, flow, style, indent, width, dumper):
     from hf_tweets.cards.yamlio import nesting
 

@@ -47,6 +47,7 @@ def hand_edit(path, old, new):
 # -- edits made while a command runs are kept ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_publish_keeps_an_edit_made_while_it_runs(run, hub, tmp_path, monkeypatch):
     card = tmp_path / "cards" / "pixel_poet.yaml"
     save_record(make_record(), card)
@@ -83,6 +84,7 @@ def test_card_import_during_republish_is_kept(run, hub, tmp_path, changed_templa
     assert record.license == "apache-2.0" and record.published().commit == hub.repo("huggingtweets/bot2").head.sha
 
 
+@pytest.mark.slow
 def test_train_keeps_an_edit_made_while_it_trains(run, prepared, tmp_path, monkeypatch, fast):
     import transformers
 
@@ -153,6 +155,7 @@ def test_the_journal_stays_valid_on_a_full_disk(run, hub, tmp_path, changed_temp
 # -- prepare's files are one unit -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_prepare_cut_short_is_never_trained_on(run, prepared, tmp_path, monkeypatch, fast):
     import hf_tweets.fsutil as fsutil
 
@@ -179,6 +182,7 @@ def test_a_prepare_cut_short_is_never_trained_on(run, prepared, tmp_path, monkey
 # -- a resumed training records the whole run ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_resume_records_the_whole_run(run, prepared, tmp_path, interrupt_training, fast):
     assert run("train", "pixel_poet", *fast, "--out", "whole")[0] == 0
     whole = load_record(tmp_path / "cards" / "pixel_poet.yaml").training

@@ -57,6 +57,7 @@ def assert_token_kept_secret(hub, jobs) -> None:
         assert not any(hub.token in line for _, line in job.logs)
 
 
+@pytest.mark.slow
 def test_an_archive_bot_runs_as_a_job_publishes_and_its_upload_is_deleted(hub, uploads, tmp_path, tiny_model):
     bot = archive_bot(tmp_path, "wren-bot", base_model=str(tiny_model))
     said = []  # each line the batch says, with the dataset repos there are when it says it
@@ -98,6 +99,7 @@ def test_a_bot_that_fails_on_its_own_is_reported_with_its_error_and_not_retried(
     assert_token_kept_secret(hub, [job])
 
 
+@pytest.mark.slow
 def test_a_job_that_times_out_is_tried_once_more_then_reported_with_its_reason(hub, tmp_path):
     bot = archive_bot(tmp_path, "slow-bot", timeout="1s")
     report = batch([bot], tmp_path)

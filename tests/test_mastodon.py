@@ -139,6 +139,7 @@ def test_mastodons_own_markup_takes_the_fast_path_to_the_same_text(content):
 
 @given(st.lists(st.one_of(OWN_MARKUP, st.sampled_from(["&", "<", "&am", "p;", "<b>", "</span>", "<p class=x>"]))))
 @hypothesis_settings(max_examples=300, deadline=None)
+@pytest.mark.slow
 def test_any_html_gives_what_html_parser_gives(pieces):
     content = "".join(pieces)
     assert to_text(content) == parsed(content)

@@ -6,9 +6,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import REPO_ROOT
 
 
+@pytest.mark.slow
 def test_wheel_install_finds_its_templates(tmp_path):
     built = subprocess.run(
         [

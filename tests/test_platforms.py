@@ -77,6 +77,7 @@ accounts = st.sampled_from(sorted(handles)).flatmap(lambda p: handles[p].map(lam
 
 
 @given(accounts, accounts)
+@pytest.mark.slow
 def test_no_two_accounts_share_a_file(one, other):
     if one.key != other.key:
         assert raw_path(platforms_dir(), one) != raw_path(platforms_dir(), other)

@@ -273,6 +273,7 @@ FLAGS = [
         ("alpha-mid_1-zeta_z", 3, ["Data", "Zeta", HOSTILE, "Mid 🌙"], []),
     ],
 )
+@pytest.mark.slow
 def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells, evals):
     assert CHROMIUM, "Chromium is missing: .ci/run installs the Debian packages chromium and chromium-driver"
     url, _, _ = server

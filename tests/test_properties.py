@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,8 @@ from hf_tweets.cards.record import CardRecord, validate_record
 from hf_tweets.cards.recordfile import dump_record
 from hf_tweets.cards.render import render
 from hf_tweets.text import clean_line
+
+pytestmark = pytest.mark.slow  # hundreds of generated records each
 
 # Any text at all, from every Unicode category but lone surrogates (which UTF-8 cannot hold).
 any_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60)

@@ -25,6 +25,7 @@ def publish(run, model, *extra):
     return run("publish", "pixel_poet", "--model-dir", str(model), *extra)
 
 
+@pytest.mark.slow
 def test_first_publish_is_one_commit_and_the_snippet_works(run, hub, card, tiny_model, tmp_path):
     code, out, err = publish(run, tiny_model)
     assert code == 0, err
