@@ -25,6 +25,7 @@ from archive_factory import (
 )
 
 QUILL_AVATAR = "https://si0.twimg.com/profile_images/7/quill_wren_400x400.png"
+NEXT = "next: hf-tweets prepare pixel_poet\n"  # fetch's last line: the command that goes on (cli.next_line)
 
 
 def archive_at(tmp_path, as_zip: bool):
@@ -45,7 +46,11 @@ def stored(tmp_path, handle: str) -> dict:
 def test_grailbird_archive(run, tmp_path, as_zip):
     target = write_grailbird(archive_at(tmp_path, as_zip), made_up_grailbird_tweets(50), as_zip=as_zip)
     code, out, err = run("fetch", "--archive", target.name)
-    assert (code, out, err) == (0, "@quill_wren: 50 new posts, 50 stored in data\n", "")
+    assert (code, out, err) == (
+        0,
+        "@quill_wren: 50 new posts, 50 stored in data\n",
+        "next: hf-tweets prepare quill_wren\n",
+    )
     posts = stored(tmp_path, "quill_wren")
     assert [sum(p.kind == k for p in posts.values()) for k in ("post", "retweet", "reply")] == [36, 7, 7]
     assert posts["290000000"].created_at == "2013-01-31T17:42:33Z"
@@ -109,7 +114,11 @@ def test_grailbird_without_user_details_takes_the_newest_tweets_user(run, tmp_pa
     ]
     write_grailbird(tmp_path / "g.zip", tweets, details=False)
     code, out, err = run("fetch", "--archive", "g.zip")
-    assert (code, out, err) == (0, "@quill_wren: 2 new posts, 2 stored in data\n", "")
+    assert (code, out, err) == (
+        0,
+        "@quill_wren: 2 new posts, 2 stored in data\n",
+        "next: hf-tweets prepare quill_wren\n",
+    )
     profile = load_profile(tmp_path / "data", "quill_wren")
     assert (profile.display_name, profile.avatar) == ("Quill the Newer", QUILL_AVATAR)
 
@@ -154,7 +163,7 @@ GRAIL4 = [grailbird_tweet(i, f"made up post {i}", user=grailbird_user("pixel_poe
 def test_a_bare_tweets_file_of_any_name_with_handle(run, tmp_path, name, content):
     (tmp_path / name).write_text(content(), encoding="utf-8")
     code, out, err = run("fetch", "--archive", name, "--handle", "pixel_poet")
-    assert (code, out, err) == (0, "@pixel_poet: 4 new posts, 4 stored in data\n", "")
+    assert (code, out, err) == (0, "@pixel_poet: 4 new posts, 4 stored in data\n", NEXT)
     assert len(stored(tmp_path, "pixel_poet")) == 4
 
 
@@ -173,7 +182,7 @@ def test_a_bare_modern_file_without_handle_asks_for_one(run, tmp_path, name, con
 
 def test_a_bare_grailbird_month_says_whose_it_is(run, tmp_path):
     (tmp_path / "2013_01.js").write_text(grailbird_js("Grailbird.data.tweets_2013_01", GRAIL4), encoding="utf-8")
-    assert run("fetch", "--archive", "2013_01.js") == (0, "@pixel_poet: 4 new posts, 4 stored in data\n", "")
+    assert run("fetch", "--archive", "2013_01.js") == (0, "@pixel_poet: 4 new posts, 4 stored in data\n", NEXT)
     profile = load_profile(tmp_path / "data", "pixel_poet")
     assert profile.avatar == "https://si0.twimg.com/profile_images/7/pixel_poet_400x400.png"
 
@@ -212,7 +221,7 @@ def test_formatted_account_and_profile_are_read_as_data(run, tmp_path, as_zip):
         zipfile.ZipFile(target).read("data/account.js").decode() if as_zip else (target / "data/account.js").read_text()
     )
     code, out, err = run("fetch", "--archive", target.name)
-    assert (code, out, err) == (0, "@pixel_poet: 5 new posts, 5 stored in data\n", "")
+    assert (code, out, err) == (0, "@pixel_poet: 5 new posts, 5 stored in data\n", NEXT)
     profile = load_profile(tmp_path / "data", "pixel_poet")
     assert (profile.display_name, profile.avatar) == (
         "Pixel 'the' Poet",
@@ -307,7 +316,11 @@ SIDE_FILES = [
 def test_an_unreadable_side_file_does_not_stop_the_posts(run, tmp_path, make, args, handle, warning):
     make(tmp_path / "a.zip")
     code, out, err = run("fetch", "--archive", "a.zip", *args)
-    assert (code, out, err) == (0, f"@{handle}: 5 new posts, 5 stored in data\n", warning)
+    assert (code, out, err) == (
+        0,
+        f"@{handle}: 5 new posts, 5 stored in data\n",
+        f"{warning}next: hf-tweets prepare {handle}\n",
+    )
     assert len(stored(tmp_path, handle)) == 5
     profile = load_profile(tmp_path / "data", handle)
     assert profile.avatar is None or "profile.js" not in warning
@@ -343,7 +356,7 @@ def test_a_large_side_file_is_not_read_leniently(run, tmp_path):
     assert err.startswith("warning: a.zip:data/account.js: is not valid JSON (Expecting property name enclosed in")
     assert err.endswith(
         "), and at 300,046 characters too long to read as a JavaScript object literal; used --handle @pixel_poet"
-        " instead\n"
+        " instead\n" + NEXT
     )
 
 

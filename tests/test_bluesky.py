@@ -105,7 +105,7 @@ def test_real_feed_through_fetch(run, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TWEETS_BLUESKY_APPVIEW", "https://bsky.social")  # where the recordings were made
     with replay_real.use_cassette("real_fetch.yaml") as cassette:
         code, out, err = run("fetch", REAL, "--limit", "50")
-    assert (code, err) == (0, "") and cassette.all_played
+    assert (code, err) == (0, f"next: hf-tweets prepare {REAL.replace('.', '-')}\n") and cassette.all_played
     assert out == f"@{REAL}: 50 new posts, 50 stored in data\n"
     posts = stored(tmp_path, REAL)
     assert kinds(posts) == {"post": 19, "reply": 24, "retweet": 7}
@@ -159,7 +159,8 @@ def test_the_made_up_cassettes_are_what_the_factory_writes(tmp_path):
 def test_pages_posts_reposts_replies_and_labels(run, tmp_path):
     with replay.use_cassette("pages.yaml") as cassette:
         code, out, err = run("fetch", "alice.bsky.social")
-    assert (code, err) == (0, "") and cassette.all_played and cassette.play_count == 4
+    assert (code, err) == (0, "next: hf-tweets prepare alice-bsky-social\n") and cassette.all_played
+    assert cassette.play_count == 4
     assert out == f"{SHORT}: 9 new posts, 9 stored in data\n"
     posts = stored(tmp_path)
     assert kinds(posts) == {"post": 6, "reply": 2, "retweet": 1}
@@ -587,7 +588,12 @@ def test_an_export_without_a_profile_record_is_named_by_its_did(tmp_path):
 def test_fetch_archive_then_prepare_and_the_card(run, tmp_path):
     path = write_car(tmp_path / "export.car", ALICE)
     code, out, err = run("fetch", "--archive", str(path))
-    assert (code, err) == (0, "") and out == f"@{ALICE.did}: 9 new posts, 9 stored in data\n"
+    assert code == 0 and out == f"@{ALICE.did}: 9 new posts, 9 stored in data\n"
+    assert err.splitlines() == [  # named by its DID: how to name it by its handle, then what is next
+        "hint: a Bluesky export names its account by its DID; name it by its handle (such as alice.bsky.social):"
+        f" hf-tweets fetch --archive {path} --handle HANDLE",
+        "next: hf-tweets prepare did-plc-alicealicealicealiceabcd",
+    ]
     profile = load_profile(tmp_path / "data", Account("bluesky", ALICE.did))
     assert (profile.consent, profile.platform, profile.display_name) == ("self", "bluesky", ALICE.name)
     code, out, err = run("prepare", "alice", "--users", ALICE.did, "--min-chars", "0")

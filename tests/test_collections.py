@@ -76,7 +76,7 @@ def test_an_item_is_added_once(run, hub, card, tiny_model):
     code, out, err = publish(run, tiny_model, "pixel_poet", "--collection", "Poets")
     assert code == 0, err
     assert out.splitlines() == [
-        f"{REPO} is up to date at {hub.repo(REPO).head.sha[:7]}: nothing to publish",
+        f"{REPO} is up to date at {hub.repo(REPO).head.sha[:7]}: nothing to publish ({hub.url}/{REPO})",
         f"collection 'Poets' at {hub.url}/collections/{only_collection(hub).slug}: 0 added, 1 already in it",
     ]
     assert collections(hub) == {"Poets": [REPO]}

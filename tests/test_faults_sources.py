@@ -721,6 +721,7 @@ def test_a_bad_grailbird_screen_name_gives_way_to_the_handle_option(run, tmp_pat
         " used --handle @quill_wren instead\n"
         f"warning: g.zip:data/js/tweets/2013_01.js: the tweets' user.screen_name {text.snippet(username)} is not"
         " an X handle; used --handle @quill_wren instead\n"
+        "next: hf-tweets prepare quill_wren\n"
     )
     assert files_under(tmp_path / "data") == {"raw", "raw/quill_wren.jsonl", "raw/quill_wren.user.json"}
 
@@ -756,8 +757,11 @@ def test_a_hostile_user_details_gives_way_to_the_tweets(run, tmp_path, details, 
     write_grailbird(tmp_path / "g.zip", made_up_grailbird_tweets(3), override={"data/js/user_details.js": details})
     code, out, err = run("fetch", "--archive", "g.zip")
     assert (code, out) == (0, "@quill_wren: 3 new posts, 3 stored in data\n")
-    assert err.startswith(f"warning: g.zip:data/js/user_details.js: {problem}") and err.count("\n") == 1
-    assert err.endswith("; used @quill_wren from the tweets instead\n")
+    warning, hint = err.splitlines()
+    assert warning.startswith(f"warning: g.zip:data/js/user_details.js: {problem}")
+    assert (
+        warning.endswith("; used @quill_wren from the tweets instead") and hint == "next: hf-tweets prepare quill_wren"
+    )
 
 
 PART = "data/js/tweets/2013_01.js"
@@ -875,5 +879,8 @@ def test_a_hostile_account_js_gives_way_to_the_handle_option(run, tmp_path, acco
     write_archive(tmp_path / "a.zip", made_up_tweets(3), override={"data/account.js": account})
     code, out, err = run("fetch", "--archive", "a.zip", "--handle", "pixel_poet")
     assert (code, out) == (0, "@pixel_poet: 3 new posts, 3 stored in data\n")
-    assert err.startswith(f"warning: a.zip:data/account.js: {warning}") and err.count("\n") == 1
-    assert err.endswith("; used --handle @pixel_poet instead\n")
+    line, hint = err.splitlines()
+    assert line.startswith(f"warning: a.zip:data/account.js: {warning}") and line.endswith(
+        "; used --handle @pixel_poet instead"
+    )
+    assert hint == "next: hf-tweets prepare pixel_poet"

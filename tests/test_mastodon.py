@@ -175,7 +175,7 @@ def stored(tmp_path: Path, handle: str = "alice@example.social"):
 @needs_shared
 def test_the_real_export_through_the_cli(run, tmp_path):
     code, out, err = run("fetch", "--archive", str(REAL_ARCHIVE / "mastodon-export.zip"))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "next: hf-tweets prepare lmorchard-at-toot-lmorchard-com\n")
     assert out == "@lmorchard@toot.lmorchard.com: 18 new posts, 18 stored in data\n"
     posts = stored(tmp_path, "lmorchard@toot.lmorchard.com")
     assert [p.kind for p in posts].count("reply") == 4 and not any(p.cw for p in posts)
@@ -537,7 +537,7 @@ def test_real_lookup_and_pages_by_link_headers(run, tmp_path, recorded_server, p
     cassette = real_cassette(tmp_path, ("test_account_lookup.yaml", "acct=mastodonpy_test"), (pages, "/statuses"))
     with replay.use_cassette(cassette, allow_playback_repeats=False) as played:
         code, out, err = run("fetch", "@mastodonpy_test@mastodon.example", "--limit", str(limit))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "next: hf-tweets prepare mastodonpy_test-at-mastodon-example\n")
     assert out == f"@mastodonpy_test@mastodon.example: {new} new posts, {new} stored in data\n"
     assert played.play_count == 1 + limit // 5  # the lookup, then a page of 5 for each 5 posts
     posts = stored(tmp_path, "mastodonpy_test@mastodon.example")
@@ -635,7 +635,8 @@ def played(name: str):
 def test_pages_every_kind_and_only_public_posts(run, tmp_path):
     with played("timeline_pages") as cassette:
         code, out, err = run("fetch", ALICE)
-    assert (code, err) == (0, "") and out == f"{ALICE}: 9 new posts, 9 stored in data\n"
+    assert (code, err) == (0, "next: hf-tweets prepare alice-at-example-social\n")
+    assert out == f"{ALICE}: 9 new posts, 9 stored in data\n"
     assert cassette.all_played and cassette.play_count == 4  # the lookup and three pages; no pinned=true request
     texts = {p.text: (p.kind, p.cw) for p in stored(tmp_path)}
     assert texts["Soup & bread #soup"] == ("post", False)

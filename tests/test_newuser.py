@@ -57,12 +57,14 @@ def test_a_training_resumed_by_hand_is_not_redone_by_run(run, prepared, tmp_path
 def test_the_stage_counter_counts_the_stages_that_run_and_the_summary_tells_the_truth(run, hub, tmp_path, fast):
     code, out, err = run("run", "--archive", str(EXAMPLE), *fast)
     assert code == 0 and stages(err) == ["1/4 fetch", "2/4 prepare", "3/4 train", "4/4 card"]
-    assert "publish it with --publish" in out
-    assert run("run", "--archive", str(EXAMPLE), *fast, "--publish")[0] == 0
+    then = "next: hf-tweets generate pixel_poet (then: hf-tweets publish pixel_poet --model-dir out/pixel_poet)"
+    assert out.splitlines()[-1] == "  model and card: out/pixel_poet/" and hints(err) == [then]
+    code, out, err = run("run", "--archive", str(EXAMPLE), *fast, "--publish")
+    assert code == 0 and out.splitlines()[-1] == f"  on the Hub: {hub.url}/huggingtweets/pixel_poet"
+    assert hints(err) == []  # published: the URL is the last word
     code, out, err = run("run", "--archive", str(EXAMPLE), *fast)
-    assert code == 0 and "publish it with --publish" not in out
     head = hub.repo("huggingtweets/pixel_poet").head.sha
-    assert f"published earlier (commit {head[:7]}); add --publish to update it" in out
+    assert code == 0 and out.splitlines()[-1] == f"  published earlier (commit {head[:7]})" and hints(err) == [then]
 
 
 # -- run --publish: the token and the namespace are checked before any work -------------------------
@@ -238,4 +240,303 @@ def test_a_published_thumbnail_resolves_on_the_hub_in_use():
     )
     assert "thumbnail: https://hub.example/huggingtweets/pixel_poet/resolve/main/predictions.png" in render(
         record, endpoint="https://hub.example"
+    )
+
+
+# -- an account means the person: every command takes a bot's accounts as fetch does, and says what is next --
+
+# For each platform: how its posts are fetched (an export), the bot's name (its repo name), how a card shows the
+# account, and the spellings of the account that must all reach that bot (fetch's forms, in any case).
+BOTS = {
+    "x": (
+        lambda tmp_path: ["--archive", str(EXAMPLE)],
+        "pixel_poet",
+        "@pixel_poet",
+        ["pixel_poet", "@pixel_poet", "x:pixel_poet", "X:Pixel_Poet", "@Pixel_Poet", "twitter:pixel_poet"],
+    ),
+    "bluesky": (
+        lambda tmp_path: ["--archive", str(_bluesky_export(tmp_path)), "--handle", "alice.bsky.social"],
+        "alice-bsky-social",
+        "@alice.bsky.social",
+        ["alice-bsky-social", "alice.bsky.social", "@alice.bsky.social", "bsky:alice.bsky.social", "Alice.Bsky.Social"],
+    ),
+    "bluesky DID": (
+        lambda tmp_path: ["--archive", str(_bluesky_export(tmp_path))],
+        "did-plc-alicealicealicealiceabcd",
+        "@did:plc:alicealicealicealiceabcd",
+        [
+            "did-plc-alicealicealicealiceabcd",
+            "did:plc:alicealicealicealiceabcd",
+            "@did:plc:alicealicealicealiceabcd",
+            "bluesky:did:plc:alicealicealicealiceabcd",
+        ],
+    ),
+    "mastodon": (
+        lambda tmp_path: ["--archive", str(_mastodon_export(tmp_path))],
+        "alice-at-example-social",
+        "@alice@example.social",
+        [
+            "alice-at-example-social",
+            "@alice@example.social",
+            "alice@example.social",
+            "mastodon:alice@example.social",
+            "@Alice@Example.Social",
+        ],
+    ),
+}
+SPELLINGS = [(platform, form) for platform, (*_, forms) in BOTS.items() for form in forms]
+
+
+def hints(err: str) -> list[str]:
+    """The lines of hf-tweets' hints (cli.next_line), without the libraries' progress bars."""
+    return [line for line in err.splitlines() if line.startswith(("next: ", "hint: "))]
+
+
+def _bluesky_export(tmp_path):
+    from bluesky_factory import person, write_car
+
+    return write_car(tmp_path / "repo.car", person(120))
+
+
+def _mastodon_export(tmp_path):
+    from mastodon_factory import made_up_activities, write_archive
+
+    return write_archive(tmp_path / "archive.zip", made_up_activities(200))
+
+
+def _fetched(run, tmp_path, platform: str) -> tuple[str, str]:
+    """Fetch the platform's export; (the bot's name, the account as a card shows it)."""
+    fetch, name, shown, _ = BOTS[platform]
+    code, out, err = run("fetch", *fetch(tmp_path))
+    assert code == 0, err
+    assert out.startswith(f"{shown}: ") and err.splitlines()[-1] == f"next: hf-tweets prepare {name}"
+    return name, shown
+
+
+@pytest.mark.parametrize("platform, form", SPELLINGS, ids=[f"{p}: {f}" for p, f in SPELLINGS])
+def test_every_spelling_of_the_account_reaches_the_same_bot(run, hub, tmp_path, tiny_model, platform, form):
+    from hf_tweets.cards.recordfile import load_record
+    from hf_tweets.cards.render import render
+
+    name, shown = _fetched(run, tmp_path, platform)
+    code, out, err = run("train", form)  # before prepare: names the bot, and the command that makes it
+    assert (code, out) == (1, "") and err == (
+        f"hf-tweets: error: data/{name} has no prepared text (train.txt, eval.txt, stats.json);"
+        f" run hf-tweets prepare {name} first\n"
+    )
+    code, out, err = run("prepare", form, "--min-chars", "0")
+    assert code == 0, err
+    assert out.startswith(f"{shown}: ") and err.splitlines()[-1] == f"next: hf-tweets train {name}"
+    assert [p.name for p in (tmp_path / "cards").iterdir()] == [f"{name}.yaml"]
+    record = load_record(tmp_path / "cards" / f"{name}.yaml")
+    assert [str(a) for a in record.accounts] == [shown]
+    shutil.copytree(tiny_model, tmp_path / "out" / name)  # a model where train leaves it (train: the slow test below)
+    code, out, err = run("generate", form, "-n", "1", "--seed", "1", "--json")
+    assert code == 0 and [sorted(json.loads(line)) for line in out.splitlines()] == [["prompt", "text"]], err
+    assert err.splitlines()[-1] == f"next: hf-tweets publish {name} --model-dir out/{name}"  # after the loading bar
+    code, out, err = run("card", "render", form)
+    assert (code, out, err) == (0, render(record), "")
+    code, out, err = run("publish", form, "--model-dir", f"out/{name}")
+    assert code == 0, err
+    head = hub.repo(f"huggingtweets/{name}").head.sha
+    assert out.splitlines()[-1].startswith(f"published huggingtweets/{name}: commit {head[:7]} (")
+    assert out.splitlines()[-1].endswith(f" {hub.url}/huggingtweets/{name}") and hints(err) == []  # the URL is last
+    code, out, err = run("publish", form, "--model-dir", f"out/{name}")
+    assert (
+        out
+        == f"huggingtweets/{name} is up to date at {head[:7]}: nothing to publish ({hub.url}/huggingtweets/{name})\n"
+    )
+    code, out, err = run("unpublish", form)
+    assert code == 0 and out.splitlines()[0] == f"huggingtweets/{name}: made private", err
+    assert [p.name for p in (tmp_path / "cards").glob("*.yaml")] == [f"{name}.yaml"]  # no second record, ever
+
+
+@pytest.mark.parametrize(
+    "arg, records, expected",
+    [
+        ("pixel_poet", [], "pixel_poet"),
+        ("@Pixel_Poet", [], "pixel_poet"),
+        ("X:pixel_poet", [], "pixel_poet"),
+        ("Pixel_Poet", ["Pixel_Poet"], "Pixel_Poet"),  # a record's own name is never read as an account
+        ("alice.bsky.social", [], "alice-bsky-social"),
+        ("alice.bsky.social", ["alice.bsky.social"], "alice.bsky.social"),
+        ("@alice@Mastodon.Social", [], "alice-at-mastodon-social"),
+        ("alice-at-mastodon-social", [], "alice-at-mastodon-social"),
+        ("pixel_poet,@alice@mastodon.social", [], "alice-at-mastodon-social-pixel_poet"),
+        ("@alice@mastodon.social, pixel_poet", [], "alice-at-mastodon-social-pixel_poet"),
+        ("my card", [], "my card"),  # one argument: accounts are separated by commas
+        ("alice.yaml", [], "alice.yaml"),  # a record file's name, as card render takes it
+        ("cards/alice.yaml", [], "cards/alice.yaml"),
+        ("tester/bot", [], "tester/bot"),  # a Hub repo id (generate)
+        ("out/pixel_poet", [], "out/pixel_poet"),
+    ],
+)
+def test_a_bots_argument_is_its_name_or_its_accounts(tmp_path, arg, records, expected):
+    from hf_tweets.sources import bots
+
+    for record in records:
+        save_record(make_record(), tmp_path / "cards" / f"{record}.yaml")
+    assert bots.name(arg, tmp_path / "cards") == expected
+
+
+def test_prepare_takes_several_accounts_in_any_spelling(run, tmp_path):
+    _fetched(run, tmp_path, "x")
+    _fetched(run, tmp_path, "mastodon")
+    name = "alice-at-example-social-pixel_poet"
+    for args in (["X:Pixel_Poet", "@Alice@Example.Social"], ["pixel_poet,alice@example.social"], [name]):
+        code, out, err = run("prepare", *args, "--min-chars", "0")
+        assert code == 0, err
+        assert out.splitlines()[:2] == [
+            "@alice@example.social: 174 downloaded, 25 reposts, 0 short, 16 behind a content warning, 133 kept",
+            "@pixel_poet: 600 downloaded, 67 retweets, 27 short, 506 kept",
+        ]
+        assert err.splitlines()[-1] == f"next: hf-tweets train {name}"
+    code, out, err = run("prepare", "two_of_them", "--users", "@Alice@Example.Social, x:Pixel_Poet", "--min-chars", "0")
+    assert code == 0 and err.splitlines()[-1] == "next: hf-tweets train two_of_them", err  # --users: NAME as given
+    assert sorted(p.name for p in (tmp_path / "cards").iterdir()) == [f"{name}.yaml", "two_of_them.yaml"]
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (
+            "alice-at-example-social",
+            "alice-at-example-social: no record of this name, and no fetched accounts whose repo name it is;"
+            " fetch them first (hf-tweets fetch ACCOUNT...), then name them: hf-tweets prepare ACCOUNT...",
+        ),
+        (
+            "pixel_poett-zeta",
+            "pixel_poett-zeta: no record of this name, and no fetched accounts whose repo name it is;"
+            " did you mean pixel_poet?",
+        ),
+        (
+            "@nobody@example.social",
+            "no posts stored for @nobody@example.social in data/raw; run hf-tweets fetch @nobody@example.social first",
+        ),
+    ],
+)
+def test_prepare_of_a_name_no_fetched_accounts_make_says_what_to_fetch(run, tmp_path, name, message):
+    if "pixel" in name:
+        _fetched(run, tmp_path, "x")
+    code, out, err = run("prepare", name)
+    assert (code, out, err) == (1, "", f"hf-tweets: error: {message}\n")
+    assert not (tmp_path / "cards").exists()
+
+
+def test_a_bluesky_export_named_by_its_did_says_how_to_name_it_by_its_handle(run, tmp_path):
+    export = _bluesky_export(tmp_path)
+    code, out, err = run("fetch", "--archive", str(export), "--no-replies")
+    assert code == 0 and out == "@did:plc:alicealicealicealiceabcd: 99 new posts, 99 stored in data\n"
+    assert err == (
+        "hint: a Bluesky export names its account by its DID; name it by its handle (such as alice.bsky.social):"
+        f" hf-tweets fetch --archive {export} --no-replies --handle HANDLE\n"
+        "next: hf-tweets prepare did-plc-alicealicealicealiceabcd\n"
+    )
+    code, out, err = run("fetch", "--archive", str(export), "--handle", "alice.bsky.social")
+    assert code == 0 and err == "next: hf-tweets prepare alice-bsky-social\n"
+
+
+def test_a_hint_quotes_what_the_shell_would_split(run, tmp_path):
+    folder = tmp_path / "my data"
+    code, out, err = run("fetch", "--archive", str(EXAMPLE), "--data-dir", str(folder))
+    assert code == 0 and err == f"next: hf-tweets prepare pixel_poet --data-dir '{folder}'\n"
+    code, out, err = run("prepare", "@pixel_poet", "--data-dir", str(folder))
+    assert code == 0 and err.splitlines()[-1] == f"next: hf-tweets train pixel_poet --data-dir '{folder}'"
+
+
+@pytest.mark.slow
+def test_the_steps_of_a_new_user_each_name_the_next(run, hub, tmp_path, fast):
+    """The README's steps by hand, for the account of the issue's user: each command's last line is the next."""
+    name, _ = _fetched(run, tmp_path, "mastodon")
+    code, out, err = run("prepare", "@alice@example.social", "--min-chars", "0")
+    assert code == 0 and err.splitlines()[-1] == f"next: hf-tweets train {name}", err
+    code, out, err = run("train", "alice@example.social", *fast)
+    assert code == 0 and out.startswith(f"trained {name}: eval loss "), err
+    assert err.splitlines()[-1] == (
+        f"next: hf-tweets generate {name} (then: hf-tweets publish {name} --model-dir out/{name})"
+    )
+    code, out, err = run("generate", "mastodon:alice@example.social", "-n", "2", "--json")
+    assert code == 0 and [sorted(json.loads(line)) for line in out.splitlines()] == [["prompt", "text"]] * 2
+    assert err.splitlines()[-1] == f"next: hf-tweets publish {name} --model-dir out/{name}"
+    code, out, err = run("publish", "@alice@example.social", "--model-dir", f"out/{name}", "--dry-run")
+    assert code == 0 and out.splitlines()[-1] == "dry run: nothing was sent"
+    assert err == f"next: hf-tweets publish @alice@example.social --model-dir out/{name}\n"
+    code, out, err = run("publish", "@alice@example.social", "--model-dir", f"out/{name}")
+    assert code == 0 and out.endswith(f" {hub.url}/huggingtweets/{name}\n") and hints(err) == []
+
+
+@pytest.mark.slow
+def test_run_of_a_bluesky_export_says_how_to_name_it_by_its_handle(run, hub, tmp_path, fast):
+    export = _bluesky_export(tmp_path)
+    code, out, err = run("run", "--archive", str(export), *fast, "--min-chars", "0")
+    name = "did-plc-alicealicealicealiceabcd"
+    assert code == 0 and out.splitlines()[0] == f"{name}: done", err
+    assert out.splitlines()[-1] == f"  model and card: out/{name}/"
+    assert err.splitlines()[-2:] == [
+        "hint: a Bluesky export names its account by its DID; name it by its handle (such as alice.bsky.social):"
+        f" hf-tweets run --archive {export} {' '.join(fast)} --min-chars 0 --handle HANDLE",
+        f"next: hf-tweets generate {name} (then: hf-tweets publish {name} --model-dir out/{name})",
+    ]
+    code, out, err = run("run", "--archive", str(export), "--handle", "alice.bsky.social", *fast, "--min-chars", "0")
+    assert code == 0 and out.splitlines()[0] == "alice-bsky-social: done", err
+    assert err.splitlines()[-1] == (
+        "next: hf-tweets generate alice-bsky-social (then: hf-tweets publish alice-bsky-social"
+        " --model-dir out/alice-bsky-social)"
+    )
+    code, out, err = run("run", "--archive", str(export), "--handle", "alice.bsky.social", *fast, "--publish")
+    assert code == 0 and out.splitlines()[-1] == f"  on the Hub: {hub.url}/huggingtweets/alice-bsky-social"
+    assert hints(err) == []  # the URL is the last word
+
+
+def test_preview_and_republish_take_the_account_too(run, hub, tmp_path, monkeypatch):
+    import hf_tweets.cards.preview as preview
+
+    save_record(make_record(), tmp_path / "cards" / "pixel_poet.yaml")
+    served = []
+    monkeypatch.setattr(preview, "serve", lambda names, *args, **kwargs: served.append(names))
+    assert run("preview", "@Pixel_Poet", "x:pixel_poet")[0] == 0 and served == [["pixel_poet", "pixel_poet"]]
+    code, out, err = run("republish", "--dry-run", "--only", "X:Pixel_Poet", "--max-commits-per-hour", "0")
+    assert code == 0 and out.startswith("dry run: 1 repo in "), err
+    assert hints(err) == ["next: hf-tweets republish --only X:Pixel_Poet --max-commits-per-hour 0"]
+
+
+def test_card_import_names_the_render_and_the_republish(run, tmp_path):
+    from hf_tweets.cards.render import render
+
+    (tmp_path / "README.md").write_text(render(make_record()), encoding="utf-8")
+    code, out, err = run("card", "import", "README.md")
+    assert (code, out) == (0, "README.md -> cards/pixel_poet.yaml (written)\n")
+    assert err == "next: hf-tweets card render pixel_poet (then: hf-tweets republish --dry-run --only pixel_poet)\n"
+    code, out, err = run("card", "import", "README.md", "--cards-dir", "my cards")
+    assert err == (
+        "next: hf-tweets card render pixel_poet --cards-dir 'my cards'"
+        " (then: hf-tweets republish --dry-run --only pixel_poet --cards-dir 'my cards')\n"
+    )
+
+
+def test_a_dry_run_names_the_command_that_does_it(run, hub, tmp_path, tiny_model):
+    save_record(make_record(), tmp_path / "cards" / "pixel_poet.yaml")
+    code, out, err = run("publish", "@Pixel_Poet", "--model-dir", str(tiny_model), "--dry-run")
+    assert code == 0 and out.splitlines()[-1] == "dry run: nothing was sent"
+    assert err == f"next: hf-tweets publish @Pixel_Poet --model-dir {tiny_model}\n"
+
+
+def test_an_account_whose_repo_name_is_another_bots_record_is_refused(run, tmp_path):
+    """A record named with run --name is never taken over by the accounts its name happens to spell."""
+    _fetched(run, tmp_path, "x")
+    save_record(make_record(name="alice-at-example-social"), tmp_path / "cards" / "alice-at-example-social.yaml")
+    _fetched(run, tmp_path, "mastodon")
+    code, out, err = run("prepare", "@alice@example.social")
+    assert (code, out) == (1, "") and err == (
+        "hf-tweets: error: cards/alice-at-example-social.yaml: is the model of @pixel_poet, not of"
+        " @alice@example.social; give this one another name: hf-tweets prepare NAME --users @alice@example.social\n"
+    )
+
+
+def test_a_bot_that_is_not_made_yet_says_how_to_make_it(run, tmp_path):
+    code, out, err = run("card", "render", "@bob@example.social")
+    assert (code, out) == (1, "") and err == (
+        "hf-tweets: error: @bob@example.social: no record of @bob@example.social (looked for"
+        " cards/bob-at-example-social.yaml); make it: hf-tweets fetch @bob@example.social, then hf-tweets prepare"
+        " bob-at-example-social\n"
     )

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from hf_tweets import platforms
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import PrepareError
 from hf_tweets.sources.posts import Post, Profile, save_posts, save_profile
@@ -122,6 +123,54 @@ def test_prepare_three_users_names_the_repo_and_balances(tmp_path):
     assert [u.handle for u in record.users] == ["alpha", "mid_1", "Zeta_Z"]
     train = (data / "alpha-mid_1-zeta_z" / "train.txt").read_text().split(EOS)
     assert len(train) > 3 * 360  # the smaller users were repeated up to the largest
+
+
+# A repo name read back into the fetched accounts it names (sources/bots.py): the store's accounts, by their slugs.
+LONG = ["someone_rather_long@fediverse.example.org", "another_long_user@fediverse.example.org", "zed@x.example.org"]
+NAMED = [
+    # (accounts in the store as platform:handle, the name prepare is given, the accounts it reads, or the error)
+    (["x:pixel_poet"], "pixel_poet", ["x:pixel_poet"]),
+    (["x:Pixel_Poet"], "PIXEL_POET", ["x:Pixel_Poet"]),
+    (["x:alpha", "x:mid_1", "x:Zeta_Z"], "alpha-mid_1-zeta_z", ["x:alpha", "x:mid_1", "x:Zeta_Z"]),
+    (["mastodon:alice@mastodon.social"], "alice-at-mastodon-social", ["mastodon:alice@mastodon.social"]),
+    (["bluesky:alice.bsky.social", "x:alice"], "alice-bsky-social", ["bluesky:alice.bsky.social"]),
+    (["bluesky:alice.bsky.social", "x:alice"], "alice-alice-bsky-social", ["x:alice", "bluesky:alice.bsky.social"]),
+    (["bluesky:did:plc:" + "a" * 24], "did-plc-" + "a" * 24, ["bluesky:did:plc:" + "a" * 24]),
+    (
+        [f"mastodon:{h}" for h in LONG],
+        platforms.repo_name(map(platforms.parse_account, LONG)),
+        [f"mastodon:{h}" for h in sorted(LONG)],
+    ),
+    (
+        ["bluesky:alice-at-mastodon.social", "mastodon:alice@mastodon.social"],
+        "alice-at-mastodon-social",
+        "alice-at-mastodon-social: is the repo name of @alice-at-mastodon.social and of @alice@mastodon.social;"
+        " name the accounts instead: hf-tweets prepare ACCOUNT,...",
+    ),
+    (
+        ["x:pixel_poet"],
+        "pixel_poet-bob",
+        "pixel_poet-bob: no record of this name, and no fetched accounts whose repo name it is;"
+        " did you mean pixel_poet?",
+    ),
+]
+
+
+@pytest.mark.parametrize("stored_accounts, name, expected", NAMED, ids=[n for _, n, _ in NAMED])
+def test_a_repo_name_is_read_back_into_the_fetched_accounts(tmp_path, stored_accounts, name, expected):
+    from hf_tweets.errors import SourceError
+    from hf_tweets.sources.bots import accounts_named
+
+    for spec in stored_accounts:
+        account = platforms.account(*spec.split(":", 1))
+        save_posts(tmp_path, account, [Post("1", "", "a made up post")])
+        save_profile(tmp_path, Profile(account.handle, account.handle, platform=account.platform))
+    if isinstance(expected, str):
+        with pytest.raises(SourceError) as error:
+            accounts_named(tmp_path, name)
+        assert error.value.line() == expected
+    else:
+        assert [f"{a.platform}:{a.handle}" for a in accounts_named(tmp_path, name)] == expected
 
 
 def test_too_little_text_is_refused_with_numbers(tmp_path):

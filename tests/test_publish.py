@@ -74,7 +74,7 @@ def test_unchanged_publish_makes_no_commit(run, hub, card, tiny_model):
     before, requests = commits(hub), len(hub.requests)
     code, out, _ = publish(run, tiny_model)
     assert code == 0
-    assert out == f"{REPO} is up to date at {hub.repo(REPO).head.sha[:7]}: nothing to publish\n"
+    assert out == f"{REPO} is up to date at {hub.repo(REPO).head.sha[:7]}: nothing to publish ({hub.url}/{REPO})\n"
     assert commits(hub) == before
     assert len(hub.requests) - requests <= 2
 

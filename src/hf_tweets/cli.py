@@ -4,6 +4,9 @@
 code 1 (a traceback only with HF_TWEETS_DEBUG=1), with secrets scrubbed.
 Defaults are not written here: each option shows the value its library
 declares (TrainConfig, PrepareConfig, RepublishOptions, the X API's cap).
+A bot is named by its name or its accounts (sources/bots.py reads which);
+what to run next is the last line of a command, by the one rule of
+``next_line``.
 """
 
 from __future__ import annotations
@@ -11,18 +14,21 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import shlex
 import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from hf_tweets import __version__, settings
+from hf_tweets import __version__, platforms, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import DEFAULT_PROMPT
-from hf_tweets.cards.recordfile import find_record
+from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS
 from hf_tweets.errors import ERROR_LINE, one_line, redact
-from hf_tweets.fsutil import child
+from hf_tweets.fsutil import NAME_RE, child
 from hf_tweets.hub.republish import RepublishOptions
+from hf_tweets.platforms.bluesky import BLUESKY, is_did
+from hf_tweets.sources import bots
 from hf_tweets.sources.x_api import API_LIMIT
 from hf_tweets.training.prepare import PrepareConfig
 from hf_tweets.training.train import (
@@ -141,7 +147,73 @@ def card() -> None:
     """Render, import and check model cards."""
 
 
-@card.command("render")
+# -- what to run next ---------------------------------------------------------------------------------------
+
+
+def next_line(command: list[str], then: list[str] | None = None) -> str:
+    """The hint rule, in one place: a command with an obvious next step ends with ``next: hf-tweets ...`` (and
+    ``(then: hf-tweets ...)`` for the step after it), on stderr.
+
+    stderr, because stdout holds what scripts read (texts, a card, JSON, a summary); the line comes last, after
+    the results. Each command in it works when pasted: its arguments are shell-quoted, and ``_say_next`` passes
+    on the folders this command was given (--data-dir, --cards-dir, --out) to a next command that takes them.
+    Commands with no obvious next step (card check, optout, preview, unpublish) say none, and so does one that
+    published: its last line is the repo's URL.
+    """
+    line = f"next: {shlex.join(['hf-tweets', *command])}"
+    return f"{line} (then: {shlex.join(['hf-tweets', *then])})" if then else line
+
+
+def _say_next(command: list[str], then: list[str] | None = None) -> None:
+    click.echo(next_line(_passed_on(command), then and _passed_on(then)), err=True)
+
+
+def _passed_on(command: list[str]) -> list[str]:
+    """``command`` with the folder options given to this command that it takes, and does not have already."""
+    ctx = click.get_current_context()
+    target = cli
+    for word in command[:2]:
+        target = target.get_command(ctx, word) if isinstance(target, click.Group) else target
+    extra = []
+    for param in target.params:
+        option, given = param.opts[0], ctx.params.get(param.name)
+        if param.name not in ("data_dir", "cards_dir", "out_root") or given is None:
+            continue
+        already = any(arg == option or arg.startswith(option + "=") for arg in command)
+        if not already and ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
+            extra += [option, str(given)]
+    return [*command, *extra]
+
+
+def _this_command(*, drop: str | None = None, add: tuple[str, ...] = ()) -> list[str]:
+    """The command line this process was given, less the flag ``drop``, plus ``add``."""
+    argv = (click.get_current_context().find_root().obj or {}).get("argv", sys.argv[1:])
+    return [arg for arg in argv if arg != drop] + list(add)
+
+
+def _say_by_handle(accounts) -> None:
+    """A Bluesky export names its account by its DID; ``--handle`` names it by its handle (fetch, run)."""
+    if any(a.platform == BLUESKY.name and is_did(a.handle) for a in accounts):
+        command = shlex.join(["hf-tweets", *_this_command(add=("--handle", "HANDLE"))])
+        click.echo(
+            "hint: a Bluesky export names its account by its DID; name it by its handle"
+            f" (such as {BLUESKY.example}): {command}",
+            err=True,
+        )
+
+
+def _model_arg(name: str, folder: Path) -> str:
+    """How generate names a model folder: by the bot's name when it is out/NAME, else by its path."""
+    return name if Path(folder) == Path("out") / name else str(folder)
+
+
+BOT_HELP = (
+    "A bot is named by its name (its repo name, such as alice-at-mastodon-social) or by its accounts as fetch"
+    " takes them: alice, alice.bsky.social, @alice@mastodon.social (several: separated by commas)."
+)
+
+
+@card.command("render", epilog=BOT_HELP)
 @click.argument("records", nargs=-1, required=True)
 @click.option(
     "-o",
@@ -162,10 +234,10 @@ def card() -> None:
     help="Write the page the Hub would show (as hf-tweets preview does) instead of Markdown.",
 )
 def render_command(records, output, cards_dir, templates_dir, as_html) -> None:
-    """Render records (paths or names in the cards folder) into README.md model cards."""
-    results = cards.render_records(
-        list(records), settings.cards_dir(cards_dir), output=output, templates_dir=templates_dir, as_html=as_html
-    )
+    """Render records (paths, or bots in the cards folder) into README.md model cards."""
+    folder = settings.cards_dir(cards_dir)
+    paths = [str(bots.record(arg, folder)) for arg in records]
+    results = cards.render_records(paths, folder, output=output, templates_dir=templates_dir, as_html=as_html)
     for path, text in results:
         if path is None:
             click.echo(text, nl=False)
@@ -195,6 +267,12 @@ def import_command(readmes, cards_dir, resolve_handles) -> None:
         click.echo(str(outcome), err=not outcome.ok)
     if not all(o.ok for o in outcomes):
         raise SystemExit(1)
+    names = list(dict.fromkeys(o.target.stem for o in outcomes))
+    if len(names) <= MAX_USERS:
+        only = [arg for name in names for arg in ("--only", name)]
+        _say_next(["card", "render", *names], then=["republish", "--dry-run", *only])
+    else:  # many cards: the preview shows them all
+        _say_next(["preview"], then=["republish", "--dry-run"])
 
 
 @card.command("check")
@@ -277,6 +355,11 @@ def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, 
         for warning in result.warnings:  # a side file of an archive that could not be read, and what was used
             click.echo(f"warning: {warning}", err=True)
         click.echo(f"{result.profile.account}: {result.new:,} new posts, {result.total:,} stored in {folder}")
+    accounts = [result.profile.account for result in results]
+    if archive and not handle:
+        _say_by_handle(accounts)
+    if len(accounts) <= MAX_USERS:  # more are several bots: which, only the user knows
+        _say_next(["prepare", platforms.repo_name(accounts)])
 
 
 def _countdown(seconds: int) -> None:
@@ -288,9 +371,13 @@ def _countdown(seconds: int) -> None:
     click.echo("", err=True)
 
 
-@cli.command("prepare", epilog=ACCOUNTS_HELP)
-@click.argument("name")
-@click.option("--users", help="Comma-separated accounts (default: the record's users, or NAME split at '-').")
+@cli.command("prepare", epilog=BOT_HELP)
+@click.argument("name", nargs=-1, required=True)
+@click.option(
+    "--users",
+    help="The bot's accounts, separated by commas, as fetch takes them; NAME is then the new bot's name, as given"
+    " [default: the record's users, NAME's accounts, or the fetched accounts whose repo name NAME is].",
+)
 @click.option("--keep-newlines", is_flag=True, help="Keep line breaks inside posts.")
 @click.option(
     "--eval-fraction", default=PREPARE.eval_fraction, show_default=True, help="Share of posts held out for evaluation."
@@ -309,9 +396,9 @@ def prepare_command(
     config = PrepareConfig(
         keep_newlines=keep_newlines, eval_fraction=eval_fraction, seed=seed, min_chars=min_chars, include_cw=include_cw
     )
-    result = prepare(
-        name, settings.data_dir(data_dir), settings.cards_dir(cards_dir), users.split(",") if users else None, config
-    )
+    folders = settings.data_dir(data_dir), settings.cards_dir(cards_dir)
+    bot, accounts = bots.for_prepare(",".join(name), users, folders[1], folders[0])
+    result = prepare(bot, *folders, accounts, config)
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
     from hf_tweets.pipeline import counts_line
@@ -323,10 +410,11 @@ def prepare_command(
         f"wrote {result.folder}/train.txt ({result.train_chars:,} characters)"
         f" and eval.txt ({result.eval_posts:,} posts); language {result.language}{kept}"
     )
+    _say_next(["train", result.name])
 
 
-@cli.command("train")
-@click.argument("name")
+@cli.command("train", epilog=BOT_HELP)
+@click.argument("name", nargs=-1, required=True)
 @training_options
 @click.option("--resume", is_flag=True, help="Go on from the last checkpoint of an interrupted run.")
 @click.option("--out", type=click.Path(path_type=Path), help="Model folder [default: out/NAME].")
@@ -337,11 +425,13 @@ def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) ->
     """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
     from hf_tweets.pipeline import train_stage
 
+    name = bots.name(",".join(name), settings.cards_dir(cards_dir))
+    folder = out or Path("out") / name
     result = train_stage(
         name,
         settings.data_dir(data_dir),
         settings.cards_dir(cards_dir),
-        out or Path("out") / name,
+        folder,
         config,
         resume=resume,
         wandb_mode=wandb_mode,
@@ -350,9 +440,10 @@ def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) ->
         f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
         f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}"
     )
+    _say_next(["generate", _model_arg(name, folder)], then=["publish", name, "--model-dir", str(folder)])
 
 
-@cli.command("generate")
+@cli.command("generate", epilog=BOT_HELP)
 @click.argument("model")
 @click.argument("prompt", default=DEFAULT_PROMPT)
 @click.option(
@@ -387,6 +478,9 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
         texts = generator(prompt, count)
     for text in texts:
         click.echo(json.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
+    folder = Path(resolve(model))
+    if folder.is_dir() and NAME_RE.fullmatch(folder.name) and (settings.cards_dir() / f"{folder.name}.yaml").is_file():
+        _say_next(["publish", folder.name, "--model-dir", str(folder)])
 
 
 @cli.command("run", epilog=ACCOUNTS_HELP)
@@ -397,6 +491,11 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
     help="Start from an account's export (X archive, Bluesky .car, Mastodon archive) instead of the API.",
 )
 @click.option("--name", help="The model's name (repo and record) [default: from the accounts, e.g. alice-bsky-social].")
+@click.option(
+    "--handle",
+    help="With --archive: whose posts it holds, to name a Bluesky export (which names only its DID) by the"
+    " account's handle, or to check the archive's owner.",
+)
 @training_options
 @click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
@@ -417,6 +516,7 @@ def run_command(
     handles,
     archive,
     name,
+    handle,
     config,
     min_chars,
     no_replies,
@@ -435,7 +535,10 @@ def run_command(
 
     if bool(handles) == bool(archive):
         raise click.UsageError("give HANDLE... or --archive PATH")
+    if handle and not archive:
+        raise click.UsageError("--handle goes with --archive (accounts name themselves)")
     options = RunOptions(
+        handle=handle,
         publish=do_publish,
         namespace=namespace,
         force=force,
@@ -455,10 +558,16 @@ def run_command(
         options=options,
         say=lambda line: click.echo(line, err=True),
     )
+    if archive and not handle:  # before the summary: a published run's last line is its URL
+        _say_by_handle(summary.users)
     click.echo("\n".join(summary.lines()))
+    if not do_publish:  # a published run ends with the repo's URL
+        publish = ["publish", summary.name, "--model-dir", str(summary.out_dir)]
+        publish += ["--namespace", namespace] if namespace else []
+        _say_next(["generate", _model_arg(summary.name, summary.out_dir)], then=publish)
 
 
-@cli.command("preview")
+@cli.command("preview", epilog=BOT_HELP)
 @click.argument("names", nargs=-1)
 @click.option("--port", default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in the web browser.")
@@ -468,9 +577,10 @@ def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
     """Serve the cards as the Hub would show them, on 127.0.0.1; a reload shows edits."""
     from hf_tweets.cards.preview import serve
 
+    folder = settings.cards_dir(cards_dir)
     serve(
-        list(names),
-        settings.cards_dir(cards_dir),
+        [bots.name(name, folder) for name in names],
+        folder,
         out_root=out_root,
         port=port,
         open_browser=open_browser,
@@ -516,8 +626,8 @@ def _collect(title: str | None, note: str | None, repo_ids: list[str], *, dry_ru
         click.echo(result.line(), err=err)
 
 
-@cli.command("publish")
-@click.argument("name")
+@cli.command("publish", epilog=BOT_HELP)
+@click.argument("name", nargs=-1, required=True)
 @click.option("--model-dir", required=True, type=click.Path(path_type=Path), help="The trained model folder.")
 @click.option(
     "--namespace", help="Publish under this user or org, for this run (default: the record's, huggingtweets)."
@@ -534,7 +644,7 @@ def publish_command(
     from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
 
     result = publish(
-        find_record(name, settings.cards_dir(cards_dir)),
+        bots.record(",".join(name), settings.cards_dir(cards_dir)),
         model_dir,
         namespace=namespace,
         private=private,
@@ -543,10 +653,12 @@ def publish_command(
     )
     click.echo("\n".join(result.lines()))
     _collect(collection, collection_note, [result.plan.repo_id], dry_run=dry_run)
+    if dry_run:
+        _say_next(_this_command(drop="--dry-run"))
 
 
-@cli.command("unpublish")
-@click.argument("name")
+@cli.command("unpublish", epilog=BOT_HELP)
+@click.argument("name", nargs=-1, required=True)
 @click.option("--delete", is_flag=True, help="Delete the repo (default: make it private; its owner keeps the files).")
 @click.option("--private", "_private", is_flag=True, help="Make the repo private (the default).")
 @click.option("--namespace", help="The repo's user or org, when it is not the record's.")
@@ -558,7 +670,7 @@ def unpublish_command(name, delete, _private, namespace, reason, cards_dir) -> N
 
     if delete and _private:
         raise click.UsageError("give --delete or --private, not both")
-    record = find_record(name, settings.cards_dir(cards_dir))
+    record = bots.record(",".join(name), settings.cards_dir(cards_dir))
     done = unpublish(record, delete=delete, namespace=namespace, reason=reason)
     click.echo(f"{done.repo_id}: {'deleted' if done.deleted else 'made private'}")
     listed = ", ".join(done.listed) if done.listed else "none new (they were on it already)"
@@ -659,7 +771,7 @@ def republish_command(
 
     options = RepublishOptions(
         from_hub=from_hub,
-        only=frozenset(only),
+        only=frozenset(bots.name(name, settings.cards_dir(cards_dir)) for name in only),
         limit=limit,
         dry_run=dry_run,
         force=force,
@@ -683,6 +795,8 @@ def republish_command(
     _collect(collection, collection_note, published, dry_run=dry_run, err=as_json)  # --json: stdout stays JSON
     if report.failed:
         raise SystemExit(1)
+    if dry_run:
+        _say_next(_this_command(drop="--dry-run"))
 
 
 class _Notices(logging.Handler):
@@ -772,8 +886,9 @@ def _announce_notices() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn any error into one line on stderr and exit code 1."""
     _announce_notices()
-    try:
-        code = cli.main(args=argv, prog_name="hf-tweets", standalone_mode=False)
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:  # obj: the command line, for a hint that repeats it (_this_command)
+        code = cli.main(args=args, prog_name="hf-tweets", standalone_mode=False, obj={"argv": args})
     except click.ClickException as error:  # usage errors: click's own message, exit 2
         error.show()
         sys.exit(error.exit_code)

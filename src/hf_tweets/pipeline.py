@@ -152,14 +152,12 @@ class RunSummary:
             out.append(f"  {account}: {counts_line(account, c)}")
         if self.eval_loss is not None:
             out.append(f"  eval loss {self.eval_loss:.4f}, perplexity {math.exp(min(self.eval_loss, 50)):.1f}")
-        out.append(f'  model and card: {self.out_dir}/ (try: hf-tweets generate {self.out_dir} "My dream is")')
+        out.append(f"  model and card: {self.out_dir}/")
         if self.published:
             out.append(f"  {ON_THE_HUB}{self.published}")
         elif self.published_before:
-            out.append(f"  published earlier (commit {self.published_before[:7]}); add --publish to update it")
-        else:
-            out.append("  publish it with --publish")
-        return out
+            out.append(f"  published earlier (commit {self.published_before[:7]})")
+        return out  # what to run next is the CLI's to say (cli.next_line)
 
 
 def _same_accounts_or_refuse(card: Path, accounts: list[Account]) -> None:
@@ -207,6 +205,7 @@ class RunOptions:
     include_replies: bool = True
     name: str | None = None  # the model's name (repo and record) instead of the accounts' (platforms.repo_name)
     agreed: str = "public"  # "permission" when the people agreed (run --consent permission); an archive is "self"
+    handle: str | None = None  # whose posts the archive holds (run --handle): a Bluesky export's handle, or a check
 
 
 def run(
@@ -233,7 +232,9 @@ def run(
         from hf_tweets.hub.datasets import local_archive
 
         archive = local_archive(archive, data_dir)  # hf://datasets/USER/REPO/FILE: downloaded first
-        fetched = sources.fetch_archive(archive, data_dir, include_replies=options.include_replies)
+        fetched = sources.fetch_archive(
+            archive, data_dir, include_replies=options.include_replies, handle=options.handle
+        )
         for warning in fetched.warnings:
             say(f"warning: {warning}")
         accounts = [fetched.profile.account]

@@ -83,7 +83,7 @@ class PublishResult:
         """What ``hf-tweets publish`` prints."""
         plan = self.plan
         if self.status == "unchanged":
-            return [f"{plan.repo_id} is up to date at {self.commit[:7]}: nothing to publish"]
+            return [f"{plan.repo_id} is up to date at {self.commit[:7]}: nothing to publish ({self.url})"]
         if self.status == "pull-request":
             return [f"opened a pull request on {plan.repo_id} ({plan.summary()}): {self.url}"]
         if self.status == "committed":

@@ -14,6 +14,11 @@ from hf_tweets.platforms.base import Platform, domain
 DID_RE = re.compile(r"did:plc:[a-z2-7]{24}|did:web:(?P<web>[a-z0-9.-]{1,253})")
 
 
+def is_did(handle: str) -> bool:
+    """Whether a Bluesky account is named by its DID (a repo export's only name for it), not by a handle."""
+    return handle.startswith("did:")
+
+
 @dataclass(frozen=True)
 class _Bluesky(Platform):
     def handle(self, text: str) -> str | None:

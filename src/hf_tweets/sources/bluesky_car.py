@@ -42,7 +42,7 @@ from pathlib import Path
 from hf_tweets import settings
 from hf_tweets.errors import SourceError
 from hf_tweets.platforms import Account
-from hf_tweets.platforms.bluesky import BLUESKY
+from hf_tweets.platforms.bluesky import BLUESKY, is_did
 from hf_tweets.sources.bluesky import POST, REPOST, post_of, repost_of
 from hf_tweets.sources.exports import Archive, collector_paused, open_regular
 from hf_tweets.sources.posts import Post, Profile, display_name
@@ -95,7 +95,7 @@ def named(profile: Profile, given: Account) -> Profile | None:
     """The export's ``profile`` under the account its holder named (``fetch --handle``): its own DID, or a Bluesky
     handle, taken on their word (a repo holds no handle, and there is no network to ask whose it is); None for
     another DID or another platform's account."""
-    if given.platform != BLUESKY.name or given.handle.startswith("did:") and given.handle != profile.handle:
+    if given.platform != BLUESKY.name or is_did(given.handle) and given.handle != profile.handle:
         return None
     return profile if given.handle == profile.handle else replace(profile, handle=given.handle)
 

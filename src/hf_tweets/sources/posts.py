@@ -37,7 +37,7 @@ from pathlib import Path
 
 from hf_tweets import platforms
 from hf_tweets.cards.record import MAX_NAME
-from hf_tweets.errors import SourceError, UnsafePathError
+from hf_tweets.errors import HfTweetsError, SourceError, UnsafePathError
 from hf_tweets.fsutil import atomic_write_text, child
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.base import shortened
@@ -117,6 +117,22 @@ def load_posts(data_dir: Path, who: Account | str) -> list[Post]:
         raise SourceError(f"no posts stored for {who} in {path.parent}", fix=f"run hf-tweets fetch {who} first")
     # split("\n"), not splitlines(): the lines are JSON with ensure_ascii=False, so U+2028, U+0085 ... may be in a text
     return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def stored_accounts(data_dir: Path) -> list[Account]:
+    """The accounts whose posts are in the store (a profile, data/raw/*.user.json, beside its posts), in file
+    order; a profile that does not read (damaged, or another account's file) names none."""
+    accounts = []
+    for path in sorted((data_dir / "raw").glob("*.user.json")):
+        try:
+            profile = Profile(**json.loads(path.read_text(encoding="utf-8")))
+            account = platforms.account(profile.platform, profile.handle)
+        except (OSError, ValueError, TypeError, HfTweetsError):
+            continue
+        posts = raw_path(data_dir, account)
+        if posts == path.with_name(path.name.removesuffix(".user.json") + ".jsonl") and posts.is_file():
+            accounts.append(account)
+    return accounts
 
 
 def load_profile(data_dir: Path, who: Account | str) -> Profile:

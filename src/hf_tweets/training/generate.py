@@ -8,23 +8,25 @@ from pathlib import Path
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from hf_tweets.errors import HfTweetsError
+from hf_tweets.sources import bots
 
 
 def resolve(model: str, out_root: Path = Path("out")) -> str:
-    """A model folder, ``out/NAME`` for a bare name, or a Hub repo id; a miss that looks local fails at once.
+    """A model folder, ``out/NAME`` for a bot's name or its accounts (sources/bots.py), or a Hub repo id; a miss
+    that looks local fails at once.
 
     Only a plausible ``namespace/name`` whose namespace is no local folder goes to the Hub: a typo of a
     local path (``out/pixel_poett``) must not spend half a minute retrying the Hub."""
-    for candidate in (Path(model).expanduser(), out_root / model):
+    bot = bots.name(model)
+    for candidate in (Path(model).expanduser(), out_root / model, out_root / bot):
         if _model_folder(candidate):
             return str(candidate)
     if _hub_id(model):
         return model
     raise HfTweetsError(
-        f"no such model folder (looked for {model}/config.json and {out_root / model}/config.json)",
+        f"no such model folder (looked for {model}/config.json and {out_root / bot}/config.json)",
         where=model,
-        fix=_suggest(model, out_root)
-        or "train one with hf-tweets run or train, or give a Hub repo id (namespace/name)",
+        fix=_suggest(bot, out_root) or "train one with hf-tweets run or train, or give a Hub repo id (namespace/name)",
     )
 
 

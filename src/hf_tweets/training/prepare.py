@@ -64,6 +64,7 @@ from hf_tweets.cards.recordfile import load_record, record_path, save_record, up
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.platforms import Account
+from hf_tweets.sources.bots import accounts_named
 from hf_tweets.sources.posts import Post, load_posts, load_profile, raw_path
 from hf_tweets.training.language import DEFAULT as DEFAULT_LANGUAGE
 from hf_tweets.training.language import detect_language
@@ -298,12 +299,15 @@ def prepare(
     handles: list[str] | None = None,
     config: PrepareConfig | None = None,
 ) -> Prepared:
-    """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml."""
+    """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml.
+
+    The users are ``handles``, else the record's, else the fetched accounts whose repo name ``name`` is."""
     config = config or PrepareConfig()
     card, folder = record_path(cards_dir, name), child(data_dir, name)
     sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     record = load_record(card) if card.exists() else None
-    accounts = accounts_of(handles or (record.accounts if record else name.split("-")))
+    # Without accounts or a record, the name is a repo name: of the fetched accounts it names (sources/bots.py).
+    accounts = accounts_of(handles or (record.accounts if record else accounts_named(data_dir, name)))
     if len(accounts) > MAX_USERS:
         raise PrepareError(f"{len(accounts)} users; a model is trained on 1 to {MAX_USERS}", where=name)
     users = []
@@ -357,9 +361,7 @@ def prepare(
         saved = update_record(
             card, lambda current: _with_language(_updated_record(current, name, users, card), language.code)
         )
-    return Prepared(
-        name, folder, users, stats["train_chars"], len(evaluation), warning, language.code, saved.language
-    )
+    return Prepared(name, folder, users, stats["train_chars"], len(evaluation), warning, language.code, saved.language)
 
 
 def _write_unit(folder: Path, texts: dict[str, str], stats: dict) -> None:
