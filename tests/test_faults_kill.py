@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,14 +22,17 @@ import pytest
 from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.training.prepare import check_prepared
 
-from conftest import REPO_ROOT, SAMPLE_ARCHIVE, SEED_CARDS, make_record, seed_repos
+from archive_factory import made_up_tweets, write_archive
+from conftest import REPO_ROOT, SEED_CARDS, make_record, seed_repos
 from kill_at import Killer
 from tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow
 KILLER = Killer()
 BASE = "<the tiny_model fixture>"  # replaced by its folder: a 2-layer model that trains in a second
-EXAMPLE = SAMPLE_ARCHIVE
+# 200 made-up posts instead of the quickstart's 600: every training here runs some 30 times (a third less each),
+# and the write points are the same whatever the number of posts.
+EXAMPLE = write_archive(Path(tempfile.mkdtemp(prefix="hf-tweets-kill-")) / "archive.zip", made_up_tweets(200))
 
 
 def child(n: int, log: Path, args: list[str], cwd: Path) -> tuple[int, str]:
