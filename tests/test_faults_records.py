@@ -101,6 +101,11 @@ HOSTILE = [
         GOOD + "".join(f"{' ' * level}k:\u2028" for level in range(150)),
         "is nested more than 100 levels deep",
     ),
+    (
+        "not a mapping",
+        "- a list\n- of lines\n",
+        "is not a card record (a YAML mapping with users:); see examples/cards/ for examples",
+    ),
     ("bad explicit tag", _with("samples: !!timestamp 2021-02-30\n"), "has a value YAML cannot read"),
     (
         "binary",

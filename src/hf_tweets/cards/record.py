@@ -551,7 +551,7 @@ def validate_record(data: Any, source: str | Path) -> CardRecord:
     """Build a record from parsed YAML, or raise RecordError naming every problem."""
     if not isinstance(data, dict):
         raise RecordError(
-            source, [Problem("", "is not a card record (a YAML mapping with users:); see cards/ for examples")]
+            source, [Problem("", "is not a card record (a YAML mapping with users:); see examples/cards/ for examples")]
         )
     unencodable = list(_surrogates(data))
     if unencodable:  # UTF-8 cannot hold them: such a record could be saved but never rendered or published
