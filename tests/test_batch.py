@@ -76,7 +76,12 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         ("- {handle: alice, name: ../up}\n", "bot 1: name '../up' is not a repo name"),
         ("- {handle: alice}\n- {handle: x:alice}\n", "bot 2 and bot 1 are both 'alice'; give one of them another name"),
         ("- [alice]\n", "bot 1: is not a mapping of settings"),
-        ("bots: [{handle: alice}\n", "bots.yaml: is not readable YAML (ParserError)"),
+        ("bots: [{handle: alice}\n", "bots.yaml: line 2: is not valid YAML ("),
+        ("- handle: alice\n  name: x\n  name: y\n", "bots.yaml: line 3: 'name' is set twice (lines 2 and 3); keep one"),
+        ("bots: []\nbots: [{handle: alice}]\n", "bots.yaml: line 2: 'bots' is set twice (lines 1 and 2); keep one"),
+        ("- {handle: alice, name: !!binary aGk=}\n", "bots.yaml: line 1: holds binary data (!!binary)"),
+        ("- {handle: alice, epochs: " + "[" * 150 + "]" * 150 + "}\n", "bots.yaml: line 1: is nested more than 100"),
+        ("- {handle: alice, epochs: " + "9" * 40 + "}\n", "bot 1: 'epochs' must be epochs (int/float)"),
     ],
     ids=[
         "empty",
@@ -93,6 +98,11 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         "same name twice",
         "not a mapping",
         "bad yaml",
+        "a key twice",
+        "a section twice",
+        "binary",
+        "nested 150 deep",
+        "a 40-digit number",
     ],  # fmt: skip
 )
 def test_a_bad_file_is_refused_in_one_line_before_any_work(tmp_path, run, text, message):

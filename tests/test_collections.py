@@ -112,11 +112,27 @@ def test_a_note_on_the_item(run, hub, card, tiny_model, runs, notes):
         assert out.splitlines()[-1].endswith(": 0 added, 1 already in it, note updated on 1")
 
 
-def test_a_note_longer_than_the_hub_takes_is_refused_before_publishing(run, hub, card, tiny_model):
-    code, _, err = publish(run, tiny_model, "pixel_poet", "--collection", "Poets", "--collection-note", "x" * 501)
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--collection", "Poets", "--collection-note", "x" * 501], "at most 500 characters (this one has 501)"),
+        (["--collection", "x" * 61], "--collection': a collection's title is at most 60 characters (this one has 61)"),
+        (["--collection", "x" * 5000], "at most 60 characters (this one has 5,000)"),
+        (["--collection", "   "], "--collection': give the collection a title"),
+    ],
+    ids=["note of 501", "title of 61", "title of 5,000", "blank title"],
+)
+def test_what_the_hub_would_refuse_is_refused_before_publishing(run, hub, card, tiny_model, options, message):
+    code, _, err = publish(run, tiny_model, "pixel_poet", *options)
     assert code == 2
-    assert "--collection-note" in err and "at most 500 characters (this one has 501)" in err
+    assert message in err and "Traceback" not in err, err
     assert hub.repo(REPO) is None and collections(hub) == {}
+
+
+def test_a_title_of_the_hubs_longest_is_made(run, hub, card, tiny_model):
+    code, _, err = publish(run, tiny_model, "pixel_poet", "--collection", "x" * 60)
+    assert code == 0, err
+    assert list(collections(hub)) == ["x" * 60]
 
 
 # -- failures -----------------------------------------------------------------------------------------------

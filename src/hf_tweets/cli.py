@@ -589,9 +589,17 @@ def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
 
 
 def _collection_title(ctx, param, title: str | None) -> str | None:
-    if title is not None and not title.strip():
+    from hf_tweets.hub.collections import TITLE_LIMIT  # checked before anything is published
+
+    if title is None:
+        return None
+    if not title.strip():
         raise click.BadParameter("give the collection a title")
-    return title.strip() if title is not None else None
+    if len(title.strip()) > TITLE_LIMIT:
+        raise click.BadParameter(
+            f"a collection's title is at most {TITLE_LIMIT} characters (this one has {len(title.strip()):,})"
+        )
+    return title.strip()
 
 
 def _collection_note(ctx, param, note: str | None) -> str | None:

@@ -11,8 +11,9 @@ Served (``HfApi`` method: request -> answer):
   a missing one or a private one the caller may not see.
 * ``create_collection``: ``POST /api/collections`` ``{"title", "namespace", "private", "description"?}`` -> the
   collection; 401 without a token, 403 for a namespace the caller may not write (only members write to an org's
-  collections), 400 for an empty title or a description over 150 characters, 409 ``{"error", "slug"}`` when the
-  namespace has a collection of that title (``exists_ok`` reads the slug and gets that collection).
+  collections), 400 for an empty title, a title over 60 characters or a description over 150 characters, 409
+  ``{"error", "slug"}`` when the namespace has a collection of that title (``exists_ok`` reads the slug and gets
+  that collection).
 * ``add_collection_item``: ``POST /api/collections/NS/SLUG/items`` ``{"item": {"id", "type"}, "note"?}`` -> the
   collection; 403 as above, 400 for a type other than ``model`` (the only kind this Hub has) or a note over 500
   characters, 404 ``RepoNotFound`` for a repo that does not exist (or that the caller may not see), 409 when the
@@ -38,7 +39,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 SLUG = rf"(?P<slug>{NAME}/[A-Za-z0-9._-]+)"
 LISTED_ITEMS = 4  # what the Hub's listing shows of each collection
-NOTE_LIMIT, DESCRIPTION_LIMIT = 500, 150
+NOTE_LIMIT, DESCRIPTION_LIMIT, TITLE_LIMIT = 500, 150, 60
 _TICKS = itertools.count()  # the order of changes (timestamps of two changes in one millisecond tie)
 
 
@@ -117,6 +118,8 @@ class Routes:
         self._may_write(namespace)
         if not title:
             raise self._error(400, "title is required")
+        if len(title) > TITLE_LIMIT:
+            raise self._error(400, f"title must be at most {TITLE_LIMIT} characters")
         if len(body.get("description") or "") > DESCRIPTION_LIMIT:
             raise self._error(400, f"description must be at most {DESCRIPTION_LIMIT} characters")
         for existing in self.hub.collections.by_slug.values():

@@ -1,4 +1,4 @@
-"""The YAML dialect of card records: safe, strict about what a hand edit can get wrong, and readable to write.
+"""The YAML dialect of card records (and batch files): safe, strict about what a hand edit can get wrong, readable.
 
 Reading (``load``):
 * only plain data (the safe loader: no Python objects);

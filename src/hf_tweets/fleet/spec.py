@@ -24,9 +24,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
-
 from hf_tweets import platforms
+from hf_tweets.cards import yamlio
 from hf_tweets.cards.record import default_repo_name
 from hf_tweets.errors import HfTweetsError
 
@@ -104,15 +103,14 @@ class BatchFileError(HfTweetsError):
 def load_bots(path: Path) -> list[Bot]:
     """Every bot of the file, checked: one-line BatchFileError naming the bot and the key otherwise."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BatchFileError("no such file", where=path, fix="give the path of a YAML list of bots") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise BatchFileError(
-            f"is not readable YAML ({type(error).__name__})",
-            where=path,
-            fix="fix the file (see hf-tweets batch --help)",
-        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        what = "is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else f"cannot be read ({error.strerror})"
+        raise BatchFileError(what, where=path, fix="fix the file (see hf-tweets batch --help)") from None
+    except yamlio.YamlProblem as problem:  # read as strictly as a record: a key twice, binary, nesting
+        raise BatchFileError(problem.message, where=f"{path}: line {problem.line}" if problem.line else path) from None
     defaults, entries = ({}, data or []) if isinstance(data, list) or data is None else _sections(data, path)
     if not entries:
         raise BatchFileError("lists no bots", where=path, fix="add a list of bots under 'bots:'")

@@ -23,6 +23,7 @@ from hf_tweets.text import plural
 
 ITEM_TYPE = "model"
 NOTE_LIMIT = 500  # characters: the Hub refuses a longer note
+TITLE_LIMIT = 60  # characters: the Hub's collection form takes no longer title
 
 
 @dataclass(frozen=True)
