@@ -49,16 +49,60 @@ def test_optout_add_list_remove(run, tmp_path):
     assert len(yaml.safe_load((tmp_path / "optout.yaml").read_text())) == 2
 
 
-@pytest.mark.parametrize(
-    "text, message",
-    [("{not: [a list", "the opt-out list cannot be read"), ("- {date: x}\n", "the opt-out list cannot be read")],
-    ids=["not YAML", "no account"],
-)
-def test_a_broken_optout_list_is_one_line_naming_the_file(run, tmp_path, text, message):
+FIX = "each entry is account (such as x:alice or bsky:alice.example.com), date, reason (and a Bluesky did)"
+BROKEN = [  # the list's text, what the one line says after "the opt-out list "
+    ("{not: [a list", "line 2: is not valid YAML (did not find expected ',' or ']'); fix the syntax"),
+    ("- {date: x}\n", "entry 1 ({'date': 'x'}): names no account; " + FIX),
+    ("- {account: null}\n", "entry 1 ({'account': None}): names no account; " + FIX),
+    ("- account: [1, 2]\n", "entry 1 ({'account': [1, 2]}): names no account; " + FIX),
+    ("- account: x:a\n- account: 'not an account!'\n", "entry 2 ({'account': 'not an account!'}): 'not an account!'"),
+    ("- {account: x:a, accont: x:b}\n", "entry 1 ({'account': 'x:a', 'accont': 'x:b'}): has an unknown key 'accont'"),
+    ("- x:alice\n", "entry 1 ('x:alice'): is not a mapping; " + FIX),
+    ("account: x:alice\n", "is dict, not a list of entries; " + FIX),
+    ("- {account: x:alice, did: 'did:plc:alicealicealicealiceabcd'}\n", "entry 1 ("),
+    ("- {account: x:alice, date: 2026}\n", "entry 1 ({'account': 'x:alice', 'date': 2026}): its date and reason"),
+    ("- {account: x:a}\n- {account: x:a, account: x:b}\n", "line 2: 'account' is set twice (lines 2 and 2)"),
+    ("- " * 150 + "x\n", "line 1: is nested more than 100 levels deep"),
+]
+
+
+@pytest.mark.parametrize("text, message", BROKEN, ids=[t[:24] for t, _ in BROKEN])
+def test_a_broken_optout_list_is_refused_whole_naming_the_file_and_the_entry(run, tmp_path, text, message):
     (tmp_path / "optout.yaml").write_text(text)
+    code, out, err = run("fetch", "--archive", str(EXAMPLE))
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith(f"hf-tweets: error: {tmp_path / 'optout.yaml'}: the opt-out list {message}")
+    assert err.endswith("; nothing was done\n") and raw_files(tmp_path) == []
+
+
+# -- an entry means the person, in every spelling ------------------------------------------------------------------
+
+SPELLINGS = ["x:Pixel_Poet", "pixel_poet", "@pixel_poet", "X:pixel_poet", "x:@pixel_poet", "twitter:pixel_poet"]
+SPELLINGS += [" x:pixel_poet", "@Pixel_Poet "]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_an_entry_is_the_person(run, tmp_path, spelling):
+    opted_out(tmp_path, spelling)
     code, _, err = run("fetch", "--archive", str(EXAMPLE))
-    assert code == 1 and message in err and "optout.yaml" in err and err.count("\n") == 1
-    assert raw_files(tmp_path) == []
+    assert code == 1 and f"@pixel_poet {REFUSED}" in err and raw_files(tmp_path) == []
+    assert run("optout", "add", "pixel_poet") == (0, "@pixel_poet: on the list already\n", "")
+    code, out, err = run("optout", "list")
+    assert out == "@pixel_poet\t2026-11-20\tasked by e-mail\n" and err == f"1 on {tmp_path / 'optout.yaml'}\n"
+    assert run("optout", "remove", "@PIXEL_POET")[1] == "@PIXEL_POET: removed\n"
+    assert run("fetch", "--archive", str(EXAMPLE))[0] == 0
+
+
+def test_two_entries_of_one_person_merge(run, tmp_path):
+    opted_out(tmp_path, "x:Pixel_Poet", "pixel_poet", "@carol@Mastodon.Social", "mastodon:carol@mastodon.social")
+    code, out, _ = run("optout", "list")
+    assert out.splitlines() == [
+        "@pixel_poet\t2026-11-20\tasked by e-mail",
+        "@carol@mastodon.social\t2026-11-20\tasked by e-mail",
+    ]
+    assert run("optout", "add", "bob", "--reason", "mail")[0] == 0  # a save writes each person once
+    entries = yaml.safe_load((tmp_path / "optout.yaml").read_text())
+    assert [e["account"] for e in entries] == ["x:pixel_poet", "mastodon:carol@mastodon.social", "x:bob"]
 
 
 def test_the_list_can_live_elsewhere(run, tmp_path, monkeypatch):
