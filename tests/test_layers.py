@@ -15,15 +15,15 @@ LAYERS = {
     **dict.fromkeys(["settings", "fsutil", "text"], 2),
     "platforms": 3,
     "cards": 4,
-    "consent": 4,
-    "sources": 5,
-    "training": 6,
-    "hub": 6,
+    "consent": 5,  # reads the opt-out list as strictly as records (cards/yamlio.py)
+    "sources": 6,
+    "training": 7,
+    "hub": 7,
     "journal": 3,
-    "pipeline": 7,
-    "fleet": 8,
-    "cli": 9,
-    "__main__": 10,
+    "pipeline": 8,
+    "fleet": 9,
+    "cli": 10,
+    "__main__": 11,
 }
 
 

@@ -80,7 +80,7 @@ def test_space_separated_posts_are_classified_as_before(text):
 
 
 def test_the_sample_archive_is_classified_as_before(tmp_path):
-    fetch_archive(EXAMPLE, tmp_path)
+    fetch_archive(EXAMPLE, tmp_path, cards_dir=tmp_path / "cards")
     posts = load_posts(tmp_path, "pixel_poet")
     texts = [clean(p.text) for p in posts if p.kind != "retweet"]
     assert [is_short(t) for t in texts] == [recipe_is_short(t) for t in texts]

@@ -46,7 +46,9 @@ def _folder_option(name: str, env: str, default: str, what: str):
     return click.option(f"--{name}", type=click.Path(path_type=Path), help=f"{what} [default: ${env} or ./{default}].")
 
 
-cards_dir_option = _folder_option("cards-dir", settings.CARDS_DIR_ENV, "cards", "Folder of card records")
+cards_dir_option = _folder_option(
+    "cards-dir", settings.CARDS_DIR_ENV, "cards", "Folder of card records, the opt-out list beside it"
+)
 data_dir_option = _folder_option("data-dir", settings.DATA_DIR_ENV, "data", "Folder of raw posts and training text")
 out_option = click.option(
     "--out",
@@ -329,22 +331,25 @@ include_cw_option = click.option(
 )
 @consent_option
 @data_dir_option
-def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, agreed, data_dir) -> None:
+@cards_dir_option
+def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, agreed, data_dir, cards_dir) -> None:
     """Download public posts: from X, Bluesky or Mastodon, an account's export, or a file of texts."""
+    from hf_tweets import consent
     from hf_tweets.sources import fetch as sources
 
-    folder, replies = settings.data_dir(data_dir), not no_replies
+    folder, replies, cards = settings.data_dir(data_dir), not no_replies, settings.cards_dir(cards_dir)
     if archive or from_file:
         if handles or (archive and from_file):
             raise click.UsageError("give HANDLE..., --archive PATH or --from FILE --handle NAME, one of them")
         results = [
-            sources.fetch_archive(archive, folder, include_replies=replies, handle=handle)
+            sources.fetch_archive(archive, folder, include_replies=replies, handle=handle, cards_dir=cards)
             if archive
-            else sources.fetch_file(from_file, folder, handle)
+            else sources.fetch_file(from_file, folder, handle, cards_dir=cards)
         ]
     elif handles:
-        accounts = [sources.parse_account(h) for h in handles]  # every one checked before the first is fetched
-        waiting = {"wait": wait, "on_wait": _countdown}
+        accounts = [sources.parse_account(h) for h in handles]
+        consent.check(accounts, cards)  # every one, before the first is fetched
+        waiting = {"wait": wait, "on_wait": _countdown, "cards_dir": cards}
         results = [
             sources.fetch_account(a, folder, limit=limit, include_replies=replies, agreed=agreed, **waiting)
             for a in accounts
@@ -658,6 +663,7 @@ def publish_command(
         private=private,
         create_pr=create_pr,
         dry_run=dry_run,
+        cards_dir=settings.cards_dir(cards_dir),
     )
     click.echo("\n".join(result.lines()))
     _collect(collection, collection_note, [result.plan.repo_id], dry_run=dry_run)
@@ -671,18 +677,28 @@ def publish_command(
 @click.option("--private", "_private", is_flag=True, help="Make the repo private (the default).")
 @click.option("--namespace", help="The repo's user or org, when it is not the record's.")
 @click.option("--reason", default="", help="Why, for the opt-out list (default: 'unpublished NAMESPACE/NAME').")
+@click.option(
+    "--all", "take_all", is_flag=True, help="Also take down the namespace's other repos of the same accounts."
+)
 @cards_dir_option
-def unpublish_command(name, delete, _private, namespace, reason, cards_dir) -> None:
+def unpublish_command(name, delete, _private, namespace, reason, take_all, cards_dir) -> None:
     """Take a bot down (private, or --delete) and put its accounts on the opt-out list."""
     from hf_tweets.hub.unpublish import unpublish
 
     if delete and _private:
         raise click.UsageError("give --delete or --private, not both")
-    record = bots.record(",".join(name), settings.cards_dir(cards_dir))
-    done = unpublish(record, delete=delete, namespace=namespace, reason=reason)
-    click.echo(f"{done.repo_id}: {'deleted' if done.deleted else 'made private'}")
+    folder = settings.cards_dir(cards_dir)
+    record = bots.record(",".join(name), folder)
+    done = unpublish(record, cards_dir=folder, delete=delete, namespace=namespace, reason=reason, take_all=take_all)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for repo_id in done.repo_ids:
+        click.echo(f"{repo_id}: {'deleted' if done.deleted else 'made private'}")
     listed = ", ".join(done.listed) if done.listed else "none new (they were on it already)"
     click.echo(f"opt-out list {done.optout}: added {listed}")
+    if done.others:
+        command = shlex.join(["hf-tweets", *_this_command(add=("--all",))])
+        click.echo(f"still up, from the same accounts: {', '.join(done.others)}; take them down too with {command}")
 
 
 @cli.group("optout", epilog=ACCOUNTS_HELP)
@@ -695,13 +711,16 @@ def optout() -> None:
 @click.option("--reason", default="asked to be left out", show_default=True, help="Why (kept in the list).")
 @cards_dir_option
 def optout_add(accounts, reason, cards_dir) -> None:
-    """Put accounts on the opt-out list."""
-    from hf_tweets import consent, platforms
+    """Put accounts on the opt-out list (a Bluesky handle with its DID, asked of the AppView)."""
+    from hf_tweets import platforms
+    from hf_tweets.hub.unpublish import list_accounts
 
     parsed = [platforms.parse_account(a) for a in accounts]  # all valid before any is written
-    for account in parsed:
-        added = consent.add(account, reason, settings.cards_dir(cards_dir))
-        click.echo(f"{account}: {'added' if added else 'on the list already'}")
+    done, warnings = list_accounts(parsed, reason, settings.cards_dir(cards_dir))
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for account, outcome in done:
+        click.echo(f"{account}: {outcome}")
 
 
 @optout.command("list")
@@ -712,7 +731,8 @@ def optout_list(cards_dir) -> None:
 
     entries = consent.load(settings.cards_dir(cards_dir))
     for entry in entries:
-        click.echo(f"{consent.account_of(entry.account)}\t{entry.date}\t{entry.reason}")
+        did = f"\t{entry.did}" if entry.did else ""
+        click.echo(f"{entry.account}\t{entry.date}\t{entry.reason}{did}")
     click.echo(f"{len(entries)} on {settings.optout_path(settings.cards_dir(cards_dir))}", err=True)
 
 
@@ -723,7 +743,7 @@ def optout_remove(accounts, cards_dir) -> None:
     """Take accounts off the opt-out list (when the person has changed their mind)."""
     from hf_tweets import consent, platforms
 
-    for account in [platforms.parse_account(a) for a in accounts]:
+    for account in [platforms.parse_account(a) for a in accounts]:  # every spelling, and a DID the list recorded
         removed = consent.remove(account, settings.cards_dir(cards_dir))
         click.echo(f"{account}: {'removed' if removed else 'was not on the list'}")
 

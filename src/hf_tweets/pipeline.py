@@ -226,6 +226,8 @@ def run(
     from hf_tweets.training.prepare import prepare
 
     steps = iter(f"{n}/{4 + options.publish}" for n in range(1, 6))
+    named = [sources.parse_account(h) for h in ([options.handle] if archive and options.handle else handles)]
+    consent.check(named, cards_dir)  # every account named, before any request (the Hub's too) and any file
     api = _preflight(options, options.namespace or DEFAULT_NAMESPACE) if options.publish else None
     say(f"{next(steps)} fetch")
     if archive:
@@ -233,16 +235,17 @@ def run(
 
         archive = local_archive(archive, data_dir)  # hf://datasets/USER/REPO/FILE: downloaded first
         fetched = sources.fetch_archive(
-            archive, data_dir, include_replies=options.include_replies, handle=options.handle
+            archive, data_dir, include_replies=options.include_replies, handle=options.handle, cards_dir=cards_dir
         )
         for warning in fetched.warnings:
             say(f"warning: {warning}")
         accounts = [fetched.profile.account]
     else:
-        accounts = [sources.parse_account(h) for h in handles]
-        consent.check(accounts)  # every account, before the first is fetched
         include, agreed = options.include_replies, options.agreed
-        fetched = [sources.fetch_account(a, data_dir, include_replies=include, agreed=agreed) for a in accounts]
+        fetched = [
+            sources.fetch_account(a, data_dir, include_replies=include, agreed=agreed, cards_dir=cards_dir)
+            for a in named
+        ]
         accounts = [f.profile.account for f in fetched]
     name = options.name or default_repo_name(accounts)
     handles = accounts

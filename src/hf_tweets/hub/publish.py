@@ -211,10 +211,12 @@ def publish(
     private: bool = False,
     create_pr: bool = False,
     dry_run: bool = False,
+    cards_dir: Path | None = None,
 ) -> PublishResult:
-    """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring."""
+    """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring. The
+    opt-out list is that of ``cards_dir`` (the command's), else of the record's folder."""
     record = load_record(record_path)
-    consent.check(record.accounts, record_path.parent)  # before anything goes to the Hub
+    consent.check(record.accounts, record_path.parent if cards_dir is None else cards_dir)  # before any request
     sweep_orphans(record_path.parent)
     found = model_files(model_dir)
     api = hub.client()

@@ -1,38 +1,122 @@
 """``hf-tweets unpublish``: take a bot down, and keep its accounts out of future ones.
 
-The accounts go on the opt-out list first (consent.py), so even when the Hub cannot be reached
-nothing will fetch, train on or publish them again; then the repo is made private (the default:
-its owner keeps the files) or deleted (``--delete``). The record's publish state for that repo is
+The accounts go on the opt-out list first (consent.py), with the DID of a Bluesky handle when the
+AppView tells it (so the account's export is refused too), so even when the Hub cannot be reached
+nothing will fetch, train on or publish them again; then the repo is made private (the default: its
+owner keeps the files) or deleted (``--delete``). The record's publish state for that repo is
 dropped, so ``republish`` does not count it as published.
+
+The other repos of the namespace that learn from the same people (found in the records of the cards
+folder: every repo a record says it published there) are named; ``take_all`` (``--all``) takes them
+down in the same run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_tweets import consent, settings
 from hf_tweets.cards.recordfile import load_record, update_record
+from hf_tweets.errors import HfTweetsError
 from hf_tweets.hub import client as hub
+from hf_tweets.platforms import Account
+from hf_tweets.platforms.bluesky import BLUESKY, is_did
 
 
 @dataclass
 class Unpublished:
-    repo_id: str
+    repo_ids: list[str]  # taken down: the bot's repo first, then (take_all) the others
     deleted: bool
     listed: list[str]  # the accounts added to the opt-out list (those that were on it already are not)
     optout: Path
+    others: list[str] = field(default_factory=list)  # repos of the same people still up (not take_all)
+    warnings: list[str] = field(default_factory=list)  # a DID that could not be learned
+
+    @property
+    def repo_id(self) -> str:
+        return self.repo_ids[0]
+
+
+def learn_did(account: Account) -> str | None:
+    """The DID of a Bluesky handle, from the AppView (None for any other account); SourceError when it cannot
+    be learned."""
+    if account.platform != BLUESKY.name or is_did(account.handle):
+        return None
+    from hf_tweets.sources import bluesky
+
+    return bluesky.did_of(account)
+
+
+def list_accounts(
+    accounts: list[Account], reason: str, cards_dir: Path, learn: Callable[[Account], str | None] = learn_did
+) -> tuple[list[tuple[Account, str]], list[str]]:
+    """Put ``accounts`` on the opt-out list, each with the DID ``learn`` finds: ((account, consent.add's answer)
+    each, warnings for the DIDs that could not be learned). optout add and unpublish both do this."""
+    done, warnings = [], []
+    for account in accounts:
+        try:
+            did = learn(account)
+        except HfTweetsError as error:
+            did = None
+            warnings.append(
+                f"{account}: its DID could not be learned ({error.what}); an export of that account (.car) is"
+                " refused only once its DID is on the list too: hf-tweets optout add did:plc:..."
+            )
+        done.append((account, consent.add(account, reason, cards_dir, did=did)))
+    return done, warnings
 
 
 def unpublish(
-    record_path: Path, *, delete: bool = False, namespace: str | None = None, reason: str = ""
+    record_path: Path,
+    *,
+    cards_dir: Path,
+    delete: bool = False,
+    namespace: str | None = None,
+    reason: str = "",
+    take_all: bool = False,
+    learn: Callable[[Account], str | None] = learn_did,
 ) -> Unpublished:
-    """Make the record's repo private (or delete it) and put its accounts on the opt-out list."""
+    """Make the record's repo private (or delete it) and put its accounts on the opt-out list; name the other repos
+    of the namespace that learn from the same people, and take them down too with ``take_all``."""
     record = load_record(record_path)
     repo_id = f"{namespace or record.namespace}/{record.name}"
     why = reason or f"{'deleted' if delete else 'unpublished'} {repo_id}"
-    listed = [str(a) for a in record.accounts if consent.add(a, why, record_path.parent)]
+    added, warnings = list_accounts(record.accounts, why, cards_dir, learn)
+    listed = [str(a) for a, outcome in added if outcome == consent.ADDED]
+    others = same_people(record.accounts, repo_id, cards_dir)
+    targets = [(record_path, repo_id), *(others if take_all else [])]
     api = hub.client()
+    for path, target in targets:
+        _take_down(api, path, target, delete)
+    return Unpublished(
+        [t for _, t in targets],
+        delete,
+        listed,
+        settings.optout_path(cards_dir),
+        [] if take_all else [t for _, t in others],
+        warnings,
+    )
+
+
+def same_people(accounts: list[Account], repo_id: str, cards_dir: Path) -> list[tuple[Path, str]]:
+    """(record, repo) of every other repo of ``repo_id``'s namespace that a record of the cards folder says it
+    published from one of ``accounts`` (by handle, or by the DID the opt-out list keeps for it)."""
+    entries = [e for e in consent.load(cards_dir) if any(e.covers(a) for a in accounts)]
+    entries += [consent.OptOut(a, "", "") for a in accounts]
+    prefix, found = repo_id.split("/")[0] + "/", []
+    for path in sorted(Path(cards_dir).glob("*.yaml")):
+        try:
+            other = load_record(path)
+        except HfTweetsError:  # a broken record publishes nothing: publish refuses it
+            continue
+        if any(e.covers(a) for e in entries for a in other.accounts):
+            found += [(path, r) for r in other.publish if r.startswith(prefix) and r != repo_id]
+    return found
+
+
+def _take_down(api, record_path: Path, repo_id: str, delete: bool) -> None:
     if delete:
         hub.call(lambda: api.delete_repo(repo_id, missing_ok=True), repo_id, "deleting the repo")
     else:
@@ -42,4 +126,3 @@ def unpublish(
         current.publish = {k: v for k, v in current.publish.items() if k != repo_id}
 
     update_record(record_path, forget)
-    return Unpublished(repo_id, delete, listed, settings.optout_path(record_path.parent))

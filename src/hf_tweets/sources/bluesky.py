@@ -125,9 +125,11 @@ def _lenient_transport():
     return LenientJson
 
 
-def lookup(api: Client, account: Account, *, wait: bool = False, on_wait=time.sleep) -> tuple[str, Profile]:
+def lookup(
+    api: Client, account: Account, cards_dir: Path | None, *, wait: bool = False, on_wait=time.sleep
+) -> tuple[str, Profile]:
     """(DID, profile) of an account; SourceError for one that is unknown, taken down or deactivated, ConsentError
-    for one that asks logged-out viewers not to see it."""
+    for one that asks logged-out viewers not to see it or is on the opt-out list (``cards_dir``'s)."""
     view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, wait, on_wait)
     did = view.did
     if not isinstance(did, str) or not did.startswith("did:") or BLUESKY.handle(did) != did:
@@ -144,9 +146,20 @@ def lookup(api: Client, account: Account, *, wait: bool = False, on_wait=time.sl
     shown = view.handle if isinstance(view.handle, str) and BLUESKY.handle(view.handle) == view.handle else None
     shown = shown if shown != "handle.invalid" else None
     # The opt-out list may name the account by its DID, or by the handle it has now, whichever was given here.
-    consent.check([Account(BLUESKY.name, did), *([Account(BLUESKY.name, shown)] if shown else [])])
+    consent.check([Account(BLUESKY.name, did), *([Account(BLUESKY.name, shown)] if shown else [])], cards_dir)
     name = display_name(view.display_name, shown or account.handle)
     return did, Profile(account.handle, name, clean_url(view.avatar), "bluesky-api", platform=BLUESKY.name)
+
+
+def did_of(account: Account) -> str:
+    """The DID of a Bluesky handle, as the AppView knows it (for the opt-out list, which keeps it beside the handle
+    so that the account's export is refused too); SourceError when it cannot be learned."""
+    api = client()
+    with contextlib.closing(api.request):
+        view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, False, None)
+    if not isinstance(view.did, str) or not view.did.startswith("did:") or BLUESKY.handle(view.did) != view.did:
+        raise _odd_did(account, view.did, "a DID")
+    return view.did
 
 
 def _odd_did(account: Account, did: object, kind: str) -> SourceError:
@@ -165,15 +178,17 @@ def fetch(
     wait: bool = False,
     on_page: Callable[[int], None] = lambda n: None,
     on_wait: Callable[[int], None] = time.sleep,
+    cards_dir: Path | None,
 ) -> tuple[Profile, int, int]:
-    """Fetch new posts of a Bluesky account (handle or DID) into the data folder. Return (profile, new, total)."""
+    """Fetch new posts of a Bluesky account (handle or DID) into the data folder (the opt-out list is
+    ``cards_dir``'s). Return (profile, new, total)."""
     try:
         account = platforms.account(BLUESKY.name, handle)
     except HfTweetsError as error:
         raise SourceError(error.what, fix=error.fix) from None
     api = client()
     with contextlib.closing(api.request):  # the connection to the AppView
-        did, profile = lookup(api, account, wait=wait, on_wait=on_wait)
+        did, profile = lookup(api, account, cards_dir, wait=wait, on_wait=on_wait)
         feed = _Feed(api, account, did, profile, data_dir, include_replies, wait, on_wait)
         new = _page_through(feed, limit, on_page)
     if not raw_path(data_dir, account).exists():

@@ -2,7 +2,9 @@
 
 ``fetch_account`` asks the account's platform's source (sources/registry.py); ``fetch_archive`` asks
 the source whose export it is, by its content; ``fetch_file`` reads texts for a given account. The
-opt-out list is checked before any of them reads anything (consent.py).
+opt-out list (the one of the cards folder each is given, as every command's) is checked before any
+of them asks or stores anything: an export's account by every name it is known by (its own id, such
+as a Bluesky DID, and ``--handle``), before its posts are stored (consent.py).
 """
 
 from __future__ import annotations
@@ -30,17 +32,25 @@ def fetch_account(
     wait: bool = False,
     on_wait=None,
     agreed: str = "public",
+    cards_dir: Path | None,
 ) -> Fetched:
     """Posts of an account (or an account as written on a command line) from its platform's API.
 
-    ``agreed`` is "permission" when the person agreed to the model (fetch --consent permission), else "public"."""
+    ``agreed`` is "permission" when the person agreed to the model (fetch --consent permission), else "public";
+    the opt-out list is ``cards_dir``'s (settings.optout_path)."""
     account = who if isinstance(who, Account) else parse_account(who)
-    consent.check([account])
+    consent.check([account], cards_dir)
     sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     waiting = {"on_wait": on_wait} if on_wait else {}
     source = registry.api(account.platform)
     profile, new, total = source.fetch(
-        account.handle, data_dir, limit=limit, include_replies=include_replies, wait=wait, **waiting
+        account.handle,
+        data_dir,
+        limit=limit,
+        include_replies=include_replies,
+        wait=wait,
+        cards_dir=cards_dir,
+        **waiting,
     )
     if agreed != profile.consent:
         profile.consent = agreed
@@ -64,7 +74,9 @@ class Fetched:
     warnings: tuple[str, ...] = ()
 
 
-def fetch_archive(path: Path, data_dir: Path, *, include_replies: bool = True, handle: str | None = None) -> Fetched:
+def fetch_archive(
+    path: Path, data_dir: Path, *, include_replies: bool = True, handle: str | None = None, cards_dir: Path | None
+) -> Fetched:
     """Posts from an account's export (an X archive, a Bluesky repo .car, a Mastodon archive), known by its content;
     whose they are comes from the export, else from ``handle`` (a bare tweets file). An export is its holder's own
     download: the model's consent is "self".
@@ -73,8 +85,9 @@ def fetch_archive(path: Path, data_dir: Path, *, include_replies: bool = True, h
     (or what else the archive says) is used instead, with a warning; with nothing instead, the error asks for
     ``--handle``.
     """
-    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     given = parse_account(handle) if handle else None
+    consent.check([given] if given else [], cards_dir)  # before the file is read
+    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     reader = registry.export_reader(Path(path))
     archive = reader.read_export(Path(path), include_replies)
     profile = archive.profile
@@ -91,9 +104,9 @@ def fetch_archive(path: Path, data_dir: Path, *, include_replies: bool = True, h
             raise SourceError(
                 f"{path}: is {profile.account}'s archive, not {given}'s; drop --handle or pick the right archive"
             )
-        consent.check([profile.account])  # the id the export gives, as well as the one given
+        consent.check([profile.account], cards_dir)  # the id the export gives (a DID), as well as the one given
         profile = renamed
-    consent.check([profile.account])
+    consent.check([profile.account], cards_dir)
     profile.consent = "self"
     warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle {given} instead'}" for e in archive.unread)
     return replace(_store(profile, archive.posts, data_dir, f"{path} has no posts"), warnings=warnings)
@@ -108,13 +121,13 @@ def _whose(path: Path, unread: list[SourceError]) -> SourceError:
     return SourceError("has no data/account.js to say whose posts these are", where=path, fix="add --handle NAME")
 
 
-def fetch_file(path: Path, data_dir: Path, handle: str | None):
+def fetch_file(path: Path, data_dir: Path, handle: str | None, *, cards_dir: Path | None):
     """Posts from a .jsonl/.csv file of texts, for ``--handle`` (any platform's account)."""
     if not handle:
         raise SourceError("--from needs --handle NAME: whose posts are these?")
-    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     account = parse_account(handle)
-    consent.check([account])
+    consent.check([account], cards_dir)
+    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
     posts = read_text_file(path)
     profile = Profile(account.handle, account.handle, None, "file", platform=account.platform)
     return _store(profile, posts, data_dir, f"{path} has no posts")

@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hf_tweets import __version__, platforms, settings
+from hf_tweets import __version__, consent, platforms, settings
 from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
 from hf_tweets.fsutil import atomic_write_text
 from hf_tweets.platforms import Account
@@ -145,14 +145,17 @@ def fetch(
     wait: bool = False,
     on_page: Callable[[int], None] = lambda n: None,
     on_wait: Callable[[int], None] = time.sleep,
+    cards_dir: Path | None,
 ) -> tuple[Profile, int, int]:
-    """Fetch new public posts of ``handle`` (user@instance) into the data folder. Return (profile, new, total)."""
+    """Fetch new public posts of ``handle`` (user@instance) into the data folder (the opt-out list is
+    ``cards_dir``'s). Return (profile, new, total)."""
     try:
         account = platforms.account(MASTODON.name, handle)
     except HfTweetsError as error:
         raise SourceError(error.what, fix=error.fix) from None
     api, waiter = client(account.handle.partition("@")[2]), on_wait if wait else None
     user_id, profile = lookup(api, account, waiter)
+    consent.check([profile.account], cards_dir)  # the name the server gives, as well as the one asked for
     run = _Run(data_dir, profile, include_replies)
     query: dict[str, object] = {"limit": PAGE}
     if run.state.get("max_id"):  # resume an interrupted run where it stopped

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hf_tweets import settings
+from hf_tweets import consent, settings
 from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.fsutil import atomic_write_text
@@ -107,12 +107,15 @@ def fetch(
     wait: bool = False,
     on_page: Callable[[int], None] = lambda n: None,
     on_wait: Callable[[int], None] = time.sleep,
+    cards_dir: Path | None,
 ) -> tuple[Profile, int, int]:
-    """Fetch new posts of ``handle`` into the data folder. Return (profile, new posts, total stored)."""
+    """Fetch new posts of ``handle`` into the data folder (the opt-out list is ``cards_dir``'s). Return (profile,
+    new posts, total stored)."""
     import tweepy
 
     api = client()
     user_id, profile = lookup(api, handle)
+    consent.check([profile.account], cards_dir)  # the name the API gives, as well as the one asked for
     state_file = user_file(data_dir, profile.handle, ".state.json")
     state = _state(state_file)
     stored = load_posts(data_dir, profile.handle) if raw_path(data_dir, profile.handle).exists() else []

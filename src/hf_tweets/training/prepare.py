@@ -304,10 +304,11 @@ def prepare(
     The users are ``handles``, else the record's, else the fetched accounts whose repo name ``name`` is."""
     config = config or PrepareConfig()
     card, folder = record_path(cards_dir, name), child(data_dir, name)
-    sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     record = load_record(card) if card.exists() else None
     # Without accounts or a record, the name is a repo name: of the fetched accounts it names (sources/bots.py).
     accounts = accounts_of(handles or (record.accounts if record else accounts_named(data_dir, name)))
+    consent.check(accounts, cards_dir)  # before any file is written
+    sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
     if len(accounts) > MAX_USERS:
         raise PrepareError(f"{len(accounts)} users; a model is trained on 1 to {MAX_USERS}", where=name)
     users = []
