@@ -314,7 +314,8 @@ def _fetched(run, tmp_path, platform: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("platform, form", SPELLINGS, ids=[f"{p}: {f}" for p, f in SPELLINGS])
-def test_every_spelling_of_the_account_reaches_the_same_bot(run, hub, tmp_path, tiny_model, platform, form):
+def test_every_spelling_of_the_account_reaches_the_same_bot(run, hub, tmp_path, tiny_model, platform, form,
+                                                            monkeypatch):  # fmt: skip
     from hf_tweets.cards.recordfile import load_record
     from hf_tweets.cards.render import render
 
@@ -346,6 +347,7 @@ def test_every_spelling_of_the_account_reaches_the_same_bot(run, hub, tmp_path, 
         out
         == f"huggingtweets/{name} is up to date at {head[:7]}: nothing to publish ({hub.url}/huggingtweets/{name})\n"
     )
+    monkeypatch.setenv("HF_TWEETS_BLUESKY_APPVIEW", "http://127.0.0.1:9")  # offline: no test asks the real AppView
     code, out, err = run("unpublish", form)
     assert code == 0 and out.splitlines()[0] == f"huggingtweets/{name}: made private", err
     assert [p.name for p in (tmp_path / "cards").glob("*.yaml")] == [f"{name}.yaml"]  # no second record, ever
