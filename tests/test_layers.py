@@ -17,6 +17,7 @@ LAYERS = {
     "cards": 4,
     "consent": 4,
     "sources": 5,
+    "limits": 2,
     "training": 6,
     "hub": 6,
     "journal": 3,

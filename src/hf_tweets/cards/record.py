@@ -489,6 +489,19 @@ def default_repo_name(accounts) -> str:
     return platforms.repo_name(a if isinstance(a, Account) else Account(platforms.DEFAULT, a) for a in accounts)
 
 
+def check_namespace(namespace: str) -> None:
+    """ValueError unless ``namespace`` can be a Hub user or organisation: the part of a repo id before '/'."""
+    try:
+        if "/" in namespace:
+            raise HFValidationError("a namespace has no '/'")
+        validate_repo_id(namespace)
+    except HFValidationError:
+        raise ValueError(
+            f"{namespace[:100]!r} is not a Hub user or organisation name; use letters, digits, '-', '_' and '.'"
+            " (at most 96, no '/', no '--' or '..', not starting or ending with '-' or '.')"
+        ) from None
+
+
 def _check_repo_id(repo_id: str) -> None:
     try:
         validate_repo_id(repo_id)
