@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -233,3 +234,13 @@ def test_a_training_option_out_of_range_writes_nothing(run, prepared, option):
     code, out, err = run("train", "pixel_poet", "--base-model", "tiny", *option)
     assert (code, out) == (2, "") and f"Invalid value for '{option[0]}'" in err
     assert sorted(str(p.relative_to(prepared)) for p in prepared.rglob("*")) == before
+
+
+def test_a_prompt_that_leaves_no_room_to_write_is_one_line(run, trained):
+    code, out, err = run("generate", "pixel_poet", " ".join(["word"] * 20_000), "-n", "1")
+    assert (code, out) == (1, "") and len(err.splitlines()) == 1, err
+    assert re.fullmatch(
+        r"hf-tweets: error: pixel_poet: the prompt is [\d,]+ tokens and this model writes texts of 64 tokens at"
+        r" most, prompt included; give a prompt of fewer than 32 tokens \(a few words\)\n",
+        err,
+    ), err
