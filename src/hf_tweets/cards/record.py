@@ -170,7 +170,7 @@ class User(_Model):
             return None
         canonical = kind.handle(value)
         if canonical is None:
-            raise ValueError(f"{value[:80]!r} is not {_article(kind.title)} {kind.title} account; {kind.syntax()}")
+            raise ValueError("; ".join(kind.not_one(value)))
         return canonical
 
     @property
@@ -470,10 +470,6 @@ def thumbnail_url(record: CardRecord, endpoint: str | None = None) -> str | None
     if record.thumbnail is None or not THUMBNAIL_FILE.fullmatch(record.thumbnail):
         return record.thumbnail
     return f"{endpoint or settings.hub_endpoint()}/{record.repo_id}/resolve/main/{record.thumbnail}"
-
-
-def _article(word: str) -> str:
-    return "an" if word[0] in "AEIOUX" else "a"  # an X account, a Bluesky account
 
 
 def _once(handles: list[str]) -> list[str]:
