@@ -60,6 +60,9 @@ def test_a_file_of_bots_with_defaults(tmp_path):
     assert (bots[1].cpus, bots[2].publish, bots[2].handles) == (2, False, ("x:carol",))
 
 
+EPOCHS = "a number above 0 and at most 1,000"  # the same words as train's and run's (TrainConfig)
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -76,6 +79,11 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         ("- {handle: alice, name: ../up}\n", "bot 1: name '../up' is not a repo name"),
         ("- {handle: alice}\n- {handle: x:alice}\n", "bot 2 and bot 1 are both 'alice'; give one of them another name"),
         ("- [alice]\n", "bot 1: is not a mapping of settings"),
+        ("- {handle: alice, epochs: -1}\n", f"bot 1: epochs -1 is out of range; give epochs {EPOCHS}"),
+        ("- {handle: alice, epochs: 0}\n", f"bot 1: epochs 0 is out of range; give epochs {EPOCHS}"),
+        ("- {handle: alice, epochs: .nan}\n", f"bot 1: epochs nan is out of range; give epochs {EPOCHS}"),
+        ("defaults: {epochs: .inf}\nbots: [{handle: alice}]\n", "bot 1: epochs inf is out of range"),
+        ("- {handle: alice, namespace: ../evil}\n", "bot 1: '../evil' is not a Hub user or organisation name"),
         ("bots: [{handle: alice}\n", "bots.yaml: line 2: is not valid YAML ("),
         ("- handle: alice\n  name: x\n  name: y\n", "bots.yaml: line 3: 'name' is set twice (lines 2 and 3); keep one"),
         ("bots: []\nbots: [{handle: alice}]\n", "bots.yaml: line 2: 'bots' is set twice (lines 1 and 2); keep one"),
@@ -97,6 +105,11 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         "unsafe name",
         "same name twice",
         "not a mapping",
+        "negative epochs",
+        "no epochs",
+        "NaN epochs",
+        "infinite epochs by default",
+        "unsafe namespace",
         "bad yaml",
         "a key twice",
         "a section twice",

@@ -296,6 +296,47 @@ def test_files_get_the_umask_mode_and_keep_their_own(run, tmp_path):
         os.umask(old)
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_staged_model_folder_gets_the_umask_mode(tmp_path, umask):
+    """safetensors writes its file 0600 whatever the umask; the model folder's files get the umask's mode, as the
+    other files hf-tweets writes do."""
+    import torch
+    from safetensors.torch import save_file
+
+    from hf_tweets.fsutil import staged_folder
+
+    old = os.umask(umask)
+    try:
+        with staged_folder(tmp_path / "model") as staging:
+            save_file({"w": torch.zeros(2)}, str(staging / "model.safetensors"))
+            (staging / "config.json").write_text("{}\n")
+            (staging / "base").mkdir(mode=0o700)
+            save_file({"w": torch.zeros(2)}, str(staging / "base" / "model.safetensors"))
+    finally:
+        os.umask(old)
+    modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in sorted(tmp_path.rglob("*"))}
+    files, folders = 0o666 & ~umask, 0o777 & ~umask
+    assert modes == {
+        "model": folders,
+        "model/base": folders,
+        "model/base/model.safetensors": files,
+        "model/config.json": files,
+        "model/model.safetensors": files,
+    }
+
+
+def test_a_model_folder_that_cannot_be_made_is_named_not_its_staging_folder(tmp_path):
+    from hf_tweets.fsutil import staged_folder
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(WriteError) as raised, staged_folder(tmp_path / "file" / "model"):
+        pass
+    assert raised.value.line() == (
+        f"{tmp_path}/file/model: could not be written (Not a directory); the previous version, if any, is unchanged;"
+        " check the folder and run the command again"
+    )
+
+
 def test_the_atomic_writer_never_leaves_a_temp_file(tmp_path, monkeypatch):
     import hf_tweets.fsutil as fsutil
 

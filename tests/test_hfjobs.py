@@ -99,6 +99,15 @@ def test_a_bot_that_fails_on_its_own_is_reported_with_its_error_and_not_retried(
     assert_token_kept_secret(hub, [job])
 
 
+def test_a_batch_of_jobs_shows_no_experimental_warning_of_huggingface_hub(hub, tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        [outcome] = batch([archive_bot(tmp_path, "empty-bot", tweets=0)], tmp_path).outcomes
+    assert outcome.status == "failed" and [str(w.message) for w in shown if "experimental" in str(w.message)] == []
+
+
 @pytest.mark.slow
 def test_a_job_that_times_out_is_tried_once_more_then_reported_with_its_reason(hub, tmp_path):
     bot = archive_bot(tmp_path, "slow-bot", timeout="1s")

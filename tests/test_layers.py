@@ -17,6 +17,7 @@ LAYERS = {
     "cards": 4,
     "consent": 5,  # reads the opt-out list as strictly as records (cards/yamlio.py)
     "sources": 6,
+    "limits": 2,
     "training": 7,
     "hub": 7,
     "journal": 3,

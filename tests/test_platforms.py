@@ -171,3 +171,29 @@ def test_publish_goes_on_over_a_repo_of_the_same_accounts(run, hub, card, tiny_m
     HfApi().upload_file(path_or_fileobj=mine.encode(), path_in_repo="README.md", repo_id="huggingtweets/pixel_poet")
     code, out, err = run("publish", "pixel_poet", "--model-dir", str(tiny_model))
     assert code == 0 and out.startswith("published huggingtweets/pixel_poet"), err
+
+
+@pytest.mark.parametrize(
+    "spec, line",
+    [
+        (
+            "x:a.b",
+            "'a.b' is not an X account; an X handle is 1-15 letters, digits or underscores: write it as alice or"
+            " x:alice",
+        ),
+        (
+            "bsky:alice",
+            "'alice' is not a Bluesky account; a Bluesky handle is a domain such as alice.bsky.social, or a DID such"
+            " as did:plc:...: write it as alice.bsky.social or bsky:alice.bsky.social",
+        ),
+        (
+            "mastodon:alice",
+            "'alice' is not a Mastodon account; a Mastodon account is user@instance, such as @alice@mastodon.social:"
+            " write it as @alice@mastodon.social or mastodon:@alice@mastodon.social",
+        ),
+    ],
+)
+def test_a_handle_that_is_not_its_platforms_says_the_forms_it_takes(spec, line):
+    with pytest.raises(HfTweetsError) as caught:
+        platforms.parse_account(spec)
+    assert caught.value.line() == line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -214,3 +215,32 @@ def test_publish_logs_the_finetuned_model_in_the_train_run(run, hub, tmp_path, m
     artifacts = [a for f in files for a in summary(f)["artifacts"]]
     head = hub.repo("huggingtweets/pixel_poet").head
     assert ("pixel_poet-model", "finetuned-model", sorted(head.files.keys() - {".gitattributes"})) in artifacts
+
+
+def test_a_block_larger_than_the_base_model_reads_is_refused_before_training(run, prepared, fast, tiny_model):
+    code, out, err = run("train", "pixel_poet", *fast, "--block-size", "65")  # the test model reads 64 positions
+    assert (code, out) == (1, "") and err.splitlines() == [
+        f"hf-tweets: error: block size 65 is more than {tiny_model} reads (64 tokens);"
+        " give --block-size 64 or less (0: sized for the posts)"
+    ], err
+    assert not (prepared / "out").exists() and not (prepared / "data" / "pixel_poet" / "checkpoints").exists()
+
+
+@pytest.mark.parametrize(
+    "option", [["--epochs", "-1"], ["--epochs", "0"], ["--learning-rate", "inf"], ["--batch-size", "0"]]
+)
+def test_a_training_option_out_of_range_writes_nothing(run, prepared, option):
+    before = sorted(str(p.relative_to(prepared)) for p in prepared.rglob("*"))
+    code, out, err = run("train", "pixel_poet", "--base-model", "tiny", *option)
+    assert (code, out) == (2, "") and f"Invalid value for '{option[0]}'" in err
+    assert sorted(str(p.relative_to(prepared)) for p in prepared.rglob("*")) == before
+
+
+def test_a_prompt_that_leaves_no_room_to_write_is_one_line(run, trained):
+    code, out, err = run("generate", "pixel_poet", " ".join(["word"] * 20_000), "-n", "1")
+    assert (code, out) == (1, "") and len(err.splitlines()) == 1, err
+    assert re.fullmatch(
+        r"hf-tweets: error: pixel_poet: the prompt is [\d,]+ tokens and this model writes texts of 64 tokens at"
+        r" most, prompt included; give a prompt of fewer than 32 tokens \(a few words\)\n",
+        err,
+    ), err

@@ -23,18 +23,22 @@ from click.core import ParameterSource
 
 from hf_tweets import __version__, platforms, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS
+from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, check_namespace
 from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fsutil import NAME_RE, child
 from hf_tweets.hub.republish import RepublishOptions
+from hf_tweets.limits import SEED, Range
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
 from hf_tweets.sources import bots
 from hf_tweets.sources.x_api import API_LIMIT
+from hf_tweets.training.prepare import RANGES as PREPARE_RANGES
 from hf_tweets.training.prepare import PrepareConfig
 from hf_tweets.training.train import (
     BATCH_SIZE,
     LORA_BATCH_SIZE,
     LORA_LEARNING_RATE,
+    PRECISIONS,
+    RANGES,
     RECIPE_LEARNING_RATE,
     TrainConfig,
 )
@@ -42,8 +46,52 @@ from hf_tweets.training.train import (
 TRAIN, PREPARE, REPUBLISH = TrainConfig(), PrepareConfig(), RepublishOptions()
 
 
+# -- option types: a bad value is a usage error (exit 2) that says what the option takes ---------------------
+
+
+class FloatRange(click.FloatRange):
+    """click's FloatRange without NaN, which passes its checks (every comparison with NaN is false)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number in the range {self._describe_range()}.", param, ctx)
+        return number
+
+
+def ranged(limits: Range) -> click.ParamType:
+    """The click type of a setting's Range (limits.py): IntRange for whole numbers, else FloatRange."""
+    kind = click.IntRange if limits.whole else FloatRange
+    return kind(limits.low, limits.high, min_open=limits.low_open, max_open=limits.high_open)
+
+
+class PathType(click.Path):
+    """click's Path without the empty path, which pathlib reads as the current folder."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty (it would mean the current folder); give a file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Namespace(click.ParamType):
+    """A Hub user or organisation name, checked as the Hub checks repo ids (cards.record.check_namespace)."""
+
+    name = "namespace"
+
+    def convert(self, value, param, ctx):
+        try:
+            check_namespace(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        return value
+
+
+NAMESPACE = Namespace()
+
+
 def _folder_option(name: str, env: str, default: str, what: str):
-    return click.option(f"--{name}", type=click.Path(path_type=Path), help=f"{what} [default: ${env} or ./{default}].")
+    return click.option(f"--{name}", type=PathType(path_type=Path), help=f"{what} [default: ${env} or ./{default}].")
 
 
 cards_dir_option = _folder_option(
@@ -53,7 +101,7 @@ data_dir_option = _folder_option("data-dir", settings.DATA_DIR_ENV, "data", "Fol
 out_option = click.option(
     "--out",
     "out_root",
-    type=click.Path(path_type=Path),
+    type=PathType(path_type=Path),
     default=REPUBLISH.out_root,
     show_default=True,
     help="Where the repo folders are: out/NAME/ (model, card, predictions.png).",
@@ -77,38 +125,43 @@ def training_options(command):
             show_default=True,
             help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here: works offline).",
         ),
-        click.option("--epochs", default=TRAIN.epochs, show_default=True),
+        click.option("--epochs", type=ranged(RANGES["epochs"]), default=TRAIN.epochs, show_default=True),
         click.option(
             "--learning-rate",
-            type=float,
+            type=ranged(RANGES["learning_rate"]),
             default=None,
             help=f"Default: {RECIPE_LEARNING_RATE} (the recipe's), {LORA_LEARNING_RATE} with --lora.",
         ),
         click.option(
             "--batch-size",
-            type=int,
+            type=ranged(RANGES["batch_size"]),
             default=None,
             help=f"Blocks per step; lower it if memory runs out. Default: {BATCH_SIZE}, {LORA_BATCH_SIZE} with --lora.",
         ),
         click.option(
             "--block-size",
+            type=ranged(RANGES["block_size"]),
             default=TRAIN.block_size,
             show_default=True,
             help="Tokens per block (0: sized for the posts).",
         ),
         click.option(
-            "--seed", default=TRAIN.seed, show_default=True, help="Seed of the split, the shuffles and the model."
+            "--seed",
+            type=ranged(SEED),
+            default=TRAIN.seed,
+            show_default=True,
+            help="Seed of the split, the shuffles and the model.",
         ),
         click.option(
             "--precision",
-            type=click.Choice(["auto", "fp32", "bf16", "fp16"]),
+            type=click.Choice(PRECISIONS),
             default=TRAIN.precision,
             show_default=True,
             help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.",
         ),
         click.option("--lora", is_flag=True, help="Train a LoRA adapter (peft) on the frozen base: a few MB."),
-        click.option("--lora-rank", default=TRAIN.lora_rank, show_default=True),
-        click.option("--lora-alpha", default=TRAIN.lora_alpha, show_default=True),
+        click.option("--lora-rank", type=ranged(RANGES["lora_rank"]), default=TRAIN.lora_rank, show_default=True),
+        click.option("--lora-alpha", type=ranged(RANGES["lora_alpha"]), default=TRAIN.lora_alpha, show_default=True),
         click.option(
             "--lora-targets",
             default=TRAIN.lora_targets,
@@ -220,13 +273,13 @@ BOT_HELP = (
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=PathType(path_type=Path),
     help="Write here instead of stdout (a folder for several records).",
 )
 @cards_dir_option
 @click.option(
     "--templates-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=PathType(path_type=Path, file_okay=False),
     help="Use these templates instead of the bundled ones.",
 )
 @click.option(
@@ -248,7 +301,7 @@ def render_command(records, output, cards_dir, templates_dir, as_html) -> None:
 
 
 @card.command("import")
-@click.argument("readmes", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("readmes", nargs=-1, required=True, type=PathType(path_type=Path))
 @cards_dir_option
 @click.option(
     "--resolve-handles",
@@ -278,7 +331,7 @@ def import_command(readmes, cards_dir, resolve_handles) -> None:
 
 
 @card.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PathType(path_type=Path))
 def check_command(paths) -> None:
     """Check records (.yaml) and READMEs (.md); one line per problem, exit 1 if any (notes are no problems)."""
     from hf_tweets.text import plural
@@ -304,6 +357,13 @@ consent_option = click.option(
     show_default=True,
     help="'permission' when the people agreed to the model (the card says so); an archive is always 'self'.",
 )
+min_chars_option = click.option(
+    "--min-chars",
+    type=ranged(PREPARE_RANGES["min_chars"]),
+    default=PREPARE.min_chars,
+    show_default=True,
+    help="Refuse less kept text than this.",
+)
 include_cw_option = click.option(
     "--include-cw", is_flag=True, help="Keep posts behind a content warning (left out and counted by default)."
 )
@@ -313,18 +373,24 @@ include_cw_option = click.option(
 @click.argument("handles", nargs=-1)
 @click.option(
     "--archive",
-    type=click.Path(path_type=Path),
+    type=PathType(path_type=Path),
     help="Read an account's export instead of the API: an X archive (.zip, its folder, or a tweets file of any"
     " name), a Bluesky repo (.car) or a Mastodon archive (.zip or .tar.gz); known by its content.",
 )
 @click.option(
     "--from",
     "from_file",
-    type=click.Path(path_type=Path),
+    type=PathType(path_type=Path),
     help="Read posts from a .jsonl or .csv file (needs --handle).",
 )
 @click.option("--handle", help="Whose posts --from or a bare tweets file holds (or to check the archive's owner).")
-@click.option("--limit", default=API_LIMIT, show_default=True, help="At most this many posts per user from the API.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=API_LIMIT,
+    show_default=True,
+    help="At most this many posts per user from the API.",
+)
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
 @click.option(
     "--wait", is_flag=True, help="On a rate limit, wait for the reset (with a countdown) instead of stopping."
@@ -385,10 +451,16 @@ def _countdown(seconds: int) -> None:
 )
 @click.option("--keep-newlines", is_flag=True, help="Keep line breaks inside posts.")
 @click.option(
-    "--eval-fraction", default=PREPARE.eval_fraction, show_default=True, help="Share of posts held out for evaluation."
+    "--eval-fraction",
+    type=ranged(PREPARE_RANGES["eval_fraction"]),
+    default=PREPARE.eval_fraction,
+    show_default=True,
+    help="Share of posts held out for evaluation.",
 )
-@click.option("--seed", default=PREPARE.seed, show_default=True, help="Seed of the split and the shuffles.")
-@click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
+@click.option(
+    "--seed", type=ranged(SEED), default=PREPARE.seed, show_default=True, help="Seed of the split and the shuffles."
+)
+@min_chars_option
 @include_cw_option
 @data_dir_option
 @cards_dir_option
@@ -422,7 +494,7 @@ def prepare_command(
 @click.argument("name", nargs=-1, required=True)
 @training_options
 @click.option("--resume", is_flag=True, help="Go on from the last checkpoint of an interrupted run.")
-@click.option("--out", type=click.Path(path_type=Path), help="Model folder [default: out/NAME].")
+@click.option("--out", type=PathType(path_type=Path), help="Model folder [default: out/NAME].")
 @wandb_option
 @data_dir_option
 @cards_dir_option
@@ -452,9 +524,9 @@ def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) ->
 @click.argument("model")
 @click.argument("prompt", default=DEFAULT_PROMPT)
 @click.option(
-    "-n", "count", type=click.IntRange(min=1), default=5, show_default=True, help="How many texts (1 or more)."
+    "-n", "count", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many texts (1 to 1000)."
 )
-@click.option("--seed", type=int, help="Seed, for the same texts again.")
+@click.option("--seed", type=ranged(SEED), help="Seed, for the same texts again.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option(
     "--no-copies",
@@ -492,7 +564,7 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
 @click.argument("handles", nargs=-1)
 @click.option(
     "--archive",
-    type=click.Path(path_type=Path),
+    type=PathType(path_type=Path),
     help="Start from an account's export (X archive, Bluesky .car, Mastodon archive) instead of the API.",
 )
 @click.option("--name", help="The model's name (repo and record) [default: from the accounts, e.g. alice-bsky-social].")
@@ -502,7 +574,7 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
     " account's handle, or to check the archive's owner.",
 )
 @training_options
-@click.option("--min-chars", default=PREPARE.min_chars, show_default=True, help="Refuse less kept text than this.")
+@min_chars_option
 @click.option("--no-replies", is_flag=True, help="Leave out replies.")
 @include_cw_option
 @consent_option
@@ -510,7 +582,9 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
     "--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end (the token is checked first)."
 )
 @click.option(
-    "--namespace", help="Publish under this user or org, for this run (default: the record's, huggingtweets)."
+    "--namespace",
+    type=NAMESPACE,
+    help="Publish under this user or org, for this run (default: the record's, huggingtweets).",
 )
 @click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
 @wandb_option
@@ -574,7 +648,7 @@ def run_command(
 
 @cli.command("preview", epilog=BOT_HELP)
 @click.argument("names", nargs=-1)
-@click.option("--port", default=0, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in the web browser.")
 @out_option
 @cards_dir_option
@@ -641,9 +715,11 @@ def _collect(title: str | None, note: str | None, repo_ids: list[str], *, dry_ru
 
 @cli.command("publish", epilog=BOT_HELP)
 @click.argument("name", nargs=-1, required=True)
-@click.option("--model-dir", required=True, type=click.Path(path_type=Path), help="The trained model folder.")
+@click.option("--model-dir", required=True, type=PathType(path_type=Path), help="The trained model folder.")
 @click.option(
-    "--namespace", help="Publish under this user or org, for this run (default: the record's, huggingtweets)."
+    "--namespace",
+    type=NAMESPACE,
+    help="Publish under this user or org, for this run (default: the record's, huggingtweets).",
 )
 @click.option("--private", is_flag=True, help="Create the repo private (when it does not exist yet).")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to main.")
@@ -675,7 +751,7 @@ def publish_command(
 @click.argument("name", nargs=-1, required=True)
 @click.option("--delete", is_flag=True, help="Delete the repo (default: make it private; its owner keeps the files).")
 @click.option("--private", "_private", is_flag=True, help="Make the repo private (the default).")
-@click.option("--namespace", help="The repo's user or org, when it is not the record's.")
+@click.option("--namespace", type=NAMESPACE, help="The repo's user or org, when it is not the record's.")
 @click.option("--reason", default="", help="Why, for the opt-out list (default: 'unpublished NAMESPACE/NAME').")
 @click.option(
     "--all", "take_all", is_flag=True, help="Also take down the namespace's other repos of the same accounts."
@@ -752,6 +828,7 @@ def optout_remove(accounts, cards_dir) -> None:
 @click.option(
     "--from-hub",
     "from_hub",
+    type=NAMESPACE,
     metavar="NAMESPACE",
     help="Re-render every model card of a Hub namespace instead of the records.",
 )
@@ -766,7 +843,7 @@ def optout_remove(accounts, cards_dir) -> None:
 )
 @click.option(
     "--max-commits-per-hour",
-    type=click.FloatRange(min=0),
+    type=FloatRange(0, 100_000),
     default=REPUBLISH.max_commits_per_hour,
     show_default=True,
     help="At most this many commits in any hour, in bursts (0: no ceiling); the Hub's RateLimit headers are kept.",
@@ -836,7 +913,7 @@ class _Notices(logging.Handler):
 
 
 @cli.command("batch")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PathType(path_type=Path))
 @click.option(
     "--executor",
     type=click.Choice(["local", "ray", "hf-jobs"]),

@@ -13,7 +13,8 @@
 * ``staged_folder``: a folder written by another library (a model that
   transformers saves file by file) is built beside its target, marked
   complete, then swapped in by two renames; a staging folder that was complete
-  when its writer died is put in place by ``sweep_orphans``.
+  when its writer died is put in place by ``sweep_orphans``. Its files get the
+  umask's mode whatever the library chose (safetensors writes 0600).
 * ``child``: the one way a name that came from data (a handle, a record name)
   becomes a path; it refuses anything but ``[A-Za-z0-9_][A-Za-z0-9._-]*``, so the
   path cannot leave its folder.
@@ -65,14 +66,18 @@ def write_failed(path: Path, error: OSError) -> WriteError:
     )
 
 
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _mode_for(path: Path) -> int:
     """An existing file's mode, else what the umask makes of 0666."""
     try:
         return os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, verify: Callable[[Path], object] | None = None) -> None:
@@ -133,14 +138,29 @@ def staged_folder(target: Path) -> Iterator[Path]:
     """A folder to write ``target``'s new contents into; on leaving, it replaces ``target`` as a whole."""
     staging = target.with_name(f".{target.name}.{os.getpid()}.new")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as error:  # named by the folder asked for, not by its staging folder
+        raise write_failed(target, error) from None
     try:
         yield staging
+        _umask_modes(staging)
         (staging / _COMPLETE).touch()
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _umask_modes(folder: Path) -> None:
+    """Give everything under ``folder`` the mode the umask gives new files and folders: the libraries that wrote
+    it chose their own (safetensors: 0600), and a model folder is as readable as the rest of the output."""
+    umask = _umask()
+    for root, dirs, files in os.walk(folder):
+        for names, mode in ((dirs, 0o777 & ~umask), (files, 0o666 & ~umask)):
+            for path in (os.path.join(root, name) for name in names):
+                if not os.path.islink(path):  # a link's mode is its target's, which may be outside
+                    os.chmod(path, mode)
 
 
 def _swap_in(staging: Path, target: Path) -> None:

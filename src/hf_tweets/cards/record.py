@@ -170,7 +170,7 @@ class User(_Model):
             return None
         canonical = kind.handle(value)
         if canonical is None:
-            raise ValueError(f"{value[:80]!r} is not {_article(kind.title)} {kind.title} account; {kind.syntax()}")
+            raise ValueError("; ".join(kind.not_one(value)))
         return canonical
 
     @property
@@ -472,10 +472,6 @@ def thumbnail_url(record: CardRecord, endpoint: str | None = None) -> str | None
     return f"{endpoint or settings.hub_endpoint()}/{record.repo_id}/resolve/main/{record.thumbnail}"
 
 
-def _article(word: str) -> str:
-    return "an" if word[0] in "AEIOUX" else "a"  # an X account, a Bluesky account
-
-
 def _once(handles: list[str]) -> list[str]:
     lowered = [h.lower() for h in handles]  # account keys, or X handles
     if len(set(lowered)) != len(lowered):
@@ -487,6 +483,19 @@ def default_repo_name(accounts) -> str:
     """The repo name of a model of these accounts (X handles as plain strings): huggingtweets' for X, lower-case
     handles sorted and joined by '-'; each other platform's account adds its slug (platforms.repo_name)."""
     return platforms.repo_name(a if isinstance(a, Account) else Account(platforms.DEFAULT, a) for a in accounts)
+
+
+def check_namespace(namespace: str) -> None:
+    """ValueError unless ``namespace`` can be a Hub user or organisation: the part of a repo id before '/'."""
+    try:
+        if "/" in namespace:
+            raise HFValidationError("a namespace has no '/'")
+        validate_repo_id(namespace)
+    except HFValidationError:
+        raise ValueError(
+            f"{namespace[:100]!r} is not a Hub user or organisation name; use letters, digits, '-', '_' and '.'"
+            " (at most 96, no '/', no '--' or '..', not starting or ending with '-' or '.')"
+        ) from None
 
 
 def _check_repo_id(repo_id: str) -> None:

@@ -64,8 +64,9 @@ class HfJobsExecutor:
         jobs: int = 16,
     ):
         seconds(timeout)  # a bad default is refused now, not once per bot
-        # run_uv_job warns on every call that it is experimental; once is enough for a batch of many bots
-        warnings.filterwarnings("once", message=r"'HfApi\.run_uv_job' is experimental")
+        # huggingface_hub's Jobs calls warn on each use that they are experimental: three lines about its own
+        # API that the user can do nothing about (the executor is tested against the Jobs API it targets)
+        warnings.filterwarnings("ignore", message=r"'HfApi\.\w+' is experimental")
         self.api, self.flavor, self.timeout, self.namespace, self.poll = api, flavor, timeout, namespace, poll
         self.package_spec = package_spec or f"hf-tweets=={__version__}"
         self.pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hf-job")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from hf_tweets import platforms
 from hf_tweets.cards import yamlio
-from hf_tweets.cards.record import default_repo_name
+from hf_tweets.cards.record import check_namespace, default_repo_name
 from hf_tweets.errors import HfTweetsError
 
 CONSENTS = ("public", "permission")  # an archive is always "self": the file is the account holder's
@@ -82,6 +82,13 @@ class Bot:
         if self.consent != "public":
             args += ["--consent", self.consent]
         return args + ["--lora"] * self.lora + ["--publish"] * self.publish
+
+    def train_config(self):
+        """The TrainConfig this bot trains with (TrainError for a setting out of range, as on the command line)."""
+        from hf_tweets.training.train import TrainConfig
+
+        given = {"base_model": self.base_model, "epochs": self.epochs}
+        return TrainConfig(**{k: v for k, v in given.items() if v is not None}, lora=self.lora)
 
     def accounts(self) -> list[platforms.Account]:
         """The accounts of a bot of handles ([] for an archive: its owner is known once it is read)."""
@@ -175,7 +182,12 @@ def _bot(entry, number: int, path: Path) -> Bot:
     key = name or (default_repo_name(accounts) if accounts else _archive_key(archive))
     if name is not None and not _safe_name(name):
         raise refuse(f"name '{name}' is not a repo name", "use letters, digits, '-', '_' and '.'")
-    return Bot(
+    if "namespace" in entry:
+        try:
+            check_namespace(entry["namespace"])
+        except ValueError as error:
+            raise refuse(str(error), "fix 'namespace'") from None
+    bot = Bot(
         key=key,
         handles=tuple(handles),
         archive=archive,
@@ -191,6 +203,11 @@ def _bot(entry, number: int, path: Path) -> Bot:
         flavor=entry.get("flavor"),
         timeout=None if entry.get("timeout") is None else str(entry["timeout"]),
     )
+    try:  # every training setting checked now, as run's options are, not when the bot's turn comes
+        bot.train_config()
+    except HfTweetsError as error:
+        raise refuse(error.what, error.fix or "fix the setting") from None
+    return bot
 
 
 def _archive_key(archive: Path) -> str:

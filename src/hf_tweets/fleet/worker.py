@@ -62,10 +62,8 @@ def _run(bot: Bot, folders: Folders):
     """pipeline.run with the bot's settings: what ``hf-tweets run <bot.run_args()>`` does."""
     from hf_tweets.pipeline import RunOptions, run
     from hf_tweets.training.prepare import PrepareConfig
-    from hf_tweets.training.train import TrainConfig
 
-    given = {"base_model": bot.base_model, "epochs": bot.epochs}
-    config = TrainConfig(**{k: v for k, v in given.items() if v is not None}, lora=bot.lora)
+    config = bot.train_config()
     options = RunOptions(publish=bot.publish, namespace=bot.namespace, name=bot.name, agreed=bot.consent)
     data_dir, cards_dir, out_root = (Path(f) for f in (folders.data_dir, folders.cards_dir, folders.out_root))
     prepare_config = PrepareConfig(seed=config.seed)

@@ -41,7 +41,8 @@ def account(platform: str, handle: str) -> Account:
     kind = get(platform)
     canonical = kind.handle(handle) if isinstance(handle, str) else None
     if canonical is None:
-        raise HfTweetsError(f"{str(handle)[:80]!r} is not a {kind.title} account", fix=kind.syntax())
+        what, fix = kind.not_one(str(handle))
+        raise HfTweetsError(what, fix=fix)
     return Account(kind.name, canonical)
 
 

@@ -62,6 +62,12 @@ class Platform:
         """What a handle of this platform looks like, for error messages."""
         raise NotImplementedError
 
+    def not_one(self, text: str) -> tuple[str, str]:
+        """(what, fix) of an error about ``text``, which is no account of this platform: the forms it takes."""
+        article = "an" if self.title[:1] in "AEIOUX" else "a"  # an X account, a Bluesky account
+        what = f"{text[:80]!r} is not {article} {self.title} account"
+        return what, f"{self.syntax()}: write it as {self.example} or {self.prefixes[0]}:{self.example}"
+
 
 @dataclass(frozen=True, order=True)
 class Account:

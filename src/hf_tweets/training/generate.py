@@ -94,10 +94,12 @@ class Generator:
         self.keep_newlines = facts.get("keep_newlines", False)
         self.prefix = tokenizer.eos_token or ""
         self.pipeline = pipeline("text-generation", model=loaded, tokenizer=tokenizer)
+        self.model, self.max_length = model, loaded.generation_config.max_length
 
     def __call__(self, prompt: str, count: int = 5) -> list[str]:
         if count < 1:
             raise HfTweetsError(f"-n {count} asks for no text", fix="give -n 1 or more")
+        self._check_prompt(prompt)
         import torch
 
         threads = torch.get_num_threads()
@@ -108,6 +110,18 @@ class Generator:
             torch.set_num_threads(threads)
         texts = [o["generated_text"] for o in outputs]
         return texts if self.keep_newlines else [t.split("\n", 1)[0].rstrip() for t in texts]
+
+    def _check_prompt(self, prompt: str) -> None:
+        """HfTweetsError for a prompt that leaves no room to write in: a text is at most max_length tokens (the
+        saved sampling settings), prompt included, and transformers' own error would not say what to do."""
+        tokens = len(self.pipeline.tokenizer(self.prefix + prompt, add_special_tokens=False)["input_ids"])
+        if tokens >= self.max_length:
+            raise HfTweetsError(
+                f"the prompt is {tokens:,} tokens and this model writes texts of {self.max_length} tokens at most,"
+                " prompt included",
+                where=self.model,
+                fix=f"give a prompt of fewer than {self.max_length // 2} tokens (a few words)",
+            )
 
 
 def _download(repo_id: str) -> str:

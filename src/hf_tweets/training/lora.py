@@ -25,7 +25,8 @@ TINY_BASE = "tiny-base"  # the folder of a tiny base: data/<name>/tiny-base whil
 
 
 def check(config) -> None:
-    """TrainError, before any work, for settings that cannot make a model the Hub can load."""
+    """TrainError, before any work, for settings that cannot make a model the Hub can load (TrainConfig has
+    checked each setting's range)."""
     if config.merge and not config.lora:
         raise TrainError("--merge merges a LoRA adapter into its base", fix="add --lora, or leave out --merge")
     if config.lora and not config.merge and is_unnamed_folder(config.base_model):
@@ -34,11 +35,6 @@ def check(config) -> None:
             " must name a base that loads from the Hub",
             where=config.base_model,
             fix="add --merge to publish full weights, or pass the base model's Hub id",
-        )
-    if config.lora and (config.lora_rank < 1 or config.lora_alpha < 1 or not 0 <= config.lora_dropout < 1):
-        raise TrainError(
-            f"LoRA rank {config.lora_rank}, alpha {config.lora_alpha}, dropout {config.lora_dropout}",
-            fix="give a rank and alpha of 1 or more and a dropout from 0 to below 1",
         )
 
 

@@ -63,6 +63,7 @@ from hf_tweets.cards.record import HANDLE_RE, MAX_USERS, CardRecord, validate_re
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.errors import PrepareError
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.limits import SEED, Range, check
 from hf_tweets.platforms import Account
 from hf_tweets.sources.bots import accounts_named
 from hf_tweets.sources.posts import Post, load_posts, load_profile, raw_path
@@ -73,15 +74,25 @@ EOS = "<|endoftext|>"
 WARN_CHARS = 40_000  # the recipe warns under this much kept text
 
 
+RANGES = {  # what each numeric setting may be: PrepareConfig refuses anything else, the CLI's options show it
+    "eval_fraction": Range(0, 1, low_open=True, high_open=True),  # training needs posts on both sides
+    "seed": SEED,
+    "min_chars": Range(0, 10**9, whole=True),
+}
+
+
 @dataclass(frozen=True)
 class PrepareConfig:
-    """prepare's settings, with their defaults (the CLI shows these)."""
+    """prepare's settings, with their defaults (the CLI shows these); PrepareError for one out of range."""
 
     keep_newlines: bool = False
     eval_fraction: float = 0.1  # share of each user's posts held out for evaluation
     seed: int = 42
     min_chars: int = 6_000  # the recipe refuses less kept text than this
     include_cw: bool = False  # keep the posts behind a content warning (left out and counted by default)
+
+    def __post_init__(self) -> None:
+        check(asdict(self), RANGES, PrepareError)
 
 
 def accounts_of(users: list[Account | str]) -> list[Account]:

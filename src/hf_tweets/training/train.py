@@ -35,6 +35,7 @@ from hf_tweets.cards.record import DEFAULT_BASE_MODEL
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
+from hf_tweets.limits import SEED, Range, check
 from hf_tweets.training import lora
 from hf_tweets.training.basemodel import EOS, TINY, is_unnamed_folder, load
 
@@ -46,6 +47,20 @@ LORA_LEARNING_RATE = 1e-3  # an adapter has few weights and a small initial upda
 BATCH_SIZE = 16  # blocks per step; measured in bench/train.py (2.2x the recipe's speed, lower loss)
 LORA_BATCH_SIZE = 8  # bench/train.py at 124M: peak RSS 50 % of full fine-tuning's (69 % at 16), ~9 % fewer tokens/s
 LORA = ("lora_rank", "lora_alpha", "lora_dropout", "lora_targets", "merge")  # settings that exist only with lora
+MAX_BLOCK_SIZE = 131_072  # tokens; the base model's own limit (n_positions) is checked once it is loaded
+RANGES = {  # what each numeric setting may be: TrainConfig refuses anything else, the CLI's options show it
+    "epochs": Range(0, 1000, low_open=True),
+    "learning_rate": Range(0, 1, low_open=True),
+    "warmup_ratio": Range(0, 1, high_open=True),
+    "weight_decay": Range(0, 1),
+    "batch_size": Range(1, 4096, whole=True),
+    "block_size": Range(0, MAX_BLOCK_SIZE, whole=True),
+    "seed": SEED,
+    "lora_rank": Range(1, 4096, whole=True),
+    "lora_alpha": Range(1, 65536, whole=True),
+    "lora_dropout": Range(0, 1, high_open=True),
+}
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass
@@ -70,10 +85,15 @@ class TrainConfig:
     merge: bool = False  # with lora: publish the base with the adapter merged in (full weights), not the adapter
 
     def __post_init__(self) -> None:
+        """Fill the defaults that depend on ``lora``, then check every setting (TrainError): whoever makes the
+        config (the CLI, run, a batch's bot, a caller), nothing is loaded or written with a setting out of range."""
         if self.learning_rate is None:
             self.learning_rate = LORA_LEARNING_RATE if self.lora else RECIPE_LEARNING_RATE
         if self.batch_size is None:
             self.batch_size = LORA_BATCH_SIZE if self.lora else BATCH_SIZE
+        check(asdict(self), RANGES, TrainError)
+        if self.precision not in PRECISIONS:
+            raise TrainError(f"precision is {self.precision!r}", fix=f"give one of {', '.join(PRECISIONS)}")
 
     def facts(self) -> dict:
         """The settings as a run is known by (fingerprint, record): the LoRA ones only when it trains an adapter,
@@ -252,6 +272,11 @@ def train(
     eos = tokenizer.eos_token_id
     encoded = tokenizer(train_posts + eval_posts, add_special_tokens=False)["input_ids"]
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
+    if config.block_size > limit:  # the position embeddings end there: an IndexError in the first step
+        raise TrainError(
+            f"block size {config.block_size} is more than {config.base_model} reads ({limit} tokens)",
+            fix=f"give --block-size {limit} or less (0: sized for the posts)",
+        )
     block = config.block_size or block_size_for([len(ids) + 1 for ids in encoded], limit)
     config.block_size = block
     train_blocks = [{"input_ids": b} for b in pack(encoded[: len(train_posts)], eos, block)]
