@@ -40,6 +40,7 @@ def ago(i: int) -> timedelta:
     items stay within the platform's lifetime (posts.save_posts refuses a post dated before it began)."""
     return timedelta(hours=i) if i < 8760 else timedelta(hours=8760, minutes=i - 8760)
 
+
 SENTENCES = [
     "The kettle and I have reached an understanding about Mondays.",
     "Planted basil today and told it about my week, it seemed to listen.",

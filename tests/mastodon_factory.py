@@ -25,6 +25,8 @@ def ago(i: int) -> timedelta:
     """How long before START the ``i``-th item is: an hour apart for a year, then a minute apart, so that 100,000
     items stay within the platform's lifetime (posts.save_posts refuses a post dated before it began)."""
     return timedelta(hours=i) if i < 8760 else timedelta(hours=8760, minutes=i - 8760)
+
+
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 SENTENCES = [  # made up for these tests
