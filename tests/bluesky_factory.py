@@ -34,6 +34,13 @@ START = datetime(2024, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 RESET = "1893456000"  # 2030-01-01T00:00:00Z
 B32 = "234567abcdefghijklmnopqrstuvwxyz"  # the sortable base32 of record keys (TIDs)
 
+
+def ago(i: int) -> timedelta:
+    """How long before START the ``i``-th item is: an hour apart for a year, then a minute apart, so that 100,000
+    items stay within the platform's lifetime (posts.save_posts refuses a post dated before it began)."""
+    return timedelta(hours=i) if i < 8760 else timedelta(hours=8760, minutes=i - 8760)
+
+
 SENTENCES = [
     "The kettle and I have reached an understanding about Mondays.",
     "Planted basil today and told it about my week, it seemed to listen.",
@@ -208,7 +215,7 @@ def made_up_items(n: int, *, every_reply: int = 5, every_repost: int = 7, every_
     """``n`` items, newest first, one an hour: replies, reposts, self-labelled posts and links mixed in."""
     items = []
     for i in range(n):
-        moment = START - timedelta(hours=i)
+        moment = START - ago(i)
         text = f"{SENTENCES[i % len(SENTENCES)]} ({i})"
         kind = "repost" if i % every_repost == 3 else "reply" if i % every_reply == 2 else "post"
         item = Item(tid(moment), stamp(moment), text, kind)

@@ -19,6 +19,14 @@ from pathlib import Path
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 INSTANCE = "example.social"
 START = datetime(2023, 3, 3, 16, 17, 23, tzinfo=timezone.utc)
+
+
+def ago(i: int) -> timedelta:
+    """How long before START the ``i``-th item is: an hour apart for a year, then a minute apart, so that 100,000
+    items stay within the platform's lifetime (posts.save_posts refuses a post dated before it began)."""
+    return timedelta(hours=i) if i < 8760 else timedelta(hours=8760, minutes=i - 8760)
+
+
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 SENTENCES = [  # made up for these tests
@@ -84,7 +92,7 @@ def create(
     """A ``Create`` activity of a Note, as an export holds it (status ids count down from 110000000000100000)."""
     status = str(110_000_000_000_100_000 - i)
     url = f"{users_url(user, instance)}/statuses/{status}"
-    published = (START - timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    published = (START - ago(i)).strftime("%Y-%m-%dT%H:%M:%SZ")
     mentioned = ("https://other.example/users/bob",) if visibility == "direct" or i % 5 == 1 else ()
     address = addressing(visibility, user, instance, mentioned)
     tags = [{"type": "Mention", "href": m, "name": "@bob@other.example"} for m in mentioned]
@@ -128,7 +136,7 @@ def create(
 def announce(i: int, *, user: str = "alice", instance: str = INSTANCE, visibility: str = "public") -> dict:
     """An ``Announce`` (a boost): its ``object`` is the bare URL of someone else's post."""
     status = str(110_000_000_000_100_000 - i)
-    published = (START - timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    published = (START - ago(i)).strftime("%Y-%m-%dT%H:%M:%SZ")
     boosted = f"https://other.example/users/bob/statuses/{900_000 + i}"
     address = addressing(visibility, user, instance, ("https://other.example/users/bob",))
     return {"id": f"{users_url(user, instance)}/statuses/{status}/activity", "type": "Announce",

@@ -659,12 +659,34 @@ def test_an_export_is_recognised_by_its_content(tmp_path, content, recognised):
     assert bluesky_car.recognises(tmp_path) is False
 
 
-def _cycle() -> bytes:
-    """A tree node that links to itself: not possible with real hashes, but nothing checks them."""
-    fake = cid_of(b"a node")
-    node = libipld.encode_dag_cbor({"l": fake, "e": []})
-    commit = libipld.encode_dag_cbor({"did": ALICE.did, "version": 3, "data": fake, "rev": "x", "prev": None})
-    return car([cid_of(commit)], [(cid_of(commit), commit), (fake, node)])
+def _cycle(length: int = 1) -> bytes:
+    """A tree node that links to itself (through ``length`` nodes): not possible with real hashes, but nothing checks
+    them."""
+    fakes = [cid_of(b"a node %d" % i) for i in range(length)]
+    nodes = [libipld.encode_dag_cbor({"l": fakes[(i + 1) % length], "e": []}) for i in range(length)]
+    commit = libipld.encode_dag_cbor({"did": ALICE.did, "version": 3, "data": fakes[0], "rev": "x", "prev": None})
+    return car([cid_of(commit)], [(cid_of(commit), commit), *zip(fakes, nodes, strict=True)])
+
+
+def _shared_subtree() -> bytes:
+    """Two nodes that link to one subtree (no cycle: a DAG); its post is read once."""
+    blocks = Blocks()
+    record = blocks.put(_post(text="Shared made-up words."))
+    shared = blocks.put({"l": None, "e": [{"p": 0, "k": POST.encode(), "v": record, "t": None}]})
+    left = blocks.put({"l": shared, "e": []})
+    root = blocks.put({"l": left, "e": [{"p": 0, "k": b"app.bsky.graph.follow/3kzzz", "v": record, "t": shared}]})
+    commit = blocks.put({"did": ALICE.did, "version": 3, "data": root, "rev": "x", "prev": None})
+    return car([commit], blocks)
+
+
+def _one_record_many_times() -> bytes:
+    """A node of 200 entries that all link to one 10 kB record: 2 MB to decode from a 20 kB file."""
+    blocks = Blocks()
+    record = blocks.put(_post(text="x" * 10_000))
+    entries = [{"p": 0, "k": f"{POST}{i:03d}".encode(), "v": record, "t": None} for i in range(200)]
+    node = blocks.put({"l": None, "e": entries})
+    commit = blocks.put({"did": ALICE.did, "version": 3, "data": node, "rev": "x", "prev": None})
+    return car([commit], blocks)
 
 
 def _with_record(key: str, value: object) -> bytes:
@@ -678,13 +700,14 @@ def _blocks(*values: object, root: int = 0) -> bytes:
 
 
 def _raw_block() -> bytes:
-    data = car_bytes(ALICE)
+    """A commit whose tree's root is a raw block (not DAG-CBOR)."""
     raw = cid_of(b"raw", 0x55)
-    return data + bytes([len(raw) + 3]) + raw + b"raw"
+    commit = libipld.encode_dag_cbor({"did": ALICE.did, "version": 3, "data": raw, "rev": "x", "prev": None})
+    return car([cid_of(commit)], [(cid_of(commit), commit), (raw, b"raw")])
 
 
 POST = "app.bsky.feed.post/3kaaaaaaaaaaa"
-NOT_CAR = "is not a Bluesky repo export (a CAR file): Failed to read CAR"
+NOT_CAR = "is not a Bluesky repo export (a CAR file): it does not start with a CAR header"
 DATED = {"createdAt": "2024-01-01T00:00:00Z"}
 
 
@@ -698,14 +721,20 @@ def _bad_node() -> bytes:
 
 
 HOSTILE_CARS = {
-    "not a CAR": (lambda: b"hello, I am a text file", f"{NOT_CAR} header"),
-    "truncated": (lambda: car_bytes(ALICE)[:-20], f"{NOT_CAR} block. end of data"),
-    "a block not DAG-CBOR": (_raw_block, f"{NOT_CAR} block. Unsupported codec"),
+    "not a CAR": (lambda: b"hello, I am a text file", NOT_CAR),
+    "empty": (lambda: b"", NOT_CAR),
+    "5 bytes of one": (lambda: car_bytes(ALICE)[:5], "is cut short: it ends inside the CAR header"),
+    "a header that is not DAG-CBOR": (lambda: b"\x03\xa1\xff\xff", "its header is not DAG-CBOR"),
+    "truncated": (lambda: car_bytes(ALICE)[:-20], "is cut short: it ends inside block 15;"),
+    "cut inside a CID": (lambda: car_bytes(ALICE)[:80], "is cut short, or damaged: block 1 does not read"),
+    "a block not DAG-CBOR": (_raw_block, "a block the record tree reaches is not DAG-CBOR"),
     "nested too deeply": (
         lambda: car([cid_of(b"d")], [(cid_of(b"d"), b"\x81" * 100_000 + b"\x00")]),
-        f"{NOT_CAR} block. Maximum recursion depth exceeded",
+        "a block is nested too deeply",
     ),
-    "no root": (lambda: car([], []), f"{NOT_CAR} header. Roots is empty"),
+    "a block of bad CBOR": (lambda: car([cid_of(b"d")], [(cid_of(b"d"), b"\xff\xff")]), "a block is not DAG-CBOR ("),
+    "no root": (lambda: car([], []), "names no root block (the repo's commit)"),
+    "links to one record many times": (lambda: _one_record_many_times(), "its blocks are reached more than once each"),
     "root missing": (
         lambda: car([cid_of(b"gone")], []),
         "names no root block (the repo's commit); is it a repo export?",
@@ -718,7 +747,8 @@ HOSTILE_CARS = {
         lambda: car_bytes(ALICE, commit={"did": "alice"}),
         "its commit names 'alice', which is not a DID",
     ),
-    "a cycle": (_cycle, "the record tree links back to a node it has been through (a cycle); the file is damaged"),
+    "a cycle": (_cycle, "the record tree links back to a node above it (a cycle); the file is damaged"),
+    "a longer cycle": (lambda: _cycle(3), "the record tree links back to a node above it (a cycle)"),
     "a node missing": (
         lambda: car_bytes(ALICE, commit={"data": cid_of(b"gone")}),
         "the record tree links to a block the file does not hold; is the export complete?",
@@ -784,6 +814,48 @@ def test_an_export_past_the_size_limit(tmp_path, monkeypatch):
     assert raised.value.line() == (
         f"{path}: is {path.stat().st_size:,} bytes, more than 1,000; if it really is a Bluesky repo export, set"
         " HF_TWEETS_ARCHIVE_MAX_BYTES to a larger number of bytes"
+    )
+
+
+@pytest.mark.parametrize(
+    "budget, value, message",
+    [
+        ("MAX_BLOCKS", 5, "holds more than 5 blocks, more than a repo export has; is it one?"),
+        ("MAX_BLOCK_BYTES", 100, "holds a block of 188 bytes, more than the 100 of a repo's largest; is it one?"),
+    ],
+)
+def test_an_export_past_a_budget(tmp_path, monkeypatch, budget, value, message):
+    from hf_tweets.sources import car_file
+
+    monkeypatch.setattr(car_file, budget, value)
+    path = write_car(tmp_path / "export.car", ALICE)
+    with pytest.raises(SourceError) as raised:
+        read(path)
+    assert raised.value.line() == f"{path}: {message}"
+
+
+def test_a_shared_subtree_is_read_once_and_is_not_a_cycle(tmp_path):
+    path = tmp_path / "export.car"
+    path.write_bytes(_shared_subtree())
+    assert [(p.id, p.text) for p in read(path).posts] == [("3kaaaaaaaaaaa", "Shared made-up words.")]
+
+
+def test_blocks_the_tree_does_not_reach_are_never_decoded(tmp_path):
+    """Padding (unreferenced blocks: raw ones, bad CBOR, a CIDv0) is skipped, not decoded: the posts are read."""
+    padding = [(cid_of(b"raw", 0x55), b"raw"), (cid_of(b"bad"), b"\xff\xff"), (b"\x12\x20" + bytes(32), b"pb")]
+    path = tmp_path / "export.car"
+    path.write_bytes(car_bytes(ALICE) + car([], padding)[len(car([], [])) :])
+    assert kinds(read(path).posts) == {"post": 6, "reply": 2, "retweet": 1}
+
+
+def test_five_bytes_of_an_export_are_called_cut_short(run, tmp_path):
+    path = tmp_path / "alice.car"
+    path.write_bytes(car_bytes(ALICE)[:5])
+    assert run("fetch", "--archive", str(path)) == (
+        1,
+        "",
+        f"hf-tweets: error: {path}: is cut short: it ends inside the CAR header; download it again (Bluesky:"
+        " Settings, Export my data)\n",
     )
 
 

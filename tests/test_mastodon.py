@@ -29,12 +29,14 @@ from hf_tweets.sources.posts import load_posts, load_profile, raw_path
 
 from mastodon_factory import (
     PUBLIC,
+    actor,
     add_member,
     announce,
     create,
     expected,
     made_up_activities,
     members,
+    outbox,
     write_archive,
 )
 
@@ -82,7 +84,7 @@ SHORT_LINK = (
         ('<p><a href="https://blog.example/soup">blog.example/soup</a> ok</p>', (), "ok"),
         ("<p>one<br />two<br>three</p>", (), "one\ntwo\nthree"),
         ("<p>one</p><p>two</p>", (), "one\n\ntwo"),
-        ("<p>I&#39;m &amp; &quot;x&quot; &lt;3 &gt;</p>", (), "I'm & \"x\" <3 >"),
+        ("<p>I&#39;m &amp; &quot;x&quot; &lt;3 &gt;</p>", (), 'I\'m & "x" <3 >'),
         ("<p>soup :blobcat: time :other:</p>", ("blobcat",), "soup time :other:"),
         ("<p>ratio 3:2:1 at 10:30</p>", ("blobcat",), "ratio 3:2:1 at 10:30"),
         ("<p>a<script>alert(1)</script>b<style>p{}</style></p>", (), "ab"),
@@ -253,8 +255,13 @@ def test_what_a_synthetic_post_becomes(tmp_path):
         ("110000000000100000", "2023-03-03T16:17:23Z", "Soup & bread\nat noon #soup", "post", False),
         ("110000000000099999", "2023-03-03T15:17:23Z", "@bob yes", "reply", False),
         ("110000000000099998", "2023-03-03T14:17:23Z", "The ending of the soup film", "post", True),
-        ("110000000000099997", "2023-03-03T13:17:23Z", "https://other.example/users/bob/statuses/900003", "retweet",
-         False),
+        (
+            "110000000000099997",
+            "2023-03-03T13:17:23Z",
+            "https://other.example/users/bob/statuses/900003",
+            "retweet",
+            False,
+        ),
     ]
 
 
@@ -394,7 +401,95 @@ def bomb() -> bytes:
     return b'{"type": "OrderedCollection", "orderedItems": [' + b" " * 30_000_000 + b"]}"
 
 
+def bobs(shape: str) -> list[dict]:
+    """Bob's activities (his posts, in alice's archive), naming him in ``shape``."""
+    activities = made_up_activities(3, user="bob")
+    for activity in activities:
+        bob = activity["actor"]
+        if shape == "object":
+            activity["actor"] = {"id": bob, "type": "Person"}
+        elif shape == "list":
+            activity["actor"] = [{"id": bob}]
+        elif shape == "absent":  # only the Note's attributedTo (a boost has nothing else: named by a Create only)
+            del activity["actor"]
+            if not isinstance(activity["object"], dict):
+                activity["actor"] = bob
+    return activities
+
+
+def alices_with_actor(value: object) -> bytes:
+    return json.dumps(outbox(made_up_activities(3)) | {"actor": value}).encode()
+
+
+def zip_entries(path: Path, entries: list[tuple[str, bytes]]) -> Path:
+    """A zip of ``entries`` in order, a name given twice if it is (zipfile warns, and writes both)."""
+    import warnings
+
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+        warnings.simplefilter("ignore")
+        for name, data in entries:
+            archive.writestr(name, data)
+    return path
+
+
+ALICES = members(made_up_activities(3), extras=False)
+BOB_ID = "https://example.social/users/bob"
+NOT_ALICES = f"outbox.json holds the posts of '{BOB_ID}', not of actor.json's account"
+
 HOSTILE = {
+    "bob's posts, his actor an object": (lambda p: make_archive(p, bobs("object")), NOT_ALICES),
+    "bob's posts, his actor a list": (lambda p: make_archive(p, bobs("list")), NOT_ALICES),
+    "bob's posts, no actor but attributedTo": (lambda p: make_archive(p, bobs("absent")), NOT_ALICES),
+    "an outbox that names bob at its top": (
+        lambda p: make_archive(p, [], outbox_json=alices_with_actor(BOB_ID)),
+        NOT_ALICES,
+    ),
+    "an activity without an actor": (
+        lambda p: make_archive(
+            p, [], **outbox_of(json.dumps(outbox([{"type": "Announce", "object": "x", "to": [PUBLIC]}])))
+        ),
+        "orderedItems[0] names no actor (whose post it is)",
+    ),
+    "an actor object without an id": (
+        lambda p: make_archive(p, [dict(create(0, "<p>hi</p>"), actor={"type": "Person"})]),
+        "outbox.json holds the posts of \"an actor without an id ({'type': 'Person'})\", not of actor.json's",
+    ),
+    "outbox and actor in two folders of a tar": (
+        lambda p: write_tar(
+            p / "a.tar.gz", [], {"a/outbox.json": ALICES["outbox.json"], "b/actor.json": ALICES["actor.json"]}
+        ),
+        "a.tar.gz:b/actor.json: is not beside the archive's other file (in a/, this one in b/)",
+    ),
+    "two outbox.json in a zip": (
+        lambda p: zip_entries(p / "a.zip", [*ALICES.items(), ("outbox.json", ALICES["outbox.json"])]),
+        "a.zip: holds outbox.json twice; give one person's archive as Mastodon made it",
+    ),
+    "two archives in a zip": (
+        lambda p: zip_entries(p / "a.zip", [(f"{d}/{n}", data) for d in ("a", "b") for n, data in ALICES.items()]),
+        "a.zip: holds two archives (a/ and b/)",
+    ),
+    "NaN in the outbox": (
+        lambda p: make_archive(
+            p, [], **outbox_of(GOOD.replace('"type": "OrderedCollection"', '"n": NaN, "type": "OrderedCollection"'))
+        ),
+        "outbox.json: is not valid JSON (NaN is not a JSON number)",
+    ),
+    "Infinity in an activity": (
+        lambda p: make_archive(
+            p, [], **outbox_of(GOOD.replace('"type": "Create"', '"n": -Infinity, "type": "Create"'))
+        ),
+        "outbox.json: is not valid JSON (-Infinity is not a JSON number)",
+    ),
+    "orderedItems twice": (
+        lambda p: make_archive(p, [], **outbox_of(GOOD[:-1] + ', "orderedItems": []}')),
+        "outbox.json: has 'orderedItems' twice (which one is the outbox?)",
+    ),
+    "a username twice in actor.json": (
+        lambda p: make_archive(
+            p, made_up_activities(3), actor_json=json.dumps(actor())[:-1].encode() + b', "preferredUsername": "bob"}'
+        ),
+        "actor.json: has the key 'preferredUsername' twice in one object",
+    ),
     "not a tar.gz": (lambda p: write_file(p / "a.tar.gz", b"\x1f\x8b\x08\x00 damaged"), "a.tar.gz: is damaged"),
     "zip bomb": (lambda p: make_archive(p, [], **outbox_of(bomb())), "inflates more than 100 times its packed size"),
     "tar.gz bomb": (lambda p: make_archive(p, [], "tar.gz", **outbox_of(bomb())), "inflates more than 100 times"),
@@ -452,16 +547,21 @@ HOSTILE = {
     ),
     "actor with a bad username": (
         lambda p: make_archive(
-            p, made_up_activities(3), actor_json=json.dumps(
-                {"id": "https://example.social/users/a", "preferredUsername": "../../etc"}
-            ).encode()
+            p,
+            made_up_activities(3),
+            actor_json=json.dumps({"id": "https://example.social/users/a", "preferredUsername": "../../etc"}).encode(),
         ),
         "is not a Mastodon account",
     ),
     "another person's outbox": (
-        lambda p: make_archive(p, made_up_activities(3), user="alice", actor_json=json.dumps(
-            {"id": "https://example.social/users/mallory", "preferredUsername": "mallory"}
-        ).encode()),
+        lambda p: make_archive(
+            p,
+            made_up_activities(3),
+            user="alice",
+            actor_json=json.dumps(
+                {"id": "https://example.social/users/mallory", "preferredUsername": "mallory"}
+            ).encode(),
+        ),
         "outbox.json holds the posts of 'https://example.social/users/alice', not of actor.json's account",
     ),
     "empty": (lambda p: make_archive(p, []), "archive.zip has no posts (an empty timeline)"),
@@ -776,7 +876,15 @@ def test_opt_out_signals_refuse_before_anything_is_stored(run, tmp_path, cassett
         ("bad_reset", None, "example.social sent a rate limit reset time (X-RateLimit-Reset) that cannot be read"),
     ],
     ids=[
-        "another account", "suspended", "gone", "unknown", "bad token", "no token", "empty", "private", "bad id",
+        "another account",
+        "suspended",
+        "gone",
+        "unknown",
+        "bad token",
+        "no token",
+        "empty",
+        "private",
+        "bad id",
         "bad reset",
     ],
 )
@@ -842,8 +950,13 @@ def test_fetch_then_prepare_then_the_card(run, tmp_path):
     record = yaml.safe_load((tmp_path / "cards" / "alice-soup.yaml").read_text())
     [user] = record["users"]
     assert (user["platform"], user["handle"]) == ("mastodon", "alice@example.social")
-    assert user["counts"] == {"downloaded": 9, "retweets": 1, "short": user["counts"]["short"], "cw": 1,
-                              "kept": 7 - user["counts"]["short"]}
+    assert user["counts"] == {
+        "downloaded": 9,
+        "retweets": 1,
+        "short": user["counts"]["short"],
+        "cw": 1,
+        "kept": 7 - user["counts"]["short"],
+    }
     code, card, err = run("card", "render", "alice-soup")
     assert code == 0, err
     assert "| Posts downloaded | 9 |" in card and "| Reposts | 1 |" in card
@@ -883,6 +996,6 @@ def test_a_document_cut_at_a_piece_boundary(monkeypatch):
 
     monkeypatch.setattr(json_stream, "CHUNK", 3)
     assert json_stream.JsonStream(io.BytesIO(b" 1234567 "), "x").document() == 1234567
-    assert json_stream.JsonStream(io.BytesIO("[\"é🍲\", true, null]".encode()), "x").document() == ["é🍲", True, None]
+    assert json_stream.JsonStream(io.BytesIO('["é🍲", true, null]'.encode()), "x").document() == ["é🍲", True, None]
     with pytest.raises(SourceError, match=r"x: is not valid JSON \(it ends too early, at character 1\)"):
         json_stream.JsonStream(io.BytesIO(b'["abc'), "x").document()

@@ -37,6 +37,7 @@ class Platform:
     # Its source (sources/registry.py): the module that reads its API, and those that read its exports.
     api: str | None = None
     exports: tuple[str, ...] = ()
+    since: str = ""  # the first day its posts can be dated (YYYY-MM-DD): an earlier date is not one of its posts'
 
     def handle(self, text: str) -> str | None:
         """``text`` (without a prefix) as this platform's canonical handle, or None when it is not one."""

@@ -52,4 +52,5 @@ BLUESKY = _Bluesky(
     example="alice.bsky.social",
     api="hf_tweets.sources.bluesky",
     exports=("hf_tweets.sources.bluesky_car",),
+    since="2022-11-01",  # its team's first posts (the public beta opened in February 2023)
 )

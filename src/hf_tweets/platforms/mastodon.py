@@ -53,4 +53,5 @@ MASTODON = _Mastodon(
     example="@alice@mastodon.social",
     api="hf_tweets.sources.mastodon",
     exports=("hf_tweets.sources.mastodon_archive",),
+    since="2016-03-01",  # its first release; the real archive in tests has posts from November 2016
 )

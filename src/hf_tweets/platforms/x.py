@@ -42,4 +42,5 @@ X = _X(
     example="alice",
     api="hf_tweets.sources.x_api",
     exports=("hf_tweets.sources.x_archive",),
+    since="2006-03-21",  # the first tweet
 )

@@ -336,7 +336,15 @@ def _check_type(record: object, kind: str) -> None:
 
 
 def _date(created: object, indexed: object) -> str:
-    """A record's createdAt as stored; when it has none or a wrong one, when the AppView indexed it (if it says)."""
+    """A record's createdAt as stored; when it has none or a wrong one, when the AppView indexed it (if it says);
+    ValueError when there is no date (the lexicon requires createdAt)."""
+    date = _date_or_none(created, indexed)
+    if not date:
+        raise ValueError("has no createdAt (the date every record has)")
+    return date
+
+
+def _date_or_none(created: object, indexed: object) -> str:
     try:
         date = parse_date(created)
     except ValueError as error:

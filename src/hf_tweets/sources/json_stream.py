@@ -3,7 +3,8 @@
 A Mastodon outbox.json of 100,000 posts is some 200 MB of JSON, and 600 MB to 2 GB once parsed as
 one document; read with ``JsonStream``, one activity at a time, it takes what one activity takes.
 ``value()`` parses the next value with json's own decoder (``raw_decode``), up to ``MAX_VALUE``
-characters; ``char()`` looks at the next character that is not white space and ``take()`` steps
+characters (NaN and Infinity, which Python's json reads, are refused; with ``unique_keys``, so is an object
+with a key twice); ``char()`` looks at the next character that is not white space and ``take()`` steps
 over it, so the caller walks the punctuation around the values it streams. The bytes are decoded
 as UTF-8 (a BOM is allowed) as they are read, ``CHUNK`` at a time. Every problem is a one-line
 SourceError naming the file and, for bad JSON, the character.
@@ -16,6 +17,7 @@ import json
 import re
 
 from hf_tweets.errors import SourceError
+from hf_tweets.text import snippet
 
 CHUNK = 1024**2  # bytes read at a time
 MAX_VALUE = 16 * 1024**2  # characters of one value (a Mastodon activity is a few thousand)
@@ -26,11 +28,27 @@ _NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")  # what may follow a number's start wi
 class JsonStream:
     """The JSON document in the binary ``stream``; ``where`` names it in errors, ``fix`` says what to do then."""
 
-    def __init__(self, stream, where: str, fix: str = "is the file damaged?"):
+    def __init__(self, stream, where: str, fix: str = "is the file damaged?", *, unique_keys: bool = False):
         self.stream, self.where, self.fix = stream, where, fix
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
         self.text, self.pos, self.offset, self.eof = "", 0, 0, False  # offset: characters before self.text
-        self.parse = json.JSONDecoder().raw_decode
+        pairs = {"object_pairs_hook": self._unique} if unique_keys else {}  # a Python call per object: small files
+        self.parse = json.JSONDecoder(parse_constant=self._constant, **pairs).raw_decode
+
+    def _constant(self, name: str):
+        """NaN, Infinity and -Infinity, which Python's json reads and JSON has not."""
+        raise SourceError(f"is not valid JSON ({name} is not a JSON number)", where=self.where, fix=self.fix)
+
+    def _unique(self, pairs: list[tuple[str, object]]) -> dict:
+        """An object of ``pairs``; SourceError for a key given twice (but @context: JSON-LD's, which real Mastodon
+        exports repeat and nothing here reads)."""
+        found = dict(pairs)
+        if len(found) < len(pairs):
+            keys = [key for key, _ in pairs if key != "@context"]
+            twice = next((key for i, key in enumerate(keys) if key in keys[:i]), None)
+            if twice is not None:
+                raise SourceError(f"has the key {snippet(twice)} twice in one object", where=self.where, fix=self.fix)
+        return found
 
     def document(self) -> object:
         """The whole document, which must be one value."""

@@ -90,9 +90,9 @@ def read_archive(path: Path, include_replies: bool = True) -> Archive:
             if PurePosixPath(name).name == OUTBOX:
                 reader.read(stream, where)
             else:
-                owner = _actor(JsonStream(stream, where, JSON_FIX).document(), where)
+                owner = _actor(JsonStream(stream, where, JSON_FIX, unique_keys=True).document(), where)
     if not reader.seen:
-        raise SourceError(f"{path}: has no {OUTBOX}; is it a Mastodon archive (\"Request your archive\")?")
+        raise SourceError(f'{path}: has no {OUTBOX}; is it a Mastodon archive ("Request your archive")?')
     if owner is None:
         raise SourceError(f"{path}: has no {ACTOR} to say whose posts these are; {DAMAGED}")
     if not reader.posts and reader.private:
@@ -117,14 +117,20 @@ read_export = read_archive
 # --- the files: a folder, a zip or a tar, within the limits -------------------------------------------------------
 
 
-def _folder(names: list[str]) -> str | None:
-    """The folder ("" for the top) holding both outbox.json and actor.json, at most one folder down; else None."""
+def _folder(names: list[str], where: str | None = None) -> str | None:
+    """The folder ("" for the top) holding both outbox.json and actor.json, at most one folder down; else None.
+    With ``where`` (reading, not recognising), SourceError when two folders hold both (two archives in one)."""
     found: dict[str, set[str]] = {}
     for name in names:
         parts = PurePosixPath(name.removeprefix("./")).parts
         if len(parts) in (1, 2) and parts[-1] in (OUTBOX, ACTOR):
             found.setdefault("/".join(parts[:-1]), set()).add(parts[-1])
     both = sorted(folder for folder, files in found.items() if len(files) == 2)
+    if where is not None and len(both) > 1:
+        shown = " and ".join(f"{folder or '.'}/" for folder in both[:2])
+        raise SourceError(
+            f"holds two archives ({shown})", where=where, fix="give one person's archive as Mastodon made it"
+        )
     return both[0] if both else None
 
 
@@ -164,8 +170,14 @@ def _zip_files(path: Path) -> Iterator[tuple[str, str, object]]:
             _check_name(info.filename, f"{path}:{info.filename}")
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise SourceError("is a link", where=f"{path}:{info.filename}", fix=ONLY_FILES)
-        folder = _folder([info.filename for info in infos])
+        folder = _folder([info.filename for info in infos], where=str(path))
         wanted = {f"{folder}/{n}" if folder else n for n in (OUTBOX, ACTOR)}
+        names = [info.filename.removeprefix("./") for info in infos]
+        for name in wanted:
+            if names.count(name) > 1:
+                raise SourceError(
+                    f"holds {name} twice", where=str(path), fix="give one person's archive as Mastodon made it"
+                )
         for info in infos:
             if info.filename.removeprefix("./") in wanted:
                 where = f"{path}:{info.filename}"
@@ -181,17 +193,31 @@ def _tar_files(path: Path, gzipped: bool) -> Iterator[tuple[str, str, object]]:
         inflated = _Counted(gzip.GzipFile(fileobj=raw) if gzipped else raw, str(path), budget, raw.tell, whole=True)
         # bufsize: the stream is read a MiB at a time (tarfile's 10 KiB reads cost a tenth of the reading time)
         with _read_errors(str(path)), tarfile.open(fileobj=inflated, mode="r|", bufsize=CHUNK) as archive:
-            seen: set[str] = set()
+            seen: dict[str, str] = {}  # outbox.json, actor.json: the folder each was found in
             for member in archive:
                 where = f"{path}:{member.name}"
                 _check_member(member, where)
                 name = member.name.removeprefix("./")
                 parts = PurePosixPath(name).parts
                 if len(parts) <= 2 and parts and parts[-1] in (OUTBOX, ACTOR) and member.isfile():
-                    if parts[-1] in seen:
-                        raise SourceError(f"holds a second {parts[-1]}", where=where, fix="give one person's archive")
-                    seen.add(parts[-1])
+                    _same_folder(seen, parts, where)
                     yield name, where, _Counted(archive.extractfile(member), where, budget)
+
+
+def _same_folder(seen: dict[str, str], parts: tuple[str, ...], where: str) -> None:
+    """Note where a tar's outbox.json or actor.json is; SourceError for a second one, or for one that is not beside
+    the other (a tar is read as a stream: its members are checked as they come)."""
+    file, folder = parts[-1], "/".join(parts[:-1])
+    if file in seen:
+        raise SourceError(f"holds a second {file}", where=where, fix="give one person's archive")
+    other = next(iter(seen.values()), folder)
+    if other != folder:
+        raise SourceError(
+            f"is not beside the archive's other file (in {other or 'the top'}/, this one in {folder or 'the top'}/)",
+            where=where,
+            fix="give one person's archive as Mastodon made it: outbox.json and actor.json side by side",
+        )
+    seen[file] = folder
 
 
 def _check_name(name: str, where: str) -> None:
@@ -241,8 +267,9 @@ class _Counted:
     size, or a function giving the packed bytes read so far); ``whole``: the stream is the whole archive, whose
     bytes count only towards the ratio (a tar's media is inflated to reach its outbox, but never read)."""
 
-    def __init__(self, stream, where: str, budget: _Budget, packed: int | Callable[[], int] | None = None, *,
-                 whole: bool = False):
+    def __init__(
+        self, stream, where: str, budget: _Budget, packed: int | Callable[[], int] | None = None, *, whole: bool = False
+    ):
         self.stream, self.where, self.budget = stream, where, budget
         self.packed, self.whole, self.size = packed, whole, 0
 
@@ -290,6 +317,8 @@ class _Outbox:
                 reader.take('"', "a property name")
             key = reader.value()
             reader.take(":", "':'")
+            if key in fields and key != "@context":  # real exports write @context twice, before and after the items
+                _not_an_outbox(where, f"has {snippet(key)} twice (which one is the outbox?)")
             if key != "orderedItems":
                 fields[key] = reader.value()  # small: @context, id, type, totalItems
             elif reader.char() != "[":
@@ -305,6 +334,8 @@ class _Outbox:
             _not_an_outbox(where, f"is not an OrderedCollection (its type is {snippet(fields.get('type'))})")
         if "orderedItems" not in fields:
             _not_an_outbox(where, "has no orderedItems")
+        if "actor" in fields or "attributedTo" in fields:  # not in Mastodon's, but whose it says it is counts too
+            self.actors |= _named(fields.get("actor")) | _named(fields.get("attributedTo"))
 
     def _items(self, reader: JsonStream, where: str) -> int:
         """Read orderedItems, one activity at a time; return how many there were."""
@@ -325,12 +356,11 @@ class _Outbox:
         kind = item.get("type")
         if kind not in ("Create", "Announce"):
             return  # another activity
+        note = item.get("object")
+        self._whose(item, note if kind == "Create" else None, index, where)
         if not _public(item):
             self.private += 1  # a post only some people may read: never stored
             return
-        if isinstance(item.get("actor"), str):
-            self.actors.add(item["actor"])
-        note = item.get("object")
         if kind == "Create":
             if not isinstance(note, dict) or note.get("type") not in NOTES:
                 raise SourceError(
@@ -345,6 +375,28 @@ class _Outbox:
             self.skipped += 1
         else:
             self.posts.append(post)
+
+    def _whose(self, item: dict, note: object, index: int, where: str) -> None:
+        """Add the actors an activity names (its ``actor``, its Note's ``attributedTo``), in any shape; SourceError
+        when it names none."""
+        named = _named(item.get("actor")) | (_named(note.get("attributedTo")) if isinstance(note, dict) else set())
+        if not named:
+            raise SourceError(
+                f"orderedItems[{index}] names no actor (whose post it is)", where=where, fix="is the file damaged?"
+            )
+        self.actors |= named
+
+
+def _named(value: object) -> set[str]:
+    """The actor ids ``value`` names: a string, an object with an id, or a list of them (an object without a string
+    id is named by what it holds, so it matches no actor)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return {value["id"] if isinstance(value.get("id"), str) else f"an actor without an id ({snippet(value)})"}
+    if isinstance(value, list):
+        return set().union(*map(_named, value)) if value else {"an empty list of actors"}
+    return set() if value is None else {f"an actor that is {snippet(value)}"}
 
 
 def _not_an_outbox(where: str, problem: str):

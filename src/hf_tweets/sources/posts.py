@@ -17,6 +17,12 @@ what it read in that format, checked before anything is written:
   none; ``parse_date`` is the one reader of the formats sources use.
 * Texts and display names have no lone surrogates (a JSON escape such as
   "\\ud800" with no partner, which UTF-8 cannot hold): each becomes U+FFFD.
+  Texts have no control characters but white space (NUL, ESC, DEL, C1 ...
+  are removed): ``clean_text``.
+* A date is within its platform's lifetime (``Platform.since`` to tomorrow):
+  ``save_posts`` refuses a post dated otherwise, and ``load_posts`` leaves out
+  such a date (and such characters) of a store written before it checked, so
+  ``prepare`` never writes them.
 * A display name is one clean line of at most ``record.MAX_NAME`` characters;
   an avatar is a clean http(s) URL or None (``text.clean_url``).
 * Ids are unique: the first post with an id wins, so "N new posts" is what
@@ -31,7 +37,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -116,7 +122,19 @@ def load_posts(data_dir: Path, who: Account | str) -> list[Post]:
     if not path.exists():
         raise SourceError(f"no posts stored for {who} in {path.parent}", fix=f"run hf-tweets fetch {who} first")
     # split("\n"), not splitlines(): the lines are JSON with ensure_ascii=False, so U+2028, U+0085 ... may be in a text
-    return [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    posts = [Post(**json.loads(line)) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    lifetime = _lifetime(who.platform)
+    return [_sane(post, lifetime) for post in posts]
+
+
+def _sane(post: Post, lifetime: tuple[str, str]) -> Post:
+    """A stored post as prepare may use it, from a store written before save_posts checked: without a date outside
+    its platform's lifetime, or control characters."""
+    text = clean_text(post.text)
+    dated = not post.created_at or lifetime[0] <= post.created_at <= lifetime[1]
+    return (
+        post if dated and text is post.text else replace(post, created_at=post.created_at if dated else "", text=text)
+    )
 
 
 def stored_accounts(data_dir: Path) -> list[Account]:
@@ -143,16 +161,47 @@ def load_profile(data_dir: Path, who: Account | str) -> Profile:
 
 
 def save_posts(data_dir: Path, who: Account | str, posts: list[Post]) -> tuple[int, int]:
-    """Merge ``posts`` into the user's file (by id), atomically. Return (new posts, total)."""
-    path = raw_path(data_dir, who)
+    """Merge ``posts`` into the user's file (by id), atomically. Return (new posts, total). SourceError, before
+    anything is written, for a post dated outside its platform's lifetime; control characters are removed."""
+    path, who = raw_path(data_dir, who), _account(who)
     existing = {p.id: p for p in (load_posts(data_dir, who) if path.exists() else [])}
     new: dict[str, Post] = {}
+    lifetime = _lifetime(who.platform)
     for post in posts:  # a source may list a post twice: the first one counts
-        if post.id not in existing:
-            new.setdefault(post.id, post)
+        if post.id not in existing and post.id not in new:
+            new[post.id] = _checked(post, who, lifetime)
     ordered = sorted([*existing.values(), *new.values()], key=lambda p: (p.created_at, _numeric(p.id)), reverse=True)
     atomic_write_text(path, "".join(_line(p) for p in ordered))
     return len(new), len(ordered)
+
+
+# C0, DEL and C1 but those that are white space (tab, newlines, form feed, NEL ...: prepare's to normalise)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the control characters that are not white space (NUL, ESC, DEL, C1 ...)."""
+    return text if _CONTROL.search(text) is None else _CONTROL.sub("", text)
+
+
+def _lifetime(platform: str) -> tuple[str, str]:
+    """(the first, the last date) a post of ``platform`` can have, as ISO strings that compare as dates."""
+    kind = platforms.REGISTRY.get(platform)
+    return (kind.since if kind else ""), iso_utc(datetime.now(timezone.utc) + timedelta(days=1))
+
+
+def _checked(post: Post, who: Account, lifetime: tuple[str, str]) -> Post:
+    """``post`` with its text cleaned; SourceError when its date is outside ``lifetime``."""
+    first, last = lifetime
+    if post.created_at and not first <= post.created_at <= last:
+        title = platforms.get(who.platform).title
+        raise SourceError(
+            f"{who}'s post {snippet(post.id)} is dated {post.created_at}, "
+            + (f"before {title} began ({first})" if post.created_at < first else "in the future"),
+            fix="is the export altered or damaged? download it again (hf-tweets stores only dates a post can have)",
+        )
+    text = clean_text(post.text)
+    return post if text is post.text else replace(post, text=text)
 
 
 def _line(post: Post) -> str:  # asdict() deep-copies; this is the same object, written fast
