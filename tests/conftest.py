@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import os
 import shutil
@@ -292,3 +293,9 @@ def pytest_collection_modifyitems(items):
     """The slow tests first: the workers start on the long ones and share out the many short ones after, instead of
     one worker ending the run alone on a kill -9 enumeration picked up last."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_collection_finish(session):
+    """Every test module is imported (torch and transformers with them): freeze what is there, so that the
+    gc.collect() accelerate runs at the start of every training walks only what the tests made since."""
+    gc.freeze()

@@ -9,3 +9,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingA
 import kill_at
 
 kill_at.install()
+
+import gc  # noqa: E402
+
+gc.freeze()  # what was imported is never garbage: the gc.collect() of each training's start skips it

@@ -248,32 +248,67 @@ def test_local_batch_runs_every_bot_reports_the_failure_and_a_rerun_skips_what_f
     assert lines[2].split()[:2] == ["moss", "skipped"]
 
 
-@pytest.mark.slow
-def test_a_killed_worker_is_retried_once_and_the_others_go_on(run, three_bots, tmp_path, monkeypatch):
-    """The wren bot's first process kills itself with SIGKILL (as the OOM killer would), from sitecustomize."""
+def die_once_hook(tmp_path: Path, monkeypatch, body: str) -> Path:
+    """A sitecustomize the bot host runs: the first time the wren bot starts, ``body`` (which may kill)."""
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(
-        textwrap.dedent(
-            """
-            import os, signal, sys
-            marker = os.environ.get("DIE_ONCE_MARKER")
-            if marker and '"key": "wren"' in " ".join(sys.argv):  # the worker's argv holds the bot as JSON
-                if not os.path.exists(marker):
-                    open(marker, "w").close()
-                    os.kill(os.getpid(), signal.SIGKILL)
-            """
-        )
+        "import os, signal\n"
+        "marker = os.environ.get('DIE_ONCE_MARKER')\n"
+        "if marker:\n"
+        "    from hf_tweets.fleet import worker\n"
+        "    real = worker.run_bot\n"
+        "    def run_bot(bot, folders):\n"
+        "        if bot.key == 'wren' and not os.path.exists(marker):\n"
+        "            open(marker, 'w').close()\n"
+        f"            {body}\n"
+        "        return real(bot, folders)\n"
+        "    worker.run_bot = run_bot\n"
     )
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.setenv("DIE_ONCE_MARKER", str(tmp_path / "died"))
+    return tmp_path / "died"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "whom, first",
+    [
+        ("os.getpid()", "its process was killed by SIGKILL (out of memory?"),  # as the OOM killer would
+        ("os.getppid()", "the bot host was killed by SIGKILL"),  # the host that forked it: the next bot gets a new one
+    ],
+    ids=["the bot's process", "its bot host"],
+)
+def test_a_killed_worker_is_retried_once_and_the_others_go_on(run, three_bots, tmp_path, monkeypatch, whom, first):
+    """The wren bot's first process, or the bot host that forked it, is killed with SIGKILL as wren starts: wren
+    fails for a reason of its worker and is tried once more; the other bots go on."""
+    died = die_once_hook(tmp_path, monkeypatch, f"os.kill({whom}, signal.SIGKILL)")
     code, out, err = run("batch", str(three_bots), "--json")
     assert code == 1
     outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
-    assert outcomes["wren"]["status"] == "trained" and (tmp_path / "died").exists()
-    assert "the first failed: its process was killed by SIGKILL (out of memory?" in outcomes["wren"]["reason"]
-    assert "wren: failed on a worker (its process was killed by SIGKILL" in err and "trying once more" in err
+    assert outcomes["wren"]["status"] == "trained" and died.exists()
+    assert f"the first failed: {first}" in outcomes["wren"]["reason"] and "wren.log" in outcomes["wren"]["reason"]
+    assert f"wren: failed on a worker ({first}" in err and "trying once more" in err
     assert (outcomes["broken"]["status"], outcomes["moss"]["status"]) == ("failed", "trained")
+    assert (tmp_path / "out" / "moss" / "model.safetensors").is_file()
+
+
+def test_a_bot_host_that_cannot_start_fails_each_bot_in_one_line_and_the_batch_goes_on(run, three_bots, tmp_path,
+                                                                                       monkeypatch):  # fmt: skip
+    """torch broken for the host (a shadowing package that raises as it is imported): every bot fails with what
+    the host said, after one retry each; nothing is trained, the batch ends."""
+    shadow = tmp_path / "shadow" / "torch"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('this torch is broken')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(shadow.parent), os.environ.get("PYTHONPATH", "")]))
+    code, out, err = run("batch", str(three_bots), "--json")
+    assert code == 1
+    outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
+    assert {o["status"] for o in outcomes.values()} == {"failed"}
+    reason = outcomes["wren"]["reason"]
+    assert "the bot host ended (ImportError: this torch is broken)" in reason, reason
+    assert "\n" not in reason and "Traceback" not in reason
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.fixture(scope="module")
@@ -364,7 +399,8 @@ def test_the_same_file_runs_as_hugging_face_jobs_and_a_rerun_skips_what_finished
 
 @pytest.mark.slow
 def test_a_bot_process_dies_with_its_batch_even_on_kill_9(tmp_path):
-    """No bot trains on as an orphan beside the rerun: the worker goes when the batch is killed."""
+    """No bot trains on as an orphan beside the rerun: the worker and the bot host that forked it go when the
+    batch is killed."""
     import re
     import signal
     import subprocess
@@ -376,7 +412,15 @@ def test_a_bot_process_dies_with_its_batch_even_on_kill_9(tmp_path):
     env = os.environ | {"WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1"}
     driver = subprocess.Popen([sys.executable, "-m", "hf_tweets", "batch", str(bots)], cwd=tmp_path, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    log, worker = tmp_path / "data" / "batch" / "logs" / "slow.log", None
+    log, worker, host = tmp_path / "data" / "batch" / "logs" / "slow.log", None, None
+
+    def running(pid: int) -> bool:
+        stat = Path(f"/proc/{pid}/stat")
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
     try:
         for _ in range(600):  # the worker says its pid in its log's first line
             found = re.search(r" pid (\d+):", log.read_text()) if log.exists() else None
@@ -385,18 +429,21 @@ def test_a_bot_process_dies_with_its_batch_even_on_kill_9(tmp_path):
                 break
             time.sleep(0.1)
         assert worker is not None, "the bot never started"
+        host = int(Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
+        assert "hf_tweets.fleet.host" in Path(f"/proc/{host}/cmdline").read_text()
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait(timeout=30)
         for _ in range(100):
-            if not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]:
+            if not any(map(running, (worker, host))):
                 break
             time.sleep(0.1)
         else:
-            raise AssertionError(f"the bot's process {worker} outlived its batch by 10 s")
+            raise AssertionError(f"the bot's process {worker} or its host {host} outlived the batch by 10 s")
     finally:
         driver.kill()
-        if worker is not None and Path(f"/proc/{worker}").exists():
-            os.kill(worker, signal.SIGKILL)
+        for pid in (worker, host):
+            if pid is not None and running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize(

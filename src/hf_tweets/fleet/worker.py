@@ -1,7 +1,7 @@
 """One bot of a batch, run in this process: the stages of ``hf-tweets run`` with the bot's settings, as an Attempt.
 
-``python -m hf_tweets.fleet.worker BOT_JSON FOLDERS_JSON RESULT_FILE PARENT_PID`` is how the local executor
-runs a bot in a process of its own (which dies with the batch); the Ray executor calls ``run_bot`` in a Ray
+``main([BOT_JSON, FOLDERS_JSON, RESULT_FILE, PARENT_PID])`` is how the local executor runs a bot, in a
+process its bot host (host.py) forks, which dies with the host; the Ray executor calls ``run_bot`` in a Ray
 worker. Either way the output of the run goes to the bot's log file (data/batch/logs/KEY.log) and the outcome
 is an Attempt, never an exception.
 """
@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from dataclasses import asdict
@@ -80,9 +79,10 @@ def bot_from_json(text: str) -> Bot:
     return Bot(**{**data, "handles": tuple(data["handles"]), "archive": data["archive"] and Path(data["archive"])})
 
 
-def die_with_parent(parent: int) -> None:
-    """End this process when the batch that started it ends, even by kill -9: no bot trains on as an orphan
-    beside the rerun. Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a thread looks."""
+def die_with_parent(parent: int, watch: bool = True) -> None:
+    """End this process when the one that started it (the batch, or its bot host) ends, even by kill -9: no bot
+    trains on as an orphan beside the rerun. Linux: the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere
+    a thread looks, unless ``watch`` is False (the bot host looks itself: a thread would make its forks unsafe)."""
     try:
         import ctypes
 
@@ -93,13 +93,15 @@ def die_with_parent(parent: int) -> None:
             return
     except (OSError, AttributeError):
         pass
+    if not watch:
+        return
 
-    def watch() -> None:
+    def look() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
         os._exit(1)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=look, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:
@@ -108,7 +110,3 @@ def main(argv: list[str]) -> int:
     attempt = run_bot(bot, folders)
     atomic_write_text(result, json.dumps(asdict(attempt)))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
