@@ -247,7 +247,8 @@ def members(activities: list[dict], *, outbox_json: bytes | None = None, actor_j
 
 
 def write_archive(target: Path, activities: list[dict], *, kind: str = "zip", **options) -> Path:
-    """Write an archive of ``activities`` as ``kind``: "zip", "tar.gz" or "folder" (``members`` takes the options)."""
+    """Write an archive of ``activities`` as ``kind``: "zip", "tar.gz", "tar.bz2", "tar.xz", "tar" or "folder"
+    (``members`` takes the options)."""
     files = members(activities, **options)
     if kind == "folder":
         for name, data in files.items():
@@ -258,7 +259,8 @@ def write_archive(target: Path, activities: list[dict], *, kind: str = "zip", **
             for name, data in files.items():
                 archive.writestr(name, data)
     else:
-        with tarfile.open(target, "w:gz") as archive:
+        compression = {"tar.gz": "gz", "tar.bz2": "bz2", "tar.xz": "xz", "tar": ""}[kind]
+        with tarfile.open(target, f"w:{compression}") as archive:
             for name, data in files.items():
                 add_member(archive, name, data)
     return target

@@ -170,6 +170,19 @@ def make_archive(tmp_path: Path, activities: list[dict], kind: str = "zip", **op
     return write_archive(target, activities, kind=kind, **options)
 
 
+@pytest.mark.parametrize("kind", ["tar.bz2", "tar.xz", "tar"])
+def test_a_tar_in_any_compression_tarfile_reads_is_read_as_the_tar_gz_is(run, tmp_path, kind):
+    """Mastodon writes .tar.gz; a person who repacked it (bzip2, xz, none) gets the same posts, not "damaged"."""
+    activities = made_up_activities(30)
+    make_archive(tmp_path, activities, "tar.gz")
+    assert run("fetch", "--archive", str(tmp_path / "archive.tar.gz"), "--data-dir", "gz")[0] == 0
+    target = write_archive(tmp_path / f"repacked.{kind}", activities, kind=kind)
+    code, out, err = run("fetch", "--archive", str(target), "--data-dir", "data")
+    assert code == 0, err
+    assert stored(tmp_path) == load_posts(tmp_path / "gz", Account("mastodon", "alice@example.social"))
+    assert len(stored(tmp_path)) > 0
+
+
 def stored(tmp_path: Path, handle: str = "alice@example.social"):
     return load_posts(tmp_path / "data", Account("mastodon", handle))
 

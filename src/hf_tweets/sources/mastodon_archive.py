@@ -1,6 +1,6 @@
 """Read the archive Mastodon gives an account holder ("Request your archive"), without unpacking it.
 
-The archive is a .zip (Mastodon 4.1 and later) or a .tar.gz (before), or the folder either unpacks
+The archive is a .zip (Mastodon 4.1 and later) or a .tar.gz (before; a tar repacked with bzip2 or xz reads too), or the folder either unpacks
 to; it is known by its content: ``outbox.json`` and ``actor.json`` side by side, at its top or one
 folder down. Only those two are opened (never the media, likes or bookmarks beside them):
 
@@ -27,8 +27,10 @@ files inside it are read. Dates go through ``posts.parse_date``, text through ma
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
+import lzma
 import re
 import stat
 import tarfile
@@ -66,7 +68,7 @@ def recognises(path: Path) -> bool:
         head = _head(path)
         if head[:2] == b"\x1f\x8b":
             return True
-        if head in (b"PK\x03\x04", b"PK\x05\x06"):
+        if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             with zipfile.ZipFile(path) as archive:
                 return _folder(archive.namelist()) is not None
         return tarfile.is_tarfile(path)
@@ -75,9 +77,10 @@ def recognises(path: Path) -> bool:
 
 
 def _head(path: Path) -> bytes:
-    """The first bytes of ``path``, a regular file (a FIFO is not waited on)."""
+    """The first bytes of ``path`` (enough for every magic number read here), a regular file (a FIFO is not
+    waited on)."""
     with open_regular(path, str(path)) as stream:
-        return stream.read(4)
+        return stream.read(6)
 
 
 def read_archive(path: Path, include_replies: bool = True) -> Archive:
@@ -143,10 +146,10 @@ def _files(path: Path) -> Iterator[tuple[str, str, object]]:
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder; give the archive's .zip or .tar.gz, or its folder")
     head = _head(path)
-    if head in (b"PK\x03\x04", b"PK\x05\x06"):
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         yield from _zip_files(path)
     else:
-        yield from _tar_files(path, gzipped=head[:2] == b"\x1f\x8b")
+        yield from _tar_files(path, _inflater(head))
 
 
 def _folder_files(path: Path) -> Iterator[tuple[str, str, object]]:
@@ -185,12 +188,25 @@ def _zip_files(path: Path) -> Iterator[tuple[str, str, object]]:
                     yield info.filename, where, _Counted(stream, where, budget, min(info.compress_size, size))
 
 
-def _tar_files(path: Path, gzipped: bool) -> Iterator[tuple[str, str, object]]:
-    """The members of a .tar.gz (or .tar) read as one stream, in order: a tar has no index, and a gzip stream
-    has no seeking but reading; the ratio is checked over the whole stream."""
+# What a tar may be compressed with (Mastodon writes gzip; a repacked archive may be bzip2 or xz), by magic bytes.
+_INFLATERS = (
+    (b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw)),
+    (b"BZh", bz2.BZ2File),
+    (b"\xfd7zXZ\x00", lzma.LZMAFile),
+)
+
+
+def _inflater(head: bytes) -> Callable:
+    """What reads the tar stream out of a file that starts with ``head`` (itself, for a plain tar)."""
+    return next((opener for magic, opener in _INFLATERS if head.startswith(magic)), lambda raw: raw)
+
+
+def _tar_files(path: Path, inflater: Callable) -> Iterator[tuple[str, str, object]]:
+    """The members of a .tar.gz (or .tar.bz2, .tar.xz, .tar) read as one stream, in order: a tar has no index,
+    and a compressed stream has no seeking but reading; the ratio is checked over the whole stream."""
     budget = _Budget()
     with open_regular(path, str(path)) as raw:
-        inflated = _Counted(gzip.GzipFile(fileobj=raw) if gzipped else raw, str(path), budget, raw.tell, whole=True)
+        inflated = _Counted(inflater(raw), str(path), budget, raw.tell, whole=True)
         # bufsize: the stream is read a MiB at a time (tarfile's 10 KiB reads cost a tenth of the reading time)
         with _read_errors(str(path)), tarfile.open(fileobj=inflated, mode="r|", bufsize=CHUNK) as archive:
             seen: dict[str, str] = {}  # outbox.json, actor.json: the folder each was found in
@@ -247,7 +263,7 @@ def _read_errors(where: str):
         raise SourceError(
             "is packed in a way hf-tweets cannot read", where=where, fix=f"unpack it and give the folder ({error})"
         ) from None
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError) as error:  # gzip.BadGzipFile is an OSError
+    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError) as error:  # gzip's: OSError
         raise SourceError(f"is damaged ({str(error)[:80] or 'it ends too early'})", where=where, fix=DAMAGED) from None
     except OSError as error:
         problem = f"is not a .tar.gz archive ({error})" if isinstance(error, gzip.BadGzipFile) else "cannot be read"
