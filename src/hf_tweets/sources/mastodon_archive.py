@@ -1,8 +1,8 @@
 """Read the archive Mastodon gives an account holder ("Request your archive"), without unpacking it.
 
-The archive is a .zip (Mastodon 4.1 and later) or a .tar.gz (before; a tar repacked with bzip2 or xz reads too), or the folder either unpacks
-to; it is known by its content: ``outbox.json`` and ``actor.json`` side by side, at its top or one
-folder down. Only those two are opened (never the media, likes or bookmarks beside them):
+The archive is a .zip (Mastodon 4.1 and later) or a .tar.gz (before; a tar repacked with bzip2 or xz reads
+too), or the folder either unpacks to; it is known by its content: ``outbox.json`` and ``actor.json`` side by
+side, at its top or one folder down. Only those two are opened (never the media, likes or bookmarks beside them):
 
 * ``outbox.json``: an ActivityStreams OrderedCollection whose ``orderedItems`` are ``Create``
   activities (a post: its ``object`` is the Note, ``content`` HTML, ``summary`` the content warning,
