@@ -7,10 +7,16 @@ import gc
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+# Each worker imports some 170 modules of the suite and of hf-tweets; under PYTHONDONTWRITEBYTECODE (which this
+# machine sets) it would compile them and rewrite the tests' asserts again in every run: 2.6 s of each worker's
+# start. Their bytecode goes to __pycache__ (git-ignored) like any Python's; the environment is left as it was.
+sys.dont_write_bytecode = False
 
 # huggingface_hub reads its endpoint, cache folder and flags once, at import: point them at a
 # loopback Hub and a throwaway home before anything imports it. Nothing here reaches the real Hub.

@@ -293,6 +293,7 @@ def test_a_killed_worker_is_retried_once_and_the_others_go_on(run, three_bots, t
     assert (tmp_path / "out" / "moss" / "model.safetensors").is_file()
 
 
+@pytest.mark.slow  # starts interpreters (a host each try), some 4 s
 def test_a_bot_host_that_cannot_start_fails_each_bot_in_one_line_and_the_batch_goes_on(run, three_bots, tmp_path,
                                                                                        monkeypatch):  # fmt: skip
     """torch broken for the host (a shadowing package that raises as it is imported): every bot fails with what
