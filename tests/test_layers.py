@@ -21,10 +21,11 @@ LAYERS = {
     "training": 7,
     "hub": 7,
     "journal": 3,
-    "pipeline": 8,
-    "fleet": 9,
-    "cli": 10,
-    "__main__": 11,
+    "browser": 8,  # the browser copy of a model (training's models, hub's commits), the Space, the demo
+    "pipeline": 9,
+    "fleet": 10,
+    "cli": 11,
+    "__main__": 12,
 }
 
 
