@@ -230,8 +230,13 @@ def remote_files(
 
 def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
     """README.md at a revision, in one GET (None when the repo has none)."""
+    return fetch_text(api, repo_id, "README.md", revision)
+
+
+def fetch_text(api: HfApi, repo_id: str, path: str, revision: str, repo_type: str | None = None) -> str | None:
+    """A text file of a repo (a model, or ``repo_type``'s) at a revision, in one GET (None when it has none)."""
     response = get_session().get(
-        hf_hub_url(repo_id, "README.md", revision=revision, endpoint=api.endpoint),
+        hf_hub_url(repo_id, path, revision=revision, endpoint=api.endpoint, repo_type=repo_type),
         headers=build_hf_headers(token=api.token),
     )
     if response.status_code == 404:
