@@ -174,3 +174,53 @@ def test_unpublish_without_a_space_touches_no_space(hub, cards, run):
     code, out, err = run("unpublish", "alice")
     assert code == 0, err
     assert "bots.json" not in out and not HfApi().repo_exists(SPACE, repo_type="space")
+
+
+# -- the cards: a link to the Space with the bot selected, and the widget's example output ----------------------
+
+
+@pytest.mark.parametrize(
+    "samples, endpoint, widget",
+    [
+        ([], "https://huggingface.co", [{"text": "My dream is"}]),
+        (
+            ["My dream is soup.", "My dream is bread."],
+            "https://hub.example.org",
+            [{"text": "My dream is", "output": {"text": "My dream is soup."}}],
+        ),
+    ],
+)
+def test_a_card_links_its_space_and_shows_a_sample_as_the_widget_output(samples, endpoint, widget):
+    from huggingface_hub import ModelCard
+
+    from hf_tweets.cards.importer import import_card
+    from hf_tweets.cards.render import render
+
+    record = make_record(samples=samples)
+    text = render(record, endpoint=endpoint)
+    link = f"[Try it in your browser]({endpoint}/spaces/{NS}/try-the-bots?bot={NS}/pixel_poet)"
+    assert text.count(link) == 1
+    assert ModelCard(text).data.widget == widget
+    assert import_card(text).samples == samples  # the output is the first sample, read back from the table
+
+
+def test_republish_brings_the_link_and_the_widget_output_to_a_legacy_card(hub, run, tmp_path):
+    from conftest import SEED_CARDS
+
+    seed = sorted(SEED_CARDS.iterdir())[0]
+    repo = f"{NS}/" + seed.name.removesuffix(".README.md")
+    api = HfApi()
+    api.create_repo(repo)
+    api.upload_file(path_or_fileobj=seed.read_bytes(), path_in_repo="README.md", repo_id=repo)
+    assert "try-the-bots" not in seed.read_text(encoding="utf-8")
+    code, _, err = run("republish", "--max-commits-per-hour", "0", "--from-hub", NS)
+    assert code == 0, err
+    card = open(hf_hub_download(repo, "README.md")).read()
+    assert f"[Try it in your browser]({hub.url}/spaces/{NS}/try-the-bots?bot={repo})" in card
+    from huggingface_hub import ModelCard
+
+    from hf_tweets.cards.importer import import_card
+
+    samples = import_card(card).samples  # legacy cards have none: the widget then has no output
+    expected = {"text": "My dream is"} | ({"output": {"text": samples[0]}} if samples else {})
+    assert ModelCard(card).data.widget == [expected]
