@@ -88,10 +88,33 @@ def plain_numbers(card: str) -> str:
     return _SEPARATOR.sub("", card)
 
 
+# Issue 22: every card links the namespace's try-it Space, with the bot selected, at the top of "How to use".
+def try_it_line(repo_id: str, endpoint: str = ENDPOINT) -> str:
+    namespace = repo_id.split("/")[0]
+    return (
+        f"[Try it in your browser]({endpoint}/spaces/{namespace}/try-the-bots?bot={repo_id}): the model runs on your"
+        " device, in the page; what you type stays there.\n\n"
+    )
+
+
+def with_try_it(card: str, repo_id: str) -> str:
+    return card.replace("## How to use\n\n", "## How to use\n\n" + try_it_line(repo_id), 1)
+
+
+def with_issue_22(card: str, record) -> str:
+    """A card of before issue 22 as it renders now: the try-it link, and the first sample as the widget's output."""
+    if record.samples:
+        widget = {"text": record.widget_prompt}
+        was = dump_yaml({"widget": [widget]})
+        card = card.replace(was, dump_yaml({"widget": [widget | {"output": {"text": record.samples[0]}}]}), 1)
+    return with_try_it(card, record.repo_id)
+
+
 @pytest.mark.parametrize("name", list(BEFORE_RECORDS))
 def test_cards_without_eval_loss_are_unchanged_but_for_their_numbers(name):
     expected = (BEFORE / f"{name}.md").read_text(encoding="utf-8")
-    assert render(BEFORE_RECORDS[name], endpoint=ENDPOINT) == plain_numbers(expected)
+    record = BEFORE_RECORDS[name]
+    assert render(record, endpoint=ENDPOINT) == with_issue_22(plain_numbers(expected), record)
 
 
 def test_the_fixtures_have_separators_and_import_as_published():
@@ -109,7 +132,7 @@ def test_an_eval_loss_adds_only_the_model_index():
     record = make_record(THREE, training=TRAINING)
     before = plain_numbers((BEFORE / "eval-loss.md").read_text(encoding="utf-8"))
     text = render(record, endpoint=ENDPOINT)
-    assert body(text) == body(before)
+    assert body(text) == with_try_it(body(before), record.repo_id)
     meta, was = front_matter(text), front_matter(before)
     assert list(meta) == [*was, "model-index"]
     assert {k: v for k, v in meta.items() if k != "model-index"} == was
@@ -184,7 +207,8 @@ def expected_front_matter(record, kind: str, accounts: str) -> dict:
         data["base_model_relation"] = "adapter"
     if accounts == "one":
         data["thumbnail"] = f"{HUB.url}/huggingtweets/pixel_poet/resolve/main/predictions.png"
-    data["widget"] = [{"text": "My dream is"}]
+    # The widget's example output is the first sample (the Hub shows it where no provider serves the model).
+    data["widget"] = [{"text": "My dream is"} | ({"output": {"text": record.samples[0]}} if record.samples else {})]
     posts = "Tweets" if accounts == "one" else "Posts"
     data["model-index"] = [
         {
@@ -305,7 +329,7 @@ def test_the_copy_rate_is_said_and_read_back(copies, words, sentence):
 ADAPTER_USAGE = """\
 ## How to use
 
-This repo holds a LoRA adapter: it needs peft (`pip install peft`), which loads it on its base model:
+{try_it}This repo holds a LoRA adapter: it needs peft (`pip install peft`), which loads it on its base model:
 
 ```python
 from peft import AutoPeftModelForCausalLM
@@ -321,7 +345,7 @@ generator("It's my dream", prefix=tokenizer.eos_token, num_return_sequences=5,
 FULL_USAGE = """\
 ## How to use
 
-You can use this model directly with a pipeline for text generation:
+{try_it}You can use this model directly with a pipeline for text generation:
 
 ```python
 from transformers import pipeline
@@ -335,7 +359,8 @@ generator("It's my dream", num_return_sequences=5)
 def test_the_adapter_snippet_loads_the_adapter_with_peft():
     text = render(make_record(**KINDS["adapter-hub"], widget_prompt="It's my dream"))
     usage = "## How to use" + text.split("## How to use", 1)[1].split("## Limitations", 1)[0]
-    assert usage.rstrip("\n") == ADAPTER_USAGE.rstrip("\n")
+    expected = ADAPTER_USAGE.replace("{try_it}", try_it_line("huggingtweets/pixel_poet", HUB.url))
+    assert usage.rstrip("\n") == expected.rstrip("\n")
     code = usage.split("```python\n", 1)[1].split("```", 1)[0]
     compile(code, "usage", "exec")
     assert code.count("'huggingtweets/pixel_poet'") == 2
@@ -344,7 +369,8 @@ def test_the_adapter_snippet_loads_the_adapter_with_peft():
 def test_the_full_weights_snippet_is_unchanged():
     text = render(make_record(widget_prompt="It's my dream"))
     usage = "## How to use" + text.split("## How to use", 1)[1].split("## Limitations", 1)[0]
-    assert usage.rstrip("\n") == FULL_USAGE.rstrip("\n")
+    expected = FULL_USAGE.replace("{try_it}", try_it_line("huggingtweets/pixel_poet", HUB.url))
+    assert usage.rstrip("\n") == expected.rstrip("\n")
 
 
 # -- front matter: the fast path agrees with huggingface_hub ------------------------------------------------

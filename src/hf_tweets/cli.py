@@ -23,7 +23,7 @@ from click.core import ParameterSource
 
 from hf_tweets import __version__, platforms, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, check_namespace
+from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, TRY_SPACE, check_namespace
 from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fsutil import NAME_RE, child
 from hf_tweets.hub.republish import RepublishOptions
@@ -775,6 +775,35 @@ def unpublish_command(name, delete, _private, namespace, reason, take_all, cards
     if done.others:
         command = shlex.join(["hf-tweets", *_this_command(add=("--all",))])
         click.echo(f"still up, from the same accounts: {', '.join(done.others)}; take them down too with {command}")
+    from hf_tweets.browser.space import withdraw
+
+    for space in withdraw(done.repo_ids):  # the try-it Space no longer offers them
+        click.echo(f"{space.repo_id}: removed {', '.join(space.bots)} from its bots.json")
+
+
+def _space_name(ctx, param, name: str) -> str:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(f"namespace/{name}")
+    except HFValidationError as error:
+        raise click.BadParameter(str(error).split(".")[0]) from None
+    return name
+
+
+@cli.command("space")
+@click.argument("namespace", type=NAMESPACE)
+@click.option(
+    "--name", default=TRY_SPACE, show_default=True, callback=_space_name, help="The Space's name in NAMESPACE."
+)
+@click.option("--collection", metavar="TITLE", help="Offer only the bots in NAMESPACE's collection of this title.")
+@cards_dir_option
+def space_command(namespace, name, collection, cards_dir) -> None:
+    """Create or update NAMESPACE's static Space where visitors try its public bots in their browser."""
+    from hf_tweets.browser.space import SpaceOptions, publish_space
+
+    options = SpaceOptions(namespace, settings.cards_dir(cards_dir), name=name, collection=collection)
+    click.echo("\n".join(publish_space(options).lines()))
 
 
 @cli.group("optout", epilog=ACCOUNTS_HELP)

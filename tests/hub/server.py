@@ -11,8 +11,18 @@ use, metadata.py), and resolve HEAD/GET with the headers the client
 checks. Every 404 carries an X-Error-Code, as the real Hub's do. Dataset
 repos (``repo_type="dataset"``) can be created (private), uploaded to,
 downloaded from and deleted, nothing more: they are kept under the key
-``datasets/<id>`` (store.repo_key) and never listed as models. The jobs
-endpoints are in jobs.py.
+``datasets/<id>`` (store.repo_key) and never listed as models. Spaces
+(``repo_type="space"``, with their ``sdk``) are kept under ``spaces/<id>``
+the same way: created, committed to, read (``space_info``, the tree) and
+resolved at ``/spaces/NS/NAME/resolve/REV/PATH``. The jobs endpoints are in
+jobs.py.
+
+A page in a browser fetches from it as from the Hub (transformers.js): every
+answer carries CORS headers (any origin; the headers a script must read are
+exposed), an OPTIONS preflight is answered, and resolve serves one HTTP range
+(``Range: bytes=0-0`` is how transformers.js asks a file's size): 206 with
+Content-Range, 416 when the range starts past the end; a range it cannot parse
+(or several) is ignored, as RFC 9110 says, and the whole file sent.
 
 Tests add faults (``hub.fail(...)``: an error status, a dropped connection
 before the request is served, or a lost answer after it was) and read the
@@ -35,12 +45,19 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import yaml
 
 from . import collections, jobs, metadata, ratelimit
-from .store import DATASETS, Entry, Repo, Store, git_blob_sha, is_lfs, namespace_of, repo_key
+from .store import Entry, Repo, Store, git_blob_sha, is_lfs, is_model, namespace_of, repo_id_of, repo_key
 
 ORG = "huggingtweets"
 NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 REPO = rf"(?P<repo>{NAME}/{NAME})"
 DATASET = rf"(?P<repo>datasets/{NAME}/{NAME})"  # a dataset's key in the store, as its URLs spell it
+SPACE = rf"(?P<repo>spaces/{NAME}/{NAME})"  # a Space's
+# What a page's script may read of an answer (beyond the CORS-safelisted ones), as the Hub exposes them.
+EXPOSED = (
+    "Content-Length, Content-Range, Accept-Ranges, ETag, Link, X-Repo-Commit, X-Linked-Size, X-Linked-Etag,"
+    " X-Error-Code, X-Error-Message, X-Request-Id"
+)
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSED}
 
 
 @dataclass
@@ -214,6 +231,21 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def do_OPTIONS(self) -> None:
+        """A browser's CORS preflight: any origin, the methods a page uses, the headers it asked to send."""
+        self.hub.requests.append(("OPTIONS", self.path))
+        asked = self.headers.get("Access-Control-Request-Headers") or "Range, Authorization, Content-Type"
+        self.lose_answer = False
+        self._send(
+            204,
+            b"",
+            {
+                "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Headers": asked,
+                "Access-Control-Max-Age": 86400,
+            },
+        )
+
     def _serve(self, method: str) -> None:
         parts = urlsplit(self.path)
         self.raw_path, self.query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -262,7 +294,7 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        headers = {**self.hub.limits.headers(self), **(headers or {})}
+        headers = {**CORS, **self.hub.limits.headers(self), **(headers or {})}
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -327,8 +359,10 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
     # -- repos -----------------------------------------------------------------------------------
     def create_repo(self) -> None:
         body = self._body_json()
-        if body.get("type", "model") not in ("model", "dataset"):
-            raise HubError(400, "only model and dataset repos here")
+        if body.get("type", "model") not in ("model", "dataset", "space"):
+            raise HubError(400, "only model, dataset and space repos here")
+        if body.get("type") == "space" and not body.get("sdk"):
+            raise HubError(400, "a Space needs an sdk")
         namespace = body.get("organization") or (self.who[0] if self.who else None)
         repo_id = repo_key(f"{namespace}/{body.get('name')}", body.get("type"))
         if self.who is None:
@@ -343,7 +377,7 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
                 {"X-Error-Message": "You already created this model repo"},
             )
             return
-        self.hub.store.create(repo_id, body.get("visibility") == "private")
+        self.hub.store.create(repo_id, body.get("visibility") == "private", body.get("sdk"))
         self._json({"url": url, "name": repo_id, "id": repo_id})
 
     def delete_repo(self) -> None:
@@ -374,8 +408,8 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
         ]
         self._json(
             {
-                "id": repo,
-                "modelId": repo,
+                "id": repo_id_of(repo),
+                "modelId": repo_id_of(repo),
                 "sha": commit.sha,
                 "private": r.private,
                 "lastModified": commit.date,
@@ -385,9 +419,10 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
                 "tags": card.get("tags", []),
                 "pipeline_tag": card.get("pipeline_tag"),
                 "library_name": card.get("library_name"),
-                "author": repo.split("/")[0],
+                "author": namespace_of(repo),
                 "downloads": 0,
                 "likes": 0,
+                **({"sdk": r.sdk} if r.sdk else {}),
             }
         )
 
@@ -396,7 +431,7 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
         ids = sorted(
             i
             for i, r in self.hub.store.repos.items()
-            if not i.startswith(DATASETS)
+            if is_model(i)
             and (author is None or i.split("/")[0] == author)
             and (not r.private or self.hub.can_write(self.who, i.split("/")[0]))
         )
@@ -558,10 +593,23 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
         entry = commit.files.get(path)
         if entry is None:
             raise HubError(404, f"{path} does not exist at {rev}", "EntryNotFound", {"X-Repo-Commit": commit.sha})
-        headers = {"X-Repo-Commit": commit.sha, "ETag": f'"{entry.sha256 if entry.lfs else entry.git_sha}"'}
+        headers = {
+            "X-Repo-Commit": commit.sha,
+            "ETag": f'"{entry.sha256 if entry.lfs else entry.git_sha}"',
+            "Accept-Ranges": "bytes",
+        }
         if entry.lfs:
             headers |= {"X-Linked-Etag": f'"{entry.sha256}"', "X-Linked-Size": entry.size}
-        self._send(200, self.hub.store.read_blob(entry.sha256), headers, "application/octet-stream")
+        data = self.hub.store.read_blob(entry.sha256)
+        span = _byte_range(self.headers.get("Range"), len(data))
+        if span is None:
+            self._send(200, data, headers, "application/octet-stream")
+        elif span == ():
+            self._send(416, b"", headers | {"Content-Range": f"bytes */{len(data)}"}, "application/octet-stream")
+        else:
+            first, last = span
+            headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+            self._send(206, data[first : last + 1], headers, "application/octet-stream")
 
     # -- shared ----------------------------------------------------------------------------------
     def _commit(self, repo: Repo, rev: str):
@@ -591,6 +639,22 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
         return data if isinstance(data, dict) else {}
 
 
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | tuple[()] | None:
+    """(first, last) byte of the one range ``header`` asks for; () when it cannot be satisfied (416); None to send
+    the whole file (no header, or one this server does not take: several ranges, another unit, bad syntax)."""
+    match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header or "")
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # bytes=-N: the last N bytes
+        return () if int(last) == 0 or size == 0 else (max(size - int(last), 0), size - 1)
+    if last and int(last) < int(first):
+        return None
+    if int(first) >= size:
+        return ()
+    return int(first), min(int(last), size - 1) if last else size - 1
+
+
 ROUTES = [
     (m, re.compile(p), n)
     for m, p, n in [
@@ -616,6 +680,14 @@ ROUTES = [
         ("POST", rf"/api/{DATASET}/commit/(?P<rev>[^/]+)", "commit"),
         ("POST", rf"/{DATASET}\.git/info/lfs/objects/batch", "lfs_batch"),
         ("GET", rf"/{DATASET}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
+        # Spaces: the same, on the store key "spaces/<id>"
+        ("GET", rf"/api/{SPACE}", "model_info"),
+        ("GET", rf"/api/{SPACE}/revision/(?P<rev>[^/]+)", "model_info"),
+        ("GET", rf"/api/{SPACE}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
+        ("POST", rf"/api/{SPACE}/preupload/(?P<rev>[^/]+)", "preupload"),
+        ("POST", rf"/api/{SPACE}/commit/(?P<rev>[^/]+)", "commit"),
+        ("POST", rf"/{SPACE}\.git/info/lfs/objects/batch", "lfs_batch"),
+        ("GET", rf"/{SPACE}/resolve/(?P<rev>[^/]+)/(?P<path>.+)", "resolve"),
         *collections.ROUTES,
         *jobs.ROUTES,
     ]

@@ -28,16 +28,28 @@ LFS_SUFFIXES = (
 )
 LFS_MIN_SIZE = 10 * 1024 * 1024
 DATASETS = "datasets/"  # a dataset repo is kept in Store.repos under this prefix of its id (as in its URLs)
+SPACES = "spaces/"  # and a Space under this one
+PREFIXES = {"dataset": DATASETS, "space": SPACES}
 
 
 def repo_key(repo_id: str, repo_type: str | None = None) -> str:
-    """The key of a repo in ``Store.repos``: a model's id as it is, a dataset's as ``datasets/<id>``."""
-    return DATASETS + repo_id if repo_type == "dataset" else repo_id
+    """The key of a repo in ``Store.repos``: a model's id as it is, a dataset's as ``datasets/<id>``, a Space's as
+    ``spaces/<id>``."""
+    return PREFIXES.get(repo_type or "model", "") + repo_id
+
+
+def repo_id_of(key: str) -> str:
+    """The repo id (NAMESPACE/NAME) of a store key, whatever the repo's type."""
+    return key.removeprefix(DATASETS).removeprefix(SPACES)
+
+
+def is_model(key: str) -> bool:
+    return not key.startswith((DATASETS, SPACES))
 
 
 def namespace_of(key: str) -> str:
     """The user or org a repo key belongs to (whatever its type)."""
-    return key.removeprefix(DATASETS).split("/")[0]
+    return repo_id_of(key).split("/")[0]
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -80,6 +92,7 @@ class Repo:
     private: bool = False
     commits: list[Commit] = field(default_factory=list)  # main, oldest first
     prs: list[Commit] = field(default_factory=list)  # pull request N is prs[N - 1]
+    sdk: str | None = None  # a Space's (static, gradio, docker ...)
 
     @property
     def head(self) -> Commit:
@@ -106,7 +119,7 @@ class Store:
                 [Commit(**{**c, "files": {p: Entry(**e) for p, e in c["files"].items()}}) for c in data[k]]
                 for k in ("commits", "prs")
             )
-            self.repos[data["repo_id"]] = Repo(data["repo_id"], data["private"], commits, prs)
+            self.repos[data["repo_id"]] = Repo(data["repo_id"], data["private"], commits, prs, data.get("sdk"))
 
     def save(self, force: bool = False) -> None:
         """Write state.json, at most once a second (rewriting it per commit is quadratic for big hubs)."""
@@ -139,7 +152,7 @@ class Store:
     def read_blob(self, sha256: str) -> bytes:
         return (self.blobs / sha256).read_bytes()
 
-    def create(self, repo_id: str, private: bool) -> Repo:
+    def create(self, repo_id: str, private: bool, sdk: str | None = None) -> Repo:
         gitattributes = b"".join(b"*%s filter=lfs diff=lfs merge=lfs -text\n" % s.encode() for s in LFS_SUFFIXES)
         digest = self.put_blob(gitattributes)
         entry = Entry(digest, len(gitattributes), git_blob_sha(gitattributes), False)
@@ -148,6 +161,7 @@ class Store:
             private,
             [Commit(self._sha(repo_id, "initial"), None, "initial commit", now_iso(), {".gitattributes": entry})],
         )
+        repo.sdk = sdk
         self.repos[repo_id] = repo
         self.save()
         return repo

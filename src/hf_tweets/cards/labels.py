@@ -47,6 +47,7 @@ METRICS = {
 }
 METRICS_BEFORE = {"Train loss": "train_loss"}  # cards rendered before the label said which epoch
 
+TRY_IT = "Try it in your browser"  # the card's link to the namespace's try-it Space, with the bot selected
 WANDB_LINKS = {"report": "W&B report", "preprocess_run": "Explore the data", "train_run": "W&B training run"}
 
 # What the model was fine-tuned from when that was a local folder that does not say which Hub model it is (the
@@ -165,6 +166,7 @@ def for_templates(safe, words: Words) -> SimpleNamespace:
         metric=safe(METRIC),
         software=safe(SOFTWARE),
         sample=safe(SAMPLE),
+        try_it=safe(TRY_IT),
         wandb=SimpleNamespace(**{key: safe(text) for key, text in WANDB_LINKS.items()}),
     )
 

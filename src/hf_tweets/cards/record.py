@@ -46,6 +46,8 @@ MAX_COUNT = 10**12
 #: The repo hf-tweets publishes a ``tiny`` base to when an adapter is trained on it (a small GPT-2 initialised at
 #: random, named by the hash of its weights): an adapter must name a base on the Hub that it loads on.
 RANDOM_BASE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*/tiny-base-[0-9a-f]{12}")
+#: The Space of a namespace where visitors try its bots in their browser (``hf-tweets space``); every card links it.
+TRY_SPACE = "try-the-bots"
 # The longest texts a record holds: more is not a name, a prompt or a sample but a mistake (or an attack).
 MAX_NAME, MAX_PROMPT, MAX_SAMPLE, MAX_VALUE = 200, 500, 1000, 200
 
@@ -470,6 +472,12 @@ def thumbnail_url(record: CardRecord, endpoint: str | None = None) -> str | None
     if record.thumbnail is None or not THUMBNAIL_FILE.fullmatch(record.thumbnail):
         return record.thumbnail
     return f"{endpoint or settings.hub_endpoint()}/{record.repo_id}/resolve/main/{record.thumbnail}"
+
+
+def try_it_url(record: CardRecord, endpoint: str | None = None) -> str:
+    """The namespace's try-it Space (``hf-tweets space``) with this bot selected, on ``endpoint`` (default: the
+    configured Hub), the Hub the card is published to."""
+    return f"{endpoint or settings.hub_endpoint()}/spaces/{record.namespace}/{TRY_SPACE}?bot={record.repo_id}"
 
 
 def _once(handles: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from huggingface_hub.repocard_data import eval_results_to_model_index
 
 from hf_tweets import platforms, settings
 from hf_tweets.cards import labels
-from hf_tweets.cards.record import CardRecord, User, random_base, thumbnail_url
+from hf_tweets.cards.record import CardRecord, User, random_base, thumbnail_url, try_it_url
 from hf_tweets.cards.templating import FILTERS, Safe, bundled_templates_dir, card_template
 from hf_tweets.errors import TemplateError
 from hf_tweets.platforms import Account
@@ -56,8 +56,15 @@ def card_data(record: CardRecord, endpoint: str | None = None) -> ModelCardData:
         model_name=record.name if results else None,  # the model-index's name; without results, no key at all
         **({"base_model_relation": "adapter"} if adapter else {}),
         thumbnail=thumbnail_url(record, endpoint),
-        widget=[{"text": record.widget_prompt}],
+        widget=[widget_example(record)],
     )
+
+
+def widget_example(record: CardRecord) -> dict[str, Any]:
+    """The widget's example: the prompt, and the first sample as its output (samples copy no training post:
+    pipeline.add_samples keeps originals only), which the Hub shows where no Inference Provider serves the model."""
+    example: dict[str, Any] = {"text": record.widget_prompt}
+    return example | ({"output": {"text": record.samples[0]}} if record.samples else {})
 
 
 # The eval data's ``type`` in the model-index. It is meant to be a Hub dataset id, but the posts are on no Hub
@@ -315,8 +322,9 @@ def _copies(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
     )
 
 
-def context(record: CardRecord) -> dict[str, Any]:
-    """What the templates see: the record, and views of it escaped for the card."""
+def context(record: CardRecord, endpoint: str | None = None) -> dict[str, Any]:
+    """What the templates see: the record, and views of it escaped for the card (links to the Hub on
+    ``endpoint``)."""
     training, count = record.training, len(record.users)
     label = base_model_label(record.base_model)
     words = labels.words_of(a.platform for a in record.accounts)
@@ -350,14 +358,15 @@ def context(record: CardRecord) -> dict[str, Any]:
         "base_model_url": HUB_URL + (record.base_model or ""),
         "base_model_random": random_base(record.base_model),  # a tiny GPT-2 hf-tweets initialised at random
         "adapter": record.weights == "adapter",
+        "try_it_url": _url(try_it_url(record, endpoint)),
     }
 
 
-def render_body(record: CardRecord, templates_dir: Path | None = None) -> str:
+def render_body(record: CardRecord, templates_dir: Path | None = None, endpoint: str | None = None) -> str:
     """The Markdown below the front matter."""
     template = card_template(templates_dir or settings.templates_dir_override() or bundled_templates_dir())
     try:
-        body = template.render(context(record))
+        body = template.render(context(record, endpoint))
     except jinja2.TemplateError as error:
         raise TemplateError(f"template error: {error}", fix="fix the template") from None
     while "\n\n\n" in body:  # sections left out leave blank runs; str.replace beats a regex here
@@ -370,4 +379,4 @@ def render(record: CardRecord, templates_dir: Path | None = None, endpoint: str 
 
     ``endpoint`` is the Hub the card goes to (default: the configured one); a thumbnail that is a file
     of the repo points there."""
-    return f"---\n{front_matter(card_data(record, endpoint))}---\n\n{render_body(record, templates_dir)}"
+    return f"---\n{front_matter(card_data(record, endpoint))}---\n\n{render_body(record, templates_dir, endpoint)}"

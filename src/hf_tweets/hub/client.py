@@ -208,12 +208,15 @@ class RemoteFile:
         return self.sha256 == local.sha256 if self.sha256 else self.git_sha == local.git_sha
 
 
-def remote_files(api: HfApi, repo_id: str, revision: str | None = None) -> tuple[str, dict[str, RemoteFile]] | None:
-    """(commit sha, files by path) of a repo at a revision, in one request; None when there is no such repo."""
+def remote_files(
+    api: HfApi, repo_id: str, revision: str | None = None, repo_type: str | None = None
+) -> tuple[str, dict[str, RemoteFile]] | None:
+    """(commit sha, files by path) of a repo (a model, or ``repo_type``'s) at a revision, in one request; None when
+    there is no such repo."""
 
     def info():
         try:
-            return api.model_info(repo_id, revision=revision, files_metadata=True)
+            return api.repo_info(repo_id, revision=revision, files_metadata=True, repo_type=repo_type)
         except (RepositoryNotFoundError, RevisionNotFoundError):
             return None
 
@@ -227,8 +230,13 @@ def remote_files(api: HfApi, repo_id: str, revision: str | None = None) -> tuple
 
 def fetch_readme(api: HfApi, repo_id: str, revision: str) -> str | None:
     """README.md at a revision, in one GET (None when the repo has none)."""
+    return fetch_text(api, repo_id, "README.md", revision)
+
+
+def fetch_text(api: HfApi, repo_id: str, path: str, revision: str, repo_type: str | None = None) -> str | None:
+    """A text file of a repo (a model, or ``repo_type``'s) at a revision, in one GET (None when it has none)."""
     response = get_session().get(
-        hf_hub_url(repo_id, "README.md", revision=revision, endpoint=api.endpoint),
+        hf_hub_url(repo_id, path, revision=revision, endpoint=api.endpoint, repo_type=repo_type),
         headers=build_hf_headers(token=api.token),
     )
     if response.status_code == 404:
@@ -252,6 +260,7 @@ class Commit:
     description: str = ""
     create_pr: bool = False
     modes: dict[str, str] = field(default_factory=dict)  # path -> "lfs" or "regular", where already known
+    repo_type: str | None = None  # None: a model; "space" for the try-it Space
 
     def operations(self) -> list:
         """Fresh operation objects (each try needs its own: the client records upload state on them)."""
@@ -292,6 +301,7 @@ def commit(api: HfApi, request: Commit) -> Landed:
                 commit_description=request.description,
                 parent_commit=request.parent,
                 create_pr=request.create_pr,
+                repo_type=request.repo_type,
             )
         except HfHubHTTPError as error:
             if status_of(error) == 412:
@@ -338,7 +348,7 @@ def landed(api: HfApi, request: Commit) -> Landed | None:
     """The commit, if an earlier try made it: the new head of main, or an open pull request of ours that holds it."""
     if request.create_pr:
         return _open_pull_request(api, request)
-    now = remote_files(api, request.repo_id)
+    now = remote_files(api, request.repo_id, repo_type=request.repo_type)
     if now is not None and now[0] != request.parent and request.held_by(now[1]):
         return Landed(now[0])
     return None
