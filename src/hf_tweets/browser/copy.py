@@ -24,21 +24,29 @@ from pathlib import Path
 from hf_tweets import __version__
 from hf_tweets.browser.onnx import FP32, QUANTIZED, Session, Shape, export, quantize, torch_greedy
 from hf_tweets.cards.record import DEFAULT_PROMPT, BrowserCopy
+from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import BrowserCopyError, HfTweetsError
-from hf_tweets.fsutil import atomic_write_text, staged_folder
+from hf_tweets.fsutil import atomic_write_text, child, staged_folder
+from hf_tweets.training.prepare import EOS
 
 FOLDER = "onnx"
 FACTS = "browser_copy.json"  # in onnx/: the copy's facts and the weights it was made from
 STEPS = 12  # greedy tokens compared per prompt
 MORE_PROMPTS = ("I think", "")  # besides the record's widget prompt: a second phrase, and no prompt at all
 MAX_TEXTS = 4  # eval posts read teacher-forced for the agreement
-WEIGHTS = ("model.safetensors", "adapter_model.safetensors", "pytorch_model.bin")  # what a copy is made from
+LEGACY_WEIGHTS = "pytorch_model.bin"  # huggingtweets' repos (transformers loads it)
+
+
+def weights_files(names) -> list[str]:
+    """The weight files a copy is made from, of a folder's or repo's top-level file names: its .safetensors (what
+    transformers loads first), else a legacy pytorch_model.bin."""
+    names = [n for n in names if "/" not in n]
+    return sorted(n for n in names if n.endswith(".safetensors")) or [n for n in names if n == LEGACY_WEIGHTS]
 
 
 def weights_sha256(model_dir: Path) -> dict[str, str]:
-    """File name -> sha256 of the weights in ``model_dir`` (the files the Hub keeps in LFS, so it knows the same)."""
-    found = {p.name for p in model_dir.glob("*.safetensors")} | {n for n in WEIGHTS if (model_dir / n).is_file()}
-    names = sorted(found)
+    """File name -> sha256 of the weights in ``model_dir`` (the Hub keeps them in LFS: it knows the same hashes)."""
+    names = weights_files(p.name for p in model_dir.iterdir() if p.is_file()) if model_dir.is_dir() else []
     return {name: _sha256(model_dir / name) for name in names}
 
 
@@ -83,6 +91,29 @@ def write_browser_copy(model_dir: Path, *, prompt: str = DEFAULT_PROMPT, texts: 
         raise BrowserCopyError(
             f"could not be exported for the browser ({type(error).__name__}: {cause})", where=model_dir
         ) from None
+
+
+def copy_for_bot(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, *, then: str) -> str | None:
+    """The browser copy of a bot's model folder, unless it is a copy of these weights already, with its facts on the
+    record (a few of data/NAME's eval posts measure the agreement). One that cannot be made leaves no onnx/ (the
+    record says none) and comes back as the warning line; ``then`` says what goes on without it ("published")."""
+    card = record_path(cards_dir, name)
+    if is_current(model_dir):
+        return None
+    eval_file = child(data_dir, name) / "eval.txt"
+    posts = eval_file.read_text(encoding="utf-8").split(EOS) if eval_file.is_file() else []
+    warning = None
+    try:
+        facts = write_browser_copy(model_dir, prompt=load_record(card).widget_prompt, texts=posts)
+    except BrowserCopyError as error:
+        facts, fix = None, f"run hf-tweets onnx {name} to try again"
+        warning = f"{name}: {error.what}; {then} without it ({fix})"
+
+    def change(record) -> None:
+        record.browser = facts
+
+    update_record(card, change)
+    return warning
 
 
 def _make(model, tokenizer, staging: Path, prompts: list[str], texts: list[str]) -> BrowserCopy:
@@ -152,4 +183,4 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["FACTS", "FOLDER", "FP32", "QUANTIZED", "is_current", "made_from", "weights_sha256", "write_browser_copy"]
+__all__ = ["FACTS", "FOLDER", "FP32", "QUANTIZED", "copy_for_bot", "is_current", "made_from", "write_browser_copy"]

@@ -22,9 +22,7 @@ from hf_tweets.cards.record import CardRecord
 _PICTURE = re.compile(r"/profile_images/(\d+)/")
 
 
-def pair_columns(
-    record: CardRecord, profiles: Mapping[str, tuple[str, str | None]]
-) -> tuple[CardRecord, list[str]]:
+def pair_columns(record: CardRecord, profiles: Mapping[str, tuple[str, str | None]]) -> tuple[CardRecord, list[str]]:
     """(the record, paired when every column could be tied to one account; what could not be resolved).
 
     ``profiles`` maps each account's handle to its current (display name, avatar URL); an account X did

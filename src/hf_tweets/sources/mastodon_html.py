@@ -232,4 +232,3 @@ class _Link:
             return True
         bare = shown.lower().replace("\u2026", "").rstrip("/")
         return bool(shown) and "://" not in shown and not bare.startswith("www.") and bare not in self.href
-
