@@ -105,6 +105,7 @@ def isolated(tmp_path, monkeypatch):
     """Run in a temp folder: cards/, HF home and templates never touch the developer's."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_TWEETS_RETRY_BASE", "0.01")
+    monkeypatch.setenv("HF_TWEETS_ONNX", "0")  # an export costs 6-8 s: tests of the browser copy pass --onnx
     for name in (
         "HF_TWEETS_CARDS_DIR",
         "HF_TWEETS_TEMPLATES_DIR",

@@ -289,6 +289,7 @@ class BrowserCopy(_Model):
     # The share of the next tokens the 8-bit copy predicts as PyTorch does (argmax), over ``positions`` positions
     # of a few prompts and eval posts read teacher-forced (every position sees the true text before it).
     agreement: float = Field(ge=0, le=1)
+    # How many positions the agreement was measured over.
     positions: Annotated[int, Field(ge=1, le=MAX_COUNT)]
 
     @field_validator("agreement")
