@@ -27,6 +27,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 _SESSION_HOME = tempfile.mkdtemp(prefix="hf-tweets-tests-")
 os.environ["HF_HOME"] = os.path.join(_SESSION_HOME, "hf-home")
 os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ["HF_TWEETS_ONNX"] = "0"  # the session's shared trainings too (isolated sets it for each test)
 from hub import LoopbackHub  # noqa: E402
 
 HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
