@@ -362,10 +362,7 @@ The model was trained on tweets from USER_NAME.
     + ABOUT
 )
 
-PREPROCESS, TRAIN = (
-    "https://app.wandb.ai/wandb/huggingtweets/runs/pre1x2y3",
-    "https://app.wandb.ai/wandb/huggingtweets/runs/trn4z5w6",
-)
+PREPROCESS, TRAIN = "https://app.wandb.ai/wandb/huggingtweets/runs/pre1x2y3", "https://app.wandb.ai/wandb/huggingtweets/runs/trn4z5w6"
 
 
 def social_link(repo: str) -> str:

@@ -97,13 +97,8 @@ def create(
     address = addressing(visibility, user, instance, mentioned)
     tags = [{"type": "Mention", "href": m, "name": "@bob@other.example"} for m in mentioned]
     tags += [
-        {
-            "id": f"https://{instance}/emojis/1",
-            "type": "Emoji",
-            "name": f":{code}:",
-            "updated": published,
-            "icon": {"type": "Image", "mediaType": "image/png", "url": f"https://{instance}/emoji/{code}.png"},
-        }
+        {"id": f"https://{instance}/emojis/1", "type": "Emoji", "name": f":{code}:", "updated": published,
+         "icon": {"type": "Image", "mediaType": "image/png", "url": f"https://{instance}/emoji/{code}.png"}}
         for code in emojis
     ]
     note = {
@@ -134,14 +129,8 @@ def create(
             },
         },
     }
-    return {
-        "id": f"{url}/activity",
-        "type": "Create",
-        "actor": users_url(user, instance),
-        "published": published,
-        **address,
-        "object": note,
-    }
+    return {"id": f"{url}/activity", "type": "Create", "actor": users_url(user, instance), "published": published,
+            **address, "object": note}
 
 
 def announce(i: int, *, user: str = "alice", instance: str = INSTANCE, visibility: str = "public") -> dict:
@@ -150,14 +139,8 @@ def announce(i: int, *, user: str = "alice", instance: str = INSTANCE, visibilit
     published = (START - ago(i)).strftime("%Y-%m-%dT%H:%M:%SZ")
     boosted = f"https://other.example/users/bob/statuses/{900_000 + i}"
     address = addressing(visibility, user, instance, ("https://other.example/users/bob",))
-    return {
-        "id": f"{users_url(user, instance)}/statuses/{status}/activity",
-        "type": "Announce",
-        "actor": users_url(user, instance),
-        "published": published,
-        **address,
-        "object": boosted,
-    }
+    return {"id": f"{users_url(user, instance)}/statuses/{status}/activity", "type": "Announce",
+            "actor": users_url(user, instance), "published": published, **address, "object": boosted}
 
 
 def made_up_activities(n: int, *, user: str = "alice", instance: str = INSTANCE) -> list[dict]:
@@ -245,14 +228,8 @@ def outbox(activities: list[dict], total: object = None) -> dict:
     }
 
 
-def members(
-    activities: list[dict],
-    *,
-    outbox_json: bytes | None = None,
-    actor_json: bytes | None = None,
-    extras: bool = True,
-    **who,
-) -> dict[str, bytes]:
+def members(activities: list[dict], *, outbox_json: bytes | None = None, actor_json: bytes | None = None,
+            extras: bool = True, **who) -> dict[str, bytes]:
     """The files of an archive by name: outbox.json and actor.json (given as bytes to write a broken one), and,
     with ``extras``, what hf-tweets must never open (media, likes, bookmarks, avatar)."""
     files = {
@@ -289,9 +266,8 @@ def write_archive(target: Path, activities: list[dict], *, kind: str = "zip", **
     return target
 
 
-def add_member(
-    archive: tarfile.TarFile, name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE, link: str = ""
-) -> None:
+def add_member(archive: tarfile.TarFile, name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE,
+               link: str = "") -> None:
     """One member of a tar: a regular file of ``data``, or a link, device, FIFO (``kind``) to ``link``."""
     info = tarfile.TarInfo(name)
     info.type, info.linkname, info.mode = kind, link, 0o644

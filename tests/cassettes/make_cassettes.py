@@ -158,18 +158,9 @@ CASSETTES = {
         users_by(
             ["alpha_one", "mid_1", "zeta_z"],
             LEGACY_USERS[:1],
-            [
-                {
-                    "value": v,
-                    "detail": f"Could not find user with usernames: [{v}].",
-                    "title": "Not Found Error",
-                    "resource_type": "user",
-                    "parameter": "usernames",
-                    "resource_id": v,
-                    "type": "https://api.twitter.com/2/problems/resource-not-found",
-                }
-                for v in ("mid_1", "zeta_z")
-            ],
+            [{"value": v, "detail": f"Could not find user with usernames: [{v}].", "title": "Not Found Error",
+              "resource_type": "user", "parameter": "usernames", "resource_id": v,
+              "type": "https://api.twitter.com/2/problems/resource-not-found"} for v in ("mid_1", "zeta_z")],
         )
     ],  # fmt: skip
     "timeline_pages": [

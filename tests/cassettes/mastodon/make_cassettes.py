@@ -63,14 +63,8 @@ def account(username: str = "alice", acct: str | None = None, **changes) -> dict
         "last_status_at": "2026-07-31",
         "hide_collections": False,
         "noindex": False,
-        "emojis": [
-            {
-                "shortcode": "blobcat",
-                "url": f"{BASE}/emoji/blobcat.png",
-                "static_url": f"{BASE}/emoji/b.png",
-                "visible_in_picker": True,
-            }
-        ],
+        "emojis": [{"shortcode": "blobcat", "url": f"{BASE}/emoji/blobcat.png", "static_url": f"{BASE}/emoji/b.png",
+                    "visible_in_picker": True}],
         "roles": [],
         "fields": [{"name": "Bakery", "value": "<p>open on Sundays</p>", "verified_at": None}],
     } | changes
@@ -110,43 +104,26 @@ def status(n: int, **changes) -> dict:
 
 
 def bobs_post() -> dict:
-    post = status(
-        90,
-        id="110000000000000777",
-        uri="https://other.example/users/bob/statuses/777",
-        url="https://other.example/@bob/777",
-        content="<p>Bob says the soup is ready.</p>",
-    )
+    post = status(90, id="110000000000000777", uri="https://other.example/users/bob/statuses/777",
+                  url="https://other.example/@bob/777", content="<p>Bob says the soup is ready.</p>")
     return post | {"account": account("bob", acct="bob@other.example", id="110000000000000002")}
 
 
 def timeline() -> list[dict]:
     """Alice's statuses, newest first: every kind, every visibility (see tests/test_mastodon.py for what is kept)."""
     hashtag = f'<a href="{BASE}/tags/soup" class="mention hashtag" rel="tag">#<span>soup</span></a>'
-    mention = (
-        '<span class="h-card" translate="no"><a href="https://other.example/@bob" class="u-url mention">'
-        "@<span>bob</span></a></span>"
-    )
-    link = (
-        '<a href="https://blog.example/soup" target="_blank" rel="nofollow noopener noreferrer" translate="no">'
-        '<span class="invisible">https://</span><span class="">blog.example/soup</span>'
-        '<span class="invisible"></span></a>'
-    )
+    mention = ('<span class="h-card" translate="no"><a href="https://other.example/@bob" class="u-url mention">'
+               "@<span>bob</span></a></span>")
+    link = ('<a href="https://blog.example/soup" target="_blank" rel="nofollow noopener noreferrer" translate="no">'
+            '<span class="invisible">https://</span><span class="">blog.example/soup</span>'
+            '<span class="invisible"></span></a>')
     return [
         status(0),
-        status(
-            1,
-            content=f"<p>Soup &amp; bread :blobcat: {hashtag}</p>",
-            emojis=[{"shortcode": "blobcat", "url": f"{BASE}/emoji/blobcat.png"}],
-        ),
+        status(1, content=f"<p>Soup &amp; bread :blobcat: {hashtag}</p>",
+               emojis=[{"shortcode": "blobcat", "url": f"{BASE}/emoji/blobcat.png"}]),
         status(2, content="", reblog=bobs_post(), sensitive=False),  # a boost: the post is under reblog
-        status(
-            3,
-            content=f"<p>{mention} yes, ready at noon {link}</p>",
-            in_reply_to_id="110000000000000777",
-            in_reply_to_account_id="110000000000000002",
-            mentions=[{"id": "110000000000000002"}],
-        ),
+        status(3, content=f"<p>{mention} yes, ready at noon {link}</p>", in_reply_to_id="110000000000000777",
+               in_reply_to_account_id="110000000000000002", mentions=[{"id": "110000000000000002"}]),
         status(4, spoiler_text="soup film spoilers", content="<p>The soup was the hero all along.</p>"),
         status(5, visibility="private", content="<p>Only my followers read this.</p>"),
         status(6, visibility="direct", content=f"<p>{mention} only you read this.</p>"),
@@ -175,14 +152,8 @@ def headers(status_code: int = 200, link: str | None = None, reset: str = RESET)
     return found
 
 
-MESSAGES = {
-    200: "OK",
-    401: "Unauthorized",
-    404: "Not Found",
-    410: "Gone",
-    429: "Too Many Requests",
-    503: "Service Unavailable",
-}
+MESSAGES = {200: "OK", 401: "Unauthorized", 404: "Not Found", 410: "Gone", 429: "Too Many Requests",
+            503: "Service Unavailable"}
 
 
 def interaction(uri: str, body: object, status_code: int = 200, link: str | None = None, *, reset: str = RESET) -> dict:
@@ -202,9 +173,8 @@ def interaction(uri: str, body: object, status_code: int = 200, link: str | None
 
 
 def lookup(answer: object = None, status_code: int = 200, user: str = "alice") -> dict:
-    return interaction(
-        f"{BASE}/api/v1/accounts/lookup?acct={user}", account() if answer is None else answer, status_code
-    )
+    return interaction(f"{BASE}/api/v1/accounts/lookup?acct={user}", account() if answer is None else answer,
+                       status_code)
 
 
 def page(statuses: list, query: dict, next_max_id: str | None = None, code: int = 200, *, reset: str = RESET) -> dict:
@@ -250,14 +220,8 @@ def cassettes() -> dict[str, list[dict]]:
         "resume_after_error": [lookup(), p2, p3],
         "timeline_empty": [lookup(), page([], first())],
         "only_private": [lookup(), page([posts[5], posts[6]], first())],
-        "nobot_bio": [
-            lookup(
-                account(
-                    note='<p>Hello. <a href="https://example.social/tags/nobot" class="mention '
-                    'hashtag" rel="tag">#<span>NoBot</span></a></p>'
-                )
-            )
-        ],
+        "nobot_bio": [lookup(account(note='<p>Hello. <a href="https://example.social/tags/nobot" class="mention '
+                                          'hashtag" rel="tag">#<span>NoBot</span></a></p>'))],
         "nobridge_bio": [lookup(account(note="<p>no bridges please #nobridge</p>"))],
         "noai_field": [lookup(account(fields=[{"name": "AI", "value": "<p>#noai</p>", "verified_at": None}]))],
         "noindex": [lookup(account(noindex=True))],
@@ -269,17 +233,8 @@ def cassettes() -> dict[str, list[dict]]:
         "unauthorized": [lookup({"error": "The access token is invalid"}, 401)],
         "hostile_values": [
             lookup(account(display_name="Al\ud800ice :blobcat:\n<b>", avatar="javascript:alert(1)")),
-            page(
-                [
-                    status(0, content="<p>lone \ud800 surrogate</p>", created_at="2026-07-31T12:00:00.123456Z"),
-                    5,
-                    "status",
-                    None,
-                    [],
-                    status(1, account={"id": "999", "acct": "mallory"}),
-                ],
-                first(),
-            ),
+            page([status(0, content="<p>lone \ud800 surrogate</p>", created_at="2026-07-31T12:00:00.123456Z"),
+                  5, "status", None, [], status(1, account={"id": "999", "acct": "mallory"})], first()),
         ],
         "bad_status_id": [lookup(), page([status(0, id="x" * 100)], first())],
         "bad_reset": [lookup(), page(posts[0:2], first(), posts[1]["id"], reset="soon")],
