@@ -254,8 +254,9 @@ def test_onnx_adds_copies_to_legacy_repos_and_reports_a_broken_one(run, hub, tin
     code, out, err = run("onnx", *repos, "--max-commits-per-hour", "0")
     assert code == 1
     assert err.splitlines() == [
-        "huggingtweets/card_only: holds no weights (model.safetensors or pytorch_model.bin); publish a model",
-        "huggingtweets/missing: no such repo on the Hub; check the repo id (namespace/name)",
+        "hf-tweets: error: huggingtweets/card_only: holds no weights (model.safetensors or pytorch_model.bin);"
+        " publish a model",
+        "hf-tweets: error: huggingtweets/missing: no such repo on the Hub; check the repo id (namespace/name)",
     ]
     assert out.startswith("huggingtweets/old_bot: committed ")
     assert commits(hub, "huggingtweets/old_bot") == before + 1
@@ -265,3 +266,73 @@ def test_onnx_adds_copies_to_legacy_repos_and_reports_a_broken_one(run, hub, tin
     code, out, err = run("onnx", "huggingtweets/old_bot")
     assert (code, commits(hub, "huggingtweets/old_bot")) == (0, before + 1)
     assert out.startswith("huggingtweets/old_bot: the browser copy is current at ")
+
+
+# -- publish: onnx/ with the weights, or left alone while they stay ----------------------------------------------
+
+
+def with_a_copy(model: Path, folder: Path) -> Path:
+    """A copy of ``model`` with a stand-in browser copy (publish sends files; it does not run them)."""
+    shutil.copytree(model, folder)
+    (folder / "onnx").mkdir()
+    (folder / "onnx" / QUANTIZED).write_bytes(b"an 8-bit graph")
+    facts = {"files": ["onnx/model_quantized.onnx"], "bytes": 14, "agreement": 0.97, "positions": 60}
+    (folder / "onnx" / "browser_copy.json").write_text(json.dumps({"browser": facts, "weights": {}}))
+    return folder
+
+
+@pytest.mark.parametrize("new_weights, copy_stays", [(False, True), (True, False)])
+def test_a_repos_copy_stays_with_no_onnx_only_while_the_weights_stay(
+    run, hub, card, tiny_model, tmp_path, new_weights, copy_stays
+):
+    first = with_a_copy(tiny_model, tmp_path / "first")
+    code, out, err = run("publish", "pixel_poet", "--model-dir", str(first), "--onnx")
+    assert code == 0, err
+    assert set(ONNX_FILES) <= set(head_files(hub)) and commits(hub) == 1
+    again = tmp_path / "again"
+    shutil.copytree(tiny_model, again)
+    if new_weights:
+        build_tiny_model(tmp_path / "other", seed=1)
+        shutil.copy(tmp_path / "other" / "model.safetensors", again / "model.safetensors")
+    code, out, err = run("publish", "pixel_poet", "--model-dir", str(again), "--no-onnx")
+    assert code == 0, err
+    onnx = [f for f in head_files(hub) if f.startswith("onnx/")]
+    assert (onnx == ONNX_FILES) == copy_stays and (onnx == []) == (not copy_stays)
+    assert commits(hub) == (2 if new_weights else 1)  # the stale copy goes in the commit of the new weights
+    if new_weights:
+        assert out.startswith("published huggingtweets/pixel_poet: commit ") and "2 deleted" in out
+
+
+def test_no_onnx_leaves_the_folders_copy_out(run, hub, card, tiny_model, tmp_path):
+    folder = with_a_copy(tiny_model, tmp_path / "model")
+    code, out, err = run("publish", "pixel_poet", "--model-dir", str(folder), "--no-onnx")
+    assert code == 0, err
+    assert not [f for f in head_files(hub) if f.startswith("onnx/")] and "model.safetensors" in head_files(hub)
+
+
+@pytest.mark.parametrize(
+    "value, args, expected",
+    [("0", [], False), ("1", [], True), (None, [], True), ("0", ["--onnx"], True), ("1", ["--no-onnx"], False)],
+)
+def test_the_default_comes_from_hf_tweets_onnx(run, card, monkeypatch, value, args, expected):
+    import hf_tweets.hub.publish as publishing
+
+    seen = []
+    monkeypatch.setattr(
+        publishing, "publish", lambda *a, onnx, **k: seen.append(onnx) or (_ for _ in ()).throw(SystemExit(0))
+    )
+    if value is None:
+        monkeypatch.delenv("HF_TWEETS_ONNX")
+    else:
+        monkeypatch.setenv("HF_TWEETS_ONNX", value)
+    run("publish", "pixel_poet", "--model-dir", ".", *args)
+    assert seen == [expected]
+
+
+def test_a_bad_hf_tweets_onnx_is_one_line(run, monkeypatch):
+    monkeypatch.setenv("HF_TWEETS_ONNX", "maybe")
+    code, out, err = run("publish", "pixel_poet", "--model-dir", ".")
+    assert (code, err) == (
+        1,
+        "hf-tweets: error: HF_TWEETS_ONNX='maybe' is not 0 or 1; set HF_TWEETS_ONNX to 0 or 1, or unset it for 1\n",
+    )

@@ -952,7 +952,9 @@ def onnx_command(models, max_commits_per_hour, out_root, data_dir, cards_dir) ->
         models,
         places,
         max_commits_per_hour=max_commits_per_hour,
-        on_outcome=lambda o: click.echo(o.line(), err=o.status == "failed"),
+        on_outcome=lambda o: (
+            click.echo(ERROR_LINE + o.line(), err=True) if o.status == "failed" else click.echo(o.line())
+        ),
     )
     if any(o.status == "failed" for o in outcomes):
         raise SystemExit(1)
