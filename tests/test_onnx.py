@@ -336,3 +336,26 @@ def test_a_bad_hf_tweets_onnx_is_one_line(run, monkeypatch):
         1,
         "hf-tweets: error: HF_TWEETS_ONNX='maybe' is not 0 or 1; set HF_TWEETS_ONNX to 0 or 1, or unset it for 1\n",
     )
+
+
+@pytest.mark.slow
+def test_a_kill_during_the_swap_leaves_no_half_copy_and_the_next_run_finishes_it(run, tiny_model, tmp_path):
+    """kill -9 between the swap's two renames (kill_at's swapping: point), over a stale copy: onnx/ is missing for
+    a moment, never half there; hf-tweets onnx puts the complete copy in place (sweep_orphans), finds it current."""
+    import os
+
+    from kill_at import Killer
+
+    folder = with_a_copy(tiny_model, tmp_path / "model")  # a copy of no weights: stale
+    log = tmp_path / "points.log"
+    env = os.environ | {"HF_TWEETS_RETRY_BASE": "0.01"}
+    points = ["temp:", "renamed:", "staged:", "swapping:"]  # browser_copy.json's write, then the swap
+    code, output = Killer()(len(points), log, ["onnx", str(folder)], tmp_path, env)
+    assert code == -9, output
+    passed = log.read_text().splitlines()
+    assert [p.split(":", 1)[0] + ":" for p in passed] == points and passed[-1] == f"swapping:{folder / 'onnx'}"
+    assert not (folder / "onnx").exists()
+    code, out, err = run("onnx", str(folder))
+    assert (code, out) == (0, f"{folder}: the browser copy in {folder / 'onnx'} is current; nothing to do\n"), err
+    assert sorted(p.name for p in (folder / "onnx").iterdir()) == ["browser_copy.json", QUANTIZED]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
