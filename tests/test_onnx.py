@@ -359,3 +359,16 @@ def test_a_kill_during_the_swap_leaves_no_half_copy_and_the_next_run_finishes_it
     assert (code, out) == (0, f"{folder}: the browser copy in {folder / 'onnx'} is current; nothing to do\n"), err
     assert sorted(p.name for p in (folder / "onnx").iterdir()) == ["browser_copy.json", QUANTIZED]
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_new_weights_without_a_copy_leave_no_facts_on_the_record(card, tiny_model, tmp_path):
+    from hf_tweets.cards.record import BrowserCopy
+    from hf_tweets.cards.recordfile import update_record
+
+    def had_one(record):
+        record.browser = BrowserCopy(files=["onnx/model_quantized.onnx"], bytes=14, agreement=0.9, positions=9)
+
+    update_record(card, had_one)
+    folder = with_a_copy(tiny_model, tmp_path / "model")  # its facts name no weights: not a copy of these
+    copy.forget_stale("pixel_poet", card.parent, folder)
+    assert load_record(card).browser is None

@@ -526,12 +526,14 @@ def train_command(name, config, resume, out, onnx, wandb_mode, data_dir, cards_d
         resume=resume,
         wandb_mode=wandb_mode,
     )
-    if onnx:
-        from hf_tweets.browser.copy import copy_for_bot
+    from hf_tweets.browser.copy import copy_for_bot, forget_stale
 
+    if onnx:
         folders = settings.data_dir(data_dir), settings.cards_dir(cards_dir)
         if warning := copy_for_bot(name, *folders, folder, then="the model is kept"):
             click.echo(f"warning: {warning}", err=True)
+    else:
+        forget_stale(name, settings.cards_dir(cards_dir), folder)
     click.echo(
         f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
         f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}"

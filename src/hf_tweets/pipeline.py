@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_tweets import consent, platforms
-from hf_tweets.browser.copy import copy_for_bot
+from hf_tweets.browser.copy import copy_for_bot, forget_stale
 from hf_tweets.cards.record import DEFAULT_NAMESPACE, CopyCheck, default_repo_name
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
@@ -284,6 +284,8 @@ def run(
         then = "published" if options.publish else "the model is kept"
         if warning := copy_for_bot(name, data_dir, cards_dir, out_dir, then=then):
             say(f"warning: {warning}")
+    else:
+        forget_stale(name, cards_dir, out_dir)
 
     say(f"{next(steps)} card")
     _card_stage(name, data_dir, cards_dir, out_dir, config.seed)

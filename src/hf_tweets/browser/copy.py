@@ -116,6 +116,17 @@ def copy_for_bot(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, *,
     return warning
 
 
+def forget_stale(name: str, cards_dir: Path, model_dir: Path) -> None:
+    """With --no-onnx: a record whose model folder has no current copy (new weights) says it has none."""
+    card = record_path(cards_dir, name)
+    if load_record(card).browser is not None and not is_current(model_dir):
+
+        def change(record) -> None:
+            record.browser = None
+
+        update_record(card, change)
+
+
 def _make(model, tokenizer, staging: Path, prompts: list[str], texts: list[str]) -> BrowserCopy:
     """Export, check, quantize and measure in ``staging``; only the 8-bit file is left there."""
     shape = Shape.of(model.config)
