@@ -27,6 +27,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 _SESSION_HOME = tempfile.mkdtemp(prefix="hf-tweets-tests-")
 os.environ["HF_HOME"] = os.path.join(_SESSION_HOME, "hf-home")
 os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ["HF_TWEETS_ONNX"] = "0"  # the session's shared trainings too (isolated sets it for each test)
 from hub import LoopbackHub  # noqa: E402
 
 HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
@@ -105,6 +106,7 @@ def isolated(tmp_path, monkeypatch):
     """Run in a temp folder: cards/, HF home and templates never touch the developer's."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_TWEETS_RETRY_BASE", "0.01")
+    monkeypatch.setenv("HF_TWEETS_ONNX", "0")  # an export costs 6-8 s: tests of the browser copy pass --onnx
     for name in (
         "HF_TWEETS_CARDS_DIR",
         "HF_TWEETS_TEMPLATES_DIR",

@@ -45,6 +45,7 @@ def test_a_file_of_bots_with_defaults(tmp_path):
                 cpus: 2
               - handle: x:carol
                 publish: false
+                onnx: false
             """,
         )
     )
@@ -57,6 +58,7 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         "run", "--archive", str(tmp_path / "a.zip"), "--name", "wren-bot", "--base-model", "tiny", "--epochs", "1",
         "--lora", "--publish",
     ]  # fmt: skip
+    assert bots[2].run_args() == ["run", "x:carol", "--base-model", "tiny", "--epochs", "2", "--no-onnx"]
     assert (bots[1].cpus, bots[2].publish, bots[2].handles) == (2, False, ("x:carol",))
 
 

@@ -116,6 +116,18 @@ wandb_option = click.option(
 )
 
 
+def onnx_option(what: str):
+    """--onnx/--no-onnx, for train, run and publish; the default is $HF_TWEETS_ONNX's (on when unset)."""
+    return click.option(
+        "--onnx/--no-onnx",
+        default=settings.onnx_default,  # called when the command runs: a bad value is one error line, not a crash
+        help=f"{what} [default: --onnx, or ${settings.ONNX_ENV}=0/1].",
+    )
+
+
+BROWSER_COPY = "the browser copy, onnx/model_quantized.onnx (8-bit, for transformers.js), checked against the model"
+
+
 def training_options(command):
     """--base-model, --epochs, ... for train and run; collected into a TrainConfig passed as ``config``."""
     options = [
@@ -495,10 +507,11 @@ def prepare_command(
 @training_options
 @click.option("--resume", is_flag=True, help="Go on from the last checkpoint of an interrupted run.")
 @click.option("--out", type=PathType(path_type=Path), help="Model folder [default: out/NAME].")
+@onnx_option(f"After training, write {BROWSER_COPY}")
 @wandb_option
 @data_dir_option
 @cards_dir_option
-def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) -> None:
+def train_command(name, config, resume, out, onnx, wandb_mode, data_dir, cards_dir) -> None:
     """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
     from hf_tweets.pipeline import train_stage
 
@@ -513,6 +526,14 @@ def train_command(name, config, resume, out, wandb_mode, data_dir, cards_dir) ->
         resume=resume,
         wandb_mode=wandb_mode,
     )
+    from hf_tweets.browser.copy import copy_for_bot, forget_stale
+
+    if onnx:
+        folders = settings.data_dir(data_dir), settings.cards_dir(cards_dir)
+        if warning := copy_for_bot(name, *folders, folder, then="the model is kept"):
+            click.echo(f"warning: {warning}", err=True)
+    else:
+        forget_stale(name, settings.cards_dir(cards_dir), folder)
     click.echo(
         f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
         f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}"
@@ -587,6 +608,7 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
     help="Publish under this user or org, for this run (default: the record's, huggingtweets).",
 )
 @click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
+@onnx_option(f"After training, write (and with --publish, send) {BROWSER_COPY}")
 @wandb_option
 @out_option
 @data_dir_option
@@ -604,6 +626,7 @@ def run_command(
     do_publish,
     namespace,
     force,
+    onnx,
     wandb_mode,
     out_root,
     data_dir,
@@ -625,6 +648,7 @@ def run_command(
         include_replies=not no_replies,
         name=name,
         agreed=agreed,
+        onnx=onnx,
     )
     summary = run(
         list(handles),
@@ -724,10 +748,11 @@ def _collect(title: str | None, note: str | None, repo_ids: list[str], *, dry_ru
 @click.option("--private", is_flag=True, help="Create the repo private (when it does not exist yet).")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to main.")
 @click.option("--dry-run", is_flag=True, help="Print what would change, and the README diff; touch nothing.")
+@onnx_option("Send the folder's browser copy (onnx/) in the same commit")
 @collection_options
 @cards_dir_option
 def publish_command(
-    name, model_dir, namespace, private, create_pr, dry_run, collection, collection_note, cards_dir
+    name, model_dir, namespace, private, create_pr, dry_run, onnx, collection, collection_note, cards_dir
 ) -> None:
     """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
     from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
@@ -740,6 +765,7 @@ def publish_command(
         create_pr=create_pr,
         dry_run=dry_run,
         cards_dir=settings.cards_dir(cards_dir),
+        onnx=onnx,
     )
     click.echo("\n".join(result.lines()))
     _collect(collection, collection_note, [result.plan.repo_id], dry_run=dry_run)
@@ -931,6 +957,38 @@ def republish_command(
         raise SystemExit(1)
     if dry_run:
         _say_next(_this_command(drop="--dry-run"))
+
+
+@cli.command("onnx", epilog=BOT_HELP)
+@click.argument("models", nargs=-1, required=True)
+@click.option(
+    "--max-commits-per-hour",
+    type=FloatRange(0, 100_000),
+    default=REPUBLISH.max_commits_per_hour,
+    show_default=True,
+    help="At most this many commits in any hour, in bursts (0: no ceiling), as republish paces them.",
+)
+@out_option
+@data_dir_option
+@cards_dir_option
+def onnx_command(models, max_commits_per_hour, out_root, data_dir, cards_dir) -> None:
+    """Add the browser copy (onnx/) to bots on the Hub (REPO_ID) or model folders (DIR, NAME); one commit each.
+
+    Nothing is sent for a repo whose copy was made from its weights as they are. One that fails is one line
+    and the others go on; exit 1 if any failed."""
+    from hf_tweets.browser.hubcopy import Places, add_copies
+
+    places = Places(out_root, settings.data_dir(data_dir), settings.cards_dir(cards_dir))
+    outcomes = add_copies(
+        models,
+        places,
+        max_commits_per_hour=max_commits_per_hour,
+        on_outcome=lambda o: (
+            click.echo(ERROR_LINE + o.line(), err=True) if o.status == "failed" else click.echo(o.line())
+        ),
+    )
+    if any(o.status == "failed" for o in outcomes):
+        raise SystemExit(1)
 
 
 class _Notices(logging.Handler):

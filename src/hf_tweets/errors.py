@@ -141,3 +141,8 @@ class UnsafePathError(HfTweetsError):
 
 class RecordChangedError(HfTweetsError):
     """A record changed on disk in a way this command cannot merge; nothing was overwritten."""
+
+
+class BrowserCopyError(HfTweetsError):
+    """The browser copy (ONNX) of a model could not be made or failed its check; none was kept, and the model
+    itself is unaffected."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hf_tweets import consent, platforms
+from hf_tweets.browser.copy import copy_for_bot, forget_stale
 from hf_tweets.cards.record import DEFAULT_NAMESPACE, CopyCheck, default_repo_name
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
@@ -206,6 +207,7 @@ class RunOptions:
     name: str | None = None  # the model's name (repo and record) instead of the accounts' (platforms.repo_name)
     agreed: str = "public"  # "permission" when the people agreed (run --consent permission); an archive is "self"
     handle: str | None = None  # whose posts the archive holds (run --handle): a Bluesky export's handle, or a check
+    onnx: bool = True  # make the browser copy (onnx/) and publish it (run --onnx/--no-onnx, $HF_TWEETS_ONNX)
 
 
 def run(
@@ -278,6 +280,13 @@ def run(
                 stop.what, where=stop.where, fix="run the same command again: it goes on from there"
             ) from None
 
+    if options.onnx:  # after training, skipped or not: a copy of these weights is made once
+        then = "published" if options.publish else "the model is kept"
+        if warning := copy_for_bot(name, data_dir, cards_dir, out_dir, then=then):
+            say(f"warning: {warning}")
+    else:
+        forget_stale(name, cards_dir, out_dir)
+
     say(f"{next(steps)} card")
     _card_stage(name, data_dir, cards_dir, out_dir, config.seed)
     record = load_record(card)
@@ -327,7 +336,7 @@ def _publish_stage(
 ) -> None:
     from hf_tweets.hub.publish import publish
 
-    outcome = publish(card, out_dir, namespace=options.namespace)
+    outcome = publish(card, out_dir, namespace=options.namespace, onnx=options.onnx)
     summary.published = outcome.url
     mode = tracking.resolve_mode(options.wandb_mode)
     if outcome.commit and mode != "off":

@@ -47,6 +47,10 @@ OPTOUT_ENV = "HF_TWEETS_OPTOUT"
 #: Weights & Biases project and entity (huggingtweets' project by default).
 WANDB_PROJECT_ENV, WANDB_ENTITY_ENV = "HF_TWEETS_WANDB_PROJECT", "HF_TWEETS_WANDB_ENTITY"
 
+#: Whether train, run and publish make (or send) the browser copy, onnx/, when --onnx/--no-onnx is not given:
+#: 0 or 1 (default 1).
+ONNX_ENV = "HF_TWEETS_ONNX"
+
 # Variables whose values are secrets: never printed, logged or written.
 SECRET_ENVS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", X_BEARER_TOKEN_ENV, MASTODON_ACCESS_TOKEN_ENV, "WANDB_API_KEY")
 
@@ -96,6 +100,16 @@ def secret_values() -> list[str]:
     except Exception:  # a broken token file must not hide the real error
         pass
     return sorted((v for v in values if len(v) >= 8), key=len, reverse=True)
+
+
+def onnx_default() -> bool:
+    """Whether the browser copy is on when neither --onnx nor --no-onnx is given: $HF_TWEETS_ONNX (0 or 1), else on."""
+    value = (os.environ.get(ONNX_ENV) or "1").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        from hf_tweets.errors import HfTweetsError
+
+        raise HfTweetsError(f"{ONNX_ENV}={value!r} is not 0 or 1", fix=f"set {ONNX_ENV} to 0 or 1, or unset it for 1")
+    return value in ("1", "true", "yes")
 
 
 def retry_policy() -> tuple[float, int]:

@@ -138,6 +138,21 @@ class Session:
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.shape = shape
 
+    def logits(self, tokens: list[int]):
+        """The logits at every position of ``tokens`` (one step, empty cache: teacher forcing); (len, vocab)."""
+        import numpy as np
+
+        feed = {
+            "input_ids": np.array([tokens], np.int64),
+            "attention_mask": np.ones((1, len(tokens)), np.int64),
+            "position_ids": np.arange(len(tokens), dtype=np.int64)[None],
+            **{
+                name: np.zeros((1, self.shape.kv_heads, 0, self.shape.head_dim), np.float32)
+                for name in self.shape.input_names()[3:]
+            },
+        }
+        return self.session.run(["logits"], feed)[0][0]
+
     def greedy(self, prompt: list[int], steps: int) -> list[int]:
         """The ``steps`` tokens greedy decoding appends to ``prompt``."""
         import numpy as np
@@ -163,13 +178,15 @@ class Session:
 
 
 def torch_greedy(model, prompt: list[int], steps: int) -> list[int]:
-    """PyTorch's greedy continuation of ``prompt``, ``steps`` tokens (no stopping at end-of-text: the copies are
-    compared token for token)."""
+    """PyTorch's greedy continuation of ``prompt``, ``steps`` tokens, one forward pass a token with the cache fed
+    back, as ``Session.greedy`` steps. Not ``generate``: it stops at the end-of-text token of the model's own
+    generation config whatever config is passed, and the copies are compared token for token."""
     import torch
-    from transformers import GenerationConfig
 
-    only_greedy = GenerationConfig(do_sample=False, max_new_tokens=steps, eos_token_id=None, pad_token_id=0)
+    tokens: list[int] = []
     with torch.no_grad():
-        ids = torch.tensor([prompt])
-        out = model.generate(ids, attention_mask=torch.ones_like(ids), generation_config=only_greedy)
-    return out[0, len(prompt) :].tolist()
+        out = model(input_ids=torch.tensor([prompt]), use_cache=True)
+        for _ in range(steps):
+            tokens.append(int(out.logits[0, -1].argmax()))
+            out = model(input_ids=torch.tensor([tokens[-1:]]), past_key_values=out.past_key_values, use_cache=True)
+    return tokens

@@ -280,6 +280,26 @@ class Training(_Model):
         return None if self.eval_loss is None else math.exp(min(self.eval_loss, 700.0))
 
 
+class BrowserCopy(_Model):
+    """The model's browser copy (browser/copy.py): ONNX files transformers.js loads, beside the weights in
+    ``onnx/``, whose fp32 export continued a few prompts exactly as PyTorch does before it was kept."""
+
+    # The copy's files in the repo, such as onnx/model_quantized.onnx (8-bit weights).
+    files: list[Annotated[str, Field(pattern=r"^onnx/[A-Za-z0-9_.-]{1,64}$")]] = Field(min_length=1, max_length=8)
+    # Their size in bytes, in all.
+    bytes: Count
+    # The share of the next tokens the 8-bit copy predicts as PyTorch does (argmax), over ``positions`` positions
+    # of a few prompts and eval posts read teacher-forced (every position sees the true text before it).
+    agreement: float = Field(ge=0, le=1)
+    # How many positions the agreement was measured over.
+    positions: Annotated[int, Field(ge=1, le=MAX_COUNT)]
+
+    @field_validator("agreement")
+    @classmethod
+    def _rounded(cls, value: float) -> float:
+        return round(value, 4)
+
+
 class PublishState(_Model):
     """What was last pushed to one repo (set by publish and republish, never shown on the card)."""
 
@@ -336,6 +356,8 @@ class CardRecord(_Model):
     # What train wrote: the card's training procedure and results.
     training: Training | None = None
     samples: list[Annotated[str, _line(MAX_SAMPLE)]] = Field(default_factory=list, max_length=10)  # shown on the card
+    # The browser copy in onnx/ (train, run, hf-tweets onnx); None: there is none (--no-onnx, a failed check, older).
+    browser: BrowserCopy | None = None
     # Per repo id, what publish or republish last pushed there (never on the card).
     publish: Annotated[dict[str, PublishState], BeforeValidator(_publish_by_repo)] = Field(default_factory=dict)
 

@@ -39,6 +39,7 @@ FIELDS = {  # key -> (types, what it is) ; bools are checked before ints (True i
     "lora": ((bool,), "train a LoRA adapter"),
     "epochs": ((int, float), "epochs"),
     "publish": ((bool,), "publish to the Hub at the end"),
+    "onnx": ((bool,), "write (and publish) the browser copy, onnx/"),
     "consent": ((str,), "public or permission"),
     "namespace": ((str,), "the Hub user or org to publish under"),
     "cpus": ((int, float), "CPUs a Ray task asks for"),
@@ -66,6 +67,7 @@ class Bot:
     gpus: float = 0
     flavor: str | None = None
     timeout: str | None = None
+    onnx: bool | None = None  # None: run's default (--onnx, or $HF_TWEETS_ONNX where the bot runs)
 
     def run_args(self) -> list[str]:
         """The arguments of ``hf-tweets run`` for this bot (without the program name and the folders)."""
@@ -81,6 +83,8 @@ class Bot:
             args += ["--epochs", f"{self.epochs:g}"]
         if self.consent != "public":
             args += ["--consent", self.consent]
+        if self.onnx is not None:
+            args += ["--onnx" if self.onnx else "--no-onnx"]
         return args + ["--lora"] * self.lora + ["--publish"] * self.publish
 
     def train_config(self):
@@ -97,7 +101,8 @@ class Bot:
     def fingerprint(self) -> str:
         """What the bot is made from: its settings and its archive's bytes. A journal entry of another
         fingerprint is not this bot's: the bot runs again."""
-        facts = {k: v for k, v in asdict(self).items() if k != "archive"}
+        # a setting left unset is left out: the journal of a batch made before it existed stays this bot's
+        facts = {k: v for k, v in asdict(self).items() if k != "archive" and not (k == "onnx" and v is None)}
         if self.archive is not None:
             facts["archive_sha256"] = _file_sha256(self.archive)
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
@@ -202,6 +207,7 @@ def _bot(entry, number: int, path: Path) -> Bot:
         gpus=entry.get("gpus", 0),
         flavor=entry.get("flavor"),
         timeout=None if entry.get("timeout") is None else str(entry["timeout"]),
+        onnx=entry.get("onnx"),
     )
     try:  # every training setting checked now, as run's options are, not when the bot's turn comes
         bot.train_config()

@@ -7,6 +7,11 @@ nothing at all is sent when nothing changed. The commit itself goes through
 hub.commit (parent commit, lost answers, 412s). Afterwards only the record's
 publish state for that repo is saved, re-reading the record first (an edit
 made meanwhile is kept); ``--namespace`` applies to this run only.
+
+The browser copy, ``onnx/`` (browser/copy.py), goes in the same commit unless ``onnx=False`` (``--no-onnx``).
+A repo's ``onnx/`` that this commit does not replace stays while the weights stay (it is a copy of them; maybe
+added by ``hf-tweets onnx``), and is deleted in the same commit when the weights change: a copy of other
+weights must never be served beside them.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ MODEL_FILES = (
     "predictions.png",
 )
 KEEP_REMOTE = frozenset({".gitattributes"})
+ONNX = "onnx"  # the browser copy's folder (browser/copy.py): its .onnx files and their facts (.json)
+ONNX_FILES = ("*.onnx", "*.json")
+WEIGHTS = ("*.safetensors", "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack")  # a change makes onnx/ stale
 
 
 @dataclass
@@ -136,6 +144,39 @@ def model_files(model_dir: Path) -> dict[str, Path]:
     return found
 
 
+def onnx_files(model_dir: Path) -> dict[str, Path]:
+    """The browser copy's files of a model folder, by their path in the repo (onnx/...); {} when it has none."""
+    folder = model_dir / ONNX
+    if not folder.is_dir():
+        return {}
+    return {
+        f"{ONNX}/{p.name}": p
+        for p in sorted(folder.iterdir())
+        if p.is_file() and any(fnmatch.fnmatch(p.name, pat) for pat in ONNX_FILES)
+    }
+
+
+def _browser_facts(path: Path | None):
+    """The BrowserCopy facts of an onnx/browser_copy.json (None: unreadable, then the card says no copy)."""
+    from hf_tweets.cards.record import BrowserCopy
+
+    try:
+        return BrowserCopy.model_validate(json.loads(path.read_text(encoding="utf-8"))["browser"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def keep_remote_copy(plan: Plan) -> bool:
+    """Leave the repo's onnx/ alone when this commit sends none and the weights stay; True when it is kept."""
+    if any(p.startswith(f"{ONNX}/") for p in plan.files) or not any(p.startswith(f"{ONNX}/") for p in plan.remote):
+        return False
+    touched = plan.added + plan.changed + plan.deleted
+    if any(fnmatch.fnmatch(p, pat) for p in touched for pat in WEIGHTS):
+        return False  # deleted with the weights it was made from
+    plan.deleted = [p for p in plan.deleted if not p.startswith(f"{ONNX}/")]
+    return True
+
+
 def make_plan(api: HfApi, repo_id: str, files: dict[str, LocalFile]) -> Plan:
     """Compare the local files with the repo's, in one request."""
     found = hub.remote_files(api, repo_id)
@@ -212,24 +253,34 @@ def publish(
     create_pr: bool = False,
     dry_run: bool = False,
     cards_dir: Path | None = None,
+    onnx: bool = True,
 ) -> PublishResult:
     """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring. The
-    opt-out list is that of ``cards_dir`` (the command's), else of the record's folder."""
+    opt-out list is that of ``cards_dir`` (the command's), else of the record's folder; ``onnx``: send its
+    browser copy (onnx/) when it has one."""
     record = load_record(record_path)
     consent.check(record.accounts, record_path.parent if cards_dir is None else cards_dir)  # before any request
     sweep_orphans(record_path.parent)
-    found = model_files(model_dir)
+    found = model_files(model_dir) | (onnx_files(model_dir) if onnx else {})
     api = hub.client()
     card = record.model_copy(update={"namespace": namespace} if namespace else {})  # --namespace: this run only
     if "predictions.png" in found and card.thumbnail is None:  # the card's thumbnail is the image this commit uploads
         card.thumbnail = "predictions.png"
     base = _random_base(card, model_dir, namespace)
-    readme = render(card, endpoint=api.endpoint)
     files = {name: LocalFile.of(name, path) for name, path in found.items()}
-    files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
     if "adapter_config.json" in files:  # names the base the card names, by Hub id (never a local path)
         files["adapter_config.json"] = _adapter_config(found["adapter_config.json"], card.base_model)
+    sent = f"{ONNX}/browser_copy.json" in files and any(p.endswith(".onnx") for p in files)
+    card.browser = _browser_facts(found[f"{ONNX}/browser_copy.json"]) if sent else None  # the card says what is there
+    readme = render(card, endpoint=api.endpoint)
+    files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
     plan = make_plan(api, card.repo_id, files)
+    if keep_remote_copy(plan) and record.browser is not None:  # the card says the copy that stays is there
+        card.browser = record.browser
+        readme = render(card, endpoint=api.endpoint)
+        files["README.md"] = LocalFile.of("README.md", readme.encode("utf-8"))
+        plan = make_plan(api, card.repo_id, files)
+        keep_remote_copy(plan)
     if plan.parent is not None and card.published(plan.repo_id) is None and "README.md" in plan.remote:
         same_model_or_refuse(api, plan, card)  # a first publish to a repo that exists: whose model is there?
     if dry_run:
