@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 
 import pytest
@@ -59,8 +60,11 @@ def commits(hub) -> int:
     return hub.count("POST", f"/api/spaces/{SPACE}/commit/")
 
 
-def test_first_run_makes_the_space_in_one_commit_and_a_second_run_commits_nothing(hub, cards, run):
+def test_first_run_makes_the_space_in_one_commit_and_a_second_run_commits_nothing(hub, cards, run, monkeypatch, capsys):
+    # huggingface_hub's bars on, as another library may leave them (the test's order must not matter)
+    monkeypatch.setattr(importlib.import_module("huggingface_hub.utils.tqdm"), "progress_bar_states", {"_global": True})
     add_bot(hub, cards, "alice")
+    capsys.readouterr()  # what setting up the bot's repo printed is not the command's
     code, out, err = run("space", NS)
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == f"open {hub.url}/spaces/{SPACE}"
