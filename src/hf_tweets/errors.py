@@ -141,3 +141,7 @@ class UnsafePathError(HfTweetsError):
 
 class RecordChangedError(HfTweetsError):
     """A record changed on disk in a way this command cannot merge; nothing was overwritten."""
+
+
+class ModelFolderError(HfTweetsError):
+    """A folder given as a model is missing or holds no model (config.json and a tokenizer)."""
