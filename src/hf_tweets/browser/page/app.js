@@ -137,16 +137,20 @@ async function write(library, loaded, prompt) {
   $("output").hidden = false;
   $("write").disabled = true;
   const tokens = [];
+  let started = 0;
   const streamer = new library.TextStreamer(loaded.tokenizer, {
     skip_prompt: true,
     skip_special_tokens: true,
     callback_function: (piece) => text.append(document.createTextNode(piece)),
-    token_callback_function: (ids) => tokens.push(...ids.map(String)),
+    token_callback_function: (ids) => {
+      if (!tokens.length) text.dataset.firstTokenMilliseconds = String(Math.round(performance.now() - started));
+      tokens.push(...ids.map(String));
+    },
   });
   const inputs = loaded.tokenizer(prompt);
   text.dataset.promptTokens = Array.from(inputs.input_ids.data, String).join(",");
   text.append(document.createTextNode(prompt));
-  const started = performance.now();
+  started = performance.now();
   await loaded.model.generate({ ...inputs, streamer });
   text.dataset.tokens = tokens.join(",");
   text.dataset.milliseconds = String(Math.round(performance.now() - started));
