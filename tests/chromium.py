@@ -91,15 +91,19 @@ class Browser:
         """Load ``url`` and wait until the body's data-state is one of ``states``; the state."""
         self.failed.clear()
         self.call("Page.navigate", url=url)
-        deadline = time.monotonic() + timeout
+        return self.wait(states, timeout, url=url)
+
+    def wait(self, states: tuple[str, ...], timeout: float = 120, *, url: str | None = None, leaving: str = "") -> str:
+        """Wait until the body's data-state is one of ``states`` (on ``url``, once it has left ``leaving``)."""
+        where = f"location.href === {json.dumps(url)}" if url else "true"
+        deadline, left, state = time.monotonic() + timeout, not leaving, ""
         while time.monotonic() < deadline:
-            state = self.evaluate(
-                f"location.href === {json.dumps(url)} && document.body ? document.body.dataset.state || '' : ''"
-            )
-            if state in states:
+            state = self.evaluate(f"{where} && document.body ? document.body.dataset.state || '' : ''")
+            left = left or state != leaving
+            if left and state in states:
                 return state
             time.sleep(0.05)
-        raise TimeoutError(f"{url}: the page stayed {state!r}, waiting for {states}")
+        raise TimeoutError(f"{url or 'the page'}: it stayed {state!r}, waiting for {states}")
 
     def close(self) -> None:
         if getattr(self, "socket", None):

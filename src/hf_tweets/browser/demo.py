@@ -231,7 +231,10 @@ def make_handler(site: Site, log=None):
             with file.open("rb") as stream:
                 self._headers(200, _content_type(file), file.stat().st_size)
                 if body:
-                    shutil.copyfileobj(stream, self.wfile)
+                    try:
+                        shutil.copyfileobj(stream, self.wfile)
+                    except (BrokenPipeError, ConnectionResetError):  # the page moved on (a reload, a new bot)
+                        self.close_connection = True
 
     return Handler
 
