@@ -92,8 +92,8 @@ def browser_speed(folder: Path, profile: Path) -> list[dict]:
                 raise SystemExit(f"the page ended in {state}: {browser.evaluate('document.body.innerText')}")
             runs.append(json.loads(browser.evaluate(read)) | {"page_seconds": time.perf_counter() - start})
         # A second post from the same page: the session is warm (its first run allocated and packed the weights).
-        browser.evaluate("document.getElementById('prompt-form').requestSubmit()")
-        browser.wait(("done", "error"), timeout=900, leaving="done")
+        browser.evaluate("document.getElementById('prompt-form').requestSubmit()")  # sets data-state at once
+        browser.wait(("done", "error"), timeout=900)
         runs.append(json.loads(browser.evaluate(read)) | {"page_seconds": float("nan")})
     finally:
         browser.close()

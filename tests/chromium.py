@@ -93,14 +93,13 @@ class Browser:
         self.call("Page.navigate", url=url)
         return self.wait(states, timeout, url=url)
 
-    def wait(self, states: tuple[str, ...], timeout: float = 120, *, url: str | None = None, leaving: str = "") -> str:
-        """Wait until the body's data-state is one of ``states`` (on ``url``, once it has left ``leaving``)."""
+    def wait(self, states: tuple[str, ...], timeout: float = 120, *, url: str | None = None) -> str:
+        """Wait until the body's data-state is one of ``states`` (on ``url``, when given)."""
         where = f"location.href === {json.dumps(url)}" if url else "true"
-        deadline, left, state = time.monotonic() + timeout, not leaving, ""
+        deadline, state = time.monotonic() + timeout, ""
         while time.monotonic() < deadline:
             state = self.evaluate(f"{where} && document.body ? document.body.dataset.state || '' : ''")
-            left = left or state != leaving
-            if left and state in states:
+            if state in states:
                 return state
             time.sleep(0.05)
         raise TimeoutError(f"{url or 'the page'}: it stayed {state!r}, waiting for {states}")

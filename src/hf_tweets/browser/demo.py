@@ -28,7 +28,7 @@ from hf_tweets.errors import HfTweetsError, ModelFolderError
 from hf_tweets.fsutil import NAME_RE
 
 PAGE = Path(__file__).parent / "page"
-PAGE_FILES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
+PAGE_FILES = {"/": "index.html", **{f"/{name}": name for name in ("index.html", "app.js", "worker.js", "style.css")}}
 MODELS, LIBRARY, WASM = "/models/", "/transformers/", "/wasm/"
 LIBRARY_FILE = "transformers.min.js"
 WASM_FILE = "ort-wasm-simd-threaded.asyncify.wasm"  # what transformers.js 4.3.2 asks for with one thread

@@ -80,80 +80,73 @@ function showBot(bot) {
   $("bot-consent").textContent = String(bot.consent || "");
 }
 
-function configure(env, manifest) {
-  if (manifest.local_models) {
-    env.allowLocalModels = true;
-    env.allowRemoteModels = false;
-    // A path on this page's server: transformers.js joins it with the file's name (a full URL would lose its "//").
-    env.localModelPath = withSlash(String(manifest.local_models));
-  } else {
-    env.allowLocalModels = false;
-    env.remoteHost = withSlash(manifest.hub);
-  }
-  if (manifest.wasm) env.backends.onnx.wasm.wasmPaths = withSlash(new URL(manifest.wasm, document.baseURI).href);
-  // One thread: more need cross-origin isolation, which a static Space does not give.
-  env.backends.onnx.wasm.numThreads = 1;
-}
-
 function megabytes(bytes) {
   return (bytes / 1e6).toFixed(1);
 }
 
-function progressReporter() {
-  const files = new Map();
-  return (event) => {
-    if (event.status !== "progress" || !event.total) return;
-    files.set(event.file, [event.loaded, event.total]);
-    let loaded = 0;
-    let total = 0;
-    for (const [done, size] of files.values()) {
-      loaded += done;
-      total += size;
-    }
-    $("progress").textContent = `Downloading the model: ${megabytes(loaded)} of ${megabytes(total)} MB`;
+// Where the worker finds everything, as absolute URLs (a worker resolves relative ones against its own script).
+function whereFrom(manifest, bot) {
+  const folder = safeLink(withSlash(String(manifest.library)));
+  if (!folder) throw new Error("bots.json names no http(s) folder for transformers.js");
+  return {
+    library: new URL("transformers.min.js", folder).href,
+    bot: String(bot.id),
+    local_models: manifest.local_models ? String(manifest.local_models) : null,
+    hub: String(manifest.hub || "https://huggingface.co"),
+    wasm: manifest.wasm ? safeLink(withSlash(String(manifest.wasm))) : null,
   };
 }
 
-async function loadBot(library, bot) {
-  setState("downloading");
-  $("progress").textContent = "Downloading the model…";
-  const progress_callback = progressReporter();
-  const tokenizer = await library.AutoTokenizer.from_pretrained(bot.id, { progress_callback });
-  // dtype q8: onnx/model_quantized.onnx; generate() then reads the bot's own generation_config.json.
-  const model = await library.AutoModelForCausalLM.from_pretrained(bot.id, {
-    dtype: "q8",
-    device: "wasm",
-    progress_callback,
-  });
-  $("progress").textContent = "The bot is ready.";
-  return { tokenizer, model };
+// The bot in its worker: load() resolves when the model is ready; write() streams a post into the page.
+function startBot(where) {
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const text = $("output-text");
+  let waiting = null;
+  let tokens = [];
+  worker.onmessage = ({ data }) => {
+    if (data.progress) {
+      const [loaded, total] = data.progress;
+      $("progress").textContent = `Downloading the model: ${megabytes(loaded)} of ${megabytes(total)} MB`;
+    } else if (data.prompt) {
+      text.dataset.promptTokens = data.prompt.join(",");
+    } else if (data.text !== undefined) {
+      text.append(document.createTextNode(data.text));
+    } else if (data.tokens) {
+      tokens.push(...data.tokens);
+      text.dataset.tokens = tokens.join(",");
+    } else if (data.ready || data.done) {
+      if (data.done) {
+        text.dataset.milliseconds = String(Math.round(data.done.milliseconds));
+        text.dataset.firstTokenMilliseconds = String(Math.round(data.done.first ?? data.done.milliseconds));
+      }
+      waiting?.resolve();
+    } else if (data.error !== undefined) {
+      waiting?.reject(new Error(String(data.error)));
+    }
+  };
+  const ask = (message) =>
+    new Promise((resolve, reject) => {
+      waiting = { resolve, reject };
+      worker.postMessage(message);
+    });
+  return {
+    load: () => ask({ load: where }),
+    write: (prompt) => {
+      tokens = [];
+      text.textContent = prompt;
+      text.dataset.tokens = "";
+      delete text.dataset.milliseconds;
+      delete text.dataset.firstTokenMilliseconds;
+      return ask({ write: prompt });
+    },
+  };
 }
 
-async function write(library, loaded, prompt) {
+async function write(bot, prompt) {
   setState("generating");
-  const text = $("output-text");
-  text.textContent = "";
-  text.dataset.tokens = "";
   $("output").hidden = false;
   $("write").disabled = true;
-  const tokens = [];
-  let started = 0;
-  const streamer = new library.TextStreamer(loaded.tokenizer, {
-    skip_prompt: true,
-    skip_special_tokens: true,
-    callback_function: (piece) => text.append(document.createTextNode(piece)),
-    token_callback_function: (ids) => {
-      if (!tokens.length) text.dataset.firstTokenMilliseconds = String(Math.round(performance.now() - started));
-      tokens.push(...ids.map(String));
-    },
-  });
-  const inputs = loaded.tokenizer(prompt);
-  text.dataset.promptTokens = Array.from(inputs.input_ids.data, String).join(",");
-  text.append(document.createTextNode(prompt));
-  started = performance.now();
-  await loaded.model.generate({ ...inputs, streamer });
-  text.dataset.tokens = tokens.join(",");
-  text.dataset.milliseconds = String(Math.round(performance.now() - started));
+  await bot.write(prompt);
   $("write").disabled = false;
   setState("done");
 }
@@ -182,23 +175,23 @@ async function start() {
   }
   showBot(bot);
   if (!bot.onnx) return unavailable(bot);
-  const folder = safeLink(withSlash(String(manifest.library)));
-  if (!folder) throw new Error("bots.json names no http(s) folder for transformers.js");
-  const library = await import(new URL("transformers.min.js", folder).href);
-  configure(library.env, manifest);
-  const loaded = await loadBot(library, bot);
+  const running = startBot(whereFrom(manifest, bot));
+  setState("downloading");
+  $("progress").textContent = "Downloading the model…";
+  await running.load();
+  $("progress").textContent = "The bot is ready.";
   const form = $("prompt-form");
   form.hidden = false;
   $("write").disabled = false;
   setState("ready");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    write(library, loaded, $("prompt").value).catch((error) => fail(`The bot stopped: ${error.message}`));
+    write(running, $("prompt").value).catch((error) => fail(`The bot stopped: ${error.message}`));
   });
   const prompt = params.get("prompt");
   if (prompt !== null) {
     $("prompt").value = prompt;
-    await write(library, loaded, prompt);
+    await write(running, prompt);
   }
 }
 
