@@ -133,7 +133,7 @@ function startBot(where) {
     load: () => ask({ load: where }),
     write: (prompt) => {
       tokens = [];
-      text.textContent = prompt;
+      text.textContent = "";
       text.dataset.tokens = "";
       delete text.dataset.milliseconds;
       delete text.dataset.firstTokenMilliseconds;

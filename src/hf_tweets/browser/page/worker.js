@@ -56,16 +56,17 @@ async function load(where) {
 }
 
 async function write(prompt) {
-  const ids = [];
   let started = 0;
   let first = null;
+  let prompted = false;
+  // The prompt is streamed back too: the page shows only text the tokenizer decoded, the prompt's included.
   const streamer = new library.TextStreamer(loaded.tokenizer, {
-    skip_prompt: true,
+    skip_prompt: false,
     skip_special_tokens: true,
     callback_function: (piece) => postMessage({ text: piece }),
     token_callback_function: (tokens) => {
+      if (!prompted) return void (prompted = true);
       first ??= performance.now() - started;
-      ids.push(...tokens.map(String));
       postMessage({ tokens: tokens.map(String) });
     },
   });
