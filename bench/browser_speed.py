@@ -7,8 +7,9 @@ its tokenizer is the tests' tiny one padded with added tokens to the full vocabu
 so any tokenizer of that size does). The page loads it twice in one Chromium profile: the second load reads the
 files from the browser's cache, and its generation is the figure: time to the first token (prompt plus one
 step), then tokens per second, WebAssembly with one thread, as a visitor's browser runs it. Beside it in the same
-run: ONNX Runtime in Python (one thread) on the same file, stepping as transformers.js does. Targets: >= 10
-tokens/s and a first token under 2 s in the browser; exits 1 below them. Needs Chromium and web/node_modules.
+run: ONNX Runtime in Python (one thread) on the same file, stepping as transformers.js does, warmed up, beside
+the page's second post (its session warm too). Targets, on the cached load's post: >= 10 tokens/s and a first
+token under 2 s; exits 1 below them. Needs Chromium and web/node_modules.
 """
 
 from __future__ import annotations
@@ -116,17 +117,20 @@ def main() -> int:
         py_first, py_rate = python_speed(folder, prompt, args.tokens)
         runs = browser_speed(folder, Path(temp) / "profile")
     labels = ("first load (download)", "second load (cached)", "next post (warm)")
+    figures = []
     for label, run in zip(labels, runs, strict=True):
         first = int(run["firstTokenMilliseconds"]) / 1000
         total = int(run["milliseconds"]) / 1000
         rate = (len(run["tokens"].split(",")) - 1) / (total - first)
+        figures.append((first, rate))
         page = "    -" if run["page_seconds"] is None else f"{run['page_seconds']:5.1f}"
         print(f"browser, {label:<21}: page {page} s, first token {first:5.2f} s, {rate:5.1f} tokens/s")
     print(f"ONNX Runtime (Python)    : first token {py_first:5.2f} s, {py_rate:5.1f} tokens/s")
     print(f"ratio warm post/Python   : first token {first / py_first:5.2f}x, tokens/s {rate / py_rate:5.2f}x")
     print(f"prompt {len(prompt)} tokens, {args.tokens} new, WebAssembly and ONNX Runtime with one thread each")
-    met = rate >= 10 and first < 2
-    print(f"target (>= 10 tokens/s, first token < 2 s): {'met' if met else 'NOT met'}")
+    cached_first, cached_rate = figures[1]  # the target: a returning visitor's first post
+    met = cached_rate >= 10 and cached_first < 2
+    print(f"target on the cached load (>= 10 tokens/s, first token < 2 s): {'met' if met else 'NOT met'}")
     return 0 if met else 1
 
 
