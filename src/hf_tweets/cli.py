@@ -691,6 +691,27 @@ def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
     )
 
 
+@cli.command("demo")
+@click.argument("target", metavar="NAME|DIR")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
+@out_option
+@cards_dir_option
+def demo_command(target, port, open_browser, out_root, cards_dir) -> None:
+    """Try a local model in this machine's browser, on the page its Space shows (served on 127.0.0.1)."""
+    from hf_tweets.browser import demo
+
+    site = demo.site(target, out_root=out_root, cards_dir=settings.cards_dir(cards_dir))
+    if hint := demo.missing_onnx_hint(site):
+        click.echo(hint, err=True)
+    demo.serve(
+        site,
+        port=port,
+        open_browser=open_browser,
+        ready=lambda url: click.echo(f"open {url} (Ctrl-C to stop)", err=True),
+    )
+
+
 def _collection_title(ctx, param, title: str | None) -> str | None:
     from hf_tweets.hub.collections import TITLE_LIMIT  # checked before anything is published
 

@@ -146,3 +146,7 @@ class RecordChangedError(HfTweetsError):
 class BrowserCopyError(HfTweetsError):
     """The browser copy (ONNX) of a model could not be made or failed its check; none was kept, and the model
     itself is unaffected."""
+
+
+class ModelFolderError(HfTweetsError):
+    """A folder given as a model is missing or holds no model (config.json and a tokenizer)."""

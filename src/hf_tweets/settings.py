@@ -44,6 +44,11 @@ DEFAULT_ARCHIVE_MAX_RATIO = 100.0
 #: The opt-out list (default: optout.yaml beside the cards folder).
 OPTOUT_ENV = "HF_TWEETS_OPTOUT"
 
+#: ``demo``: where the page loads transformers.js from: a URL folder, or a local folder holding the npm package's
+#: ``dist/`` (web/node_modules/@huggingface/transformers/dist after .ci/setup), which the demo server then serves.
+#: Unset: the pinned version on the jsDelivr CDN (browser/manifest.py).
+TRANSFORMERS_JS_ENV = "HF_TWEETS_TRANSFORMERS_JS"
+
 #: Weights & Biases project and entity (huggingtweets' project by default).
 WANDB_PROJECT_ENV, WANDB_ENTITY_ENV = "HF_TWEETS_WANDB_PROJECT", "HF_TWEETS_WANDB_ENTITY"
 
@@ -110,6 +115,11 @@ def onnx_default() -> bool:
 
         raise HfTweetsError(f"{ONNX_ENV}={value!r} is not 0 or 1", fix=f"set {ONNX_ENV} to 0 or 1, or unset it for 1")
     return value in ("1", "true", "yes")
+
+
+def transformers_js() -> str | None:
+    """$HF_TWEETS_TRANSFORMERS_JS (a URL folder or a local folder of transformers.js' dist/), or None (the CDN)."""
+    return os.environ.get(TRANSFORMERS_JS_ENV) or None
 
 
 def retry_policy() -> tuple[float, int]:
