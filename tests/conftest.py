@@ -119,6 +119,7 @@ def isolated(tmp_path, monkeypatch):
         "HF_TWEETS_BLUESKY_APPVIEW",
         "HF_TWEETS_ARCHIVE_MAX_BYTES",
         "HF_TWEETS_OPTOUT",
+        "HF_TWEETS_TRANSFORMERS_JS",
     ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

@@ -9,6 +9,7 @@ import json
 import pytest
 import yaml
 from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub.utils import disable_progress_bars
 
 from hf_tweets import consent, platforms
 from hf_tweets.browser import space
@@ -42,7 +43,8 @@ def add_bot(hub, cards, handle: str, *, published=True, private=False, onnx=True
         api = HfApi()
         api.create_repo(record.repo_id, private=private)
         if onnx:
-            api.upload_file(path_or_fileobj=b"onnx", path_in_repo=space.ONNX, repo_id=record.repo_id)
+            with disable_progress_bars():  # its "Upload 0 LFS files" bar would land in the command's output
+                api.upload_file(path_or_fileobj=b"onnx", path_in_repo=space.ONNX, repo_id=record.repo_id)
         record.publish = {record.repo_id: PublishState(commit=api.model_info(record.repo_id).sha)}
     save_record(record, cards / f"{handle}.yaml")
     return record
@@ -228,3 +230,12 @@ def test_republish_brings_the_link_and_the_widget_output_to_a_legacy_card(hub, r
     samples = import_card(card).samples  # legacy cards have none: the widget then has no output
     expected = {"text": "My dream is"} | ({"output": {"text": samples[0]}} if samples else {})
     assert ModelCard(card).data.widget == [expected]
+
+
+def test_a_library_folder_of_this_machine_is_refused_for_a_space(hub, cards, run, monkeypatch, tmp_path):
+    add_bot(hub, cards, "alice")
+    monkeypatch.setenv("HF_TWEETS_TRANSFORMERS_JS", str(tmp_path))
+    code, out, err = run("space", NS)
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+    assert "HF_TWEETS_TRANSFORMERS_JS is a folder of this machine" in err and "or unset it for the pinned CDN" in err
+    assert commits(hub) == 0

@@ -181,12 +181,31 @@ def space_files(namespace: str, manifest: Manifest, endpoint: str) -> dict[str, 
     return files
 
 
+def library(repo_id: str) -> dict[str, str]:
+    """Where the Space's page loads transformers.js and onnxruntime-web's .wasm files from: the pinned CDN
+    (nothing to say: the manifest's defaults), or one self-hosted URL folder holding both
+    ($HF_TWEETS_TRANSFORMERS_JS). A folder of this machine is no place for a page on the Hub to load from."""
+    chosen = settings.transformers_js()
+    if chosen is None:
+        return {}
+    if not chosen.startswith(("https://", "http://")):
+        raise PublishError(
+            repo_id,
+            f"{settings.TRANSFORMERS_JS_ENV} is a folder of this machine ({chosen}), which the Space's visitors cannot"
+            " load from",
+            fix=f"set {settings.TRANSFORMERS_JS_ENV} to a URL folder with transformers.min.js and onnxruntime-web's"
+            " .wasm files, or unset it for the pinned CDN",
+        )
+    folder = chosen.rstrip("/") + "/"
+    return {"library": folder, "wasm": folder}
+
+
 def publish_space(options: SpaceOptions) -> SpaceResult:
     """Create or update the Space: one commit of what changed, none when nothing did."""
     api = hub.client()
     hub.check_write_access(api, options.namespace)
     bots = choose_bots(api, options)
-    manifest = Manifest(bots=bots, hub=api.endpoint)
+    manifest = Manifest(bots=bots, hub=api.endpoint, **library(options.repo_id))
     files = space_files(options.namespace, manifest, api.endpoint)
     remote = hub.remote_files(api, options.repo_id, repo_type=REPO_TYPE)
     created = remote is None
