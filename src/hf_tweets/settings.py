@@ -44,9 +44,10 @@ DEFAULT_ARCHIVE_MAX_RATIO = 100.0
 #: The opt-out list (default: optout.yaml beside the cards folder).
 OPTOUT_ENV = "HF_TWEETS_OPTOUT"
 
-#: ``demo``: where the page loads transformers.js from: a URL folder, or a local folder holding the npm package's
-#: ``dist/`` (web/node_modules/@huggingface/transformers/dist after .ci/setup), which the demo server then serves.
-#: Unset: the pinned version on the jsDelivr CDN (browser/manifest.py).
+#: Where the try-it page loads transformers.js from. ``demo``: a URL folder, or a local folder holding the npm
+#: package's ``dist/`` (web/node_modules/@huggingface/transformers/dist after .ci/setup), which the demo server then
+#: serves. ``space``: a URL folder holding transformers.min.js and onnxruntime-web's .wasm files (a local folder is
+#: refused). Unset: the pinned version on the jsDelivr CDN (browser/manifest.py).
 TRANSFORMERS_JS_ENV = "HF_TWEETS_TRANSFORMERS_JS"
 
 #: Weights & Biases project and entity (huggingtweets' project by default).
