@@ -27,9 +27,9 @@ def uploads(hub, monkeypatch) -> list[tuple[str, bool]]:
     """(store key, private) of every repo the loopback Hub creates."""
     made, create = [], hub.store.create
 
-    def spy(repo_id, private):
+    def spy(repo_id, private, *more, **named):
         made.append((repo_id, private))
-        return create(repo_id, private)
+        return create(repo_id, private, *more, **named)
 
     monkeypatch.setattr(hub.store, "create", spy)
     return made
