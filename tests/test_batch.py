@@ -50,13 +50,14 @@ def test_a_file_of_bots_with_defaults(tmp_path):
         )
     )
     assert [b.key for b in bots] == ["alice-bsky-social-bob-at-mastodon-social", "wren-bot", "carol"]
+    # --no-onnx: the suite's HF_TWEETS_ONNX=0, the default where the batch starts
     assert bots[0].run_args() == [
         "run", "alice.bsky.social", "@bob@mastodon.social", "--base-model", "tiny", "--epochs", "2",
-        "--consent", "permission", "--publish",
+        "--consent", "permission", "--no-onnx", "--publish",
     ]  # fmt: skip
     assert bots[1].run_args() == [
         "run", "--archive", str(tmp_path / "a.zip"), "--name", "wren-bot", "--base-model", "tiny", "--epochs", "1",
-        "--lora", "--publish",
+        "--no-onnx", "--lora", "--publish",
     ]  # fmt: skip
     assert bots[2].run_args() == ["run", "x:carol", "--base-model", "tiny", "--epochs", "2", "--no-onnx"]
     assert (bots[1].cpus, bots[2].publish, bots[2].handles) == (2, False, ("x:carol",))
@@ -239,6 +240,7 @@ def test_local_batch_runs_every_bot_reports_the_failure_and_a_rerun_skips_what_f
     for name in ("wren", "moss"):
         assert (tmp_path / "out" / name / "model.safetensors").exists()
         assert (tmp_path / "cards" / f"{name}.yaml").exists()
+        assert not (tmp_path / "out" / name / "onnx").exists()  # HF_TWEETS_ONNX=0 (the suite's) reaches each bot
     log = (tmp_path / "data" / "batch" / "logs" / "broken.log").read_text()
     assert "hf-tweets run --archive" in log and "hf-tweets: error:" in log
 

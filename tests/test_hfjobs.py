@@ -73,7 +73,7 @@ def test_an_archive_bot_runs_as_a_job_publishes_and_its_upload_is_deleted(hub, u
     archive_url = f"hf://{upload}/wren-bot.zip"
     assert job.spec["command"] == [
         "uv", "run", "--with", f"hf-tweets=={__version__}", "hf-tweets", "run", "--archive", archive_url,
-        "--name", "wren-bot", "--base-model", str(tiny_model), "--epochs", "1", "--publish",
+        "--name", "wren-bot", "--base-model", str(tiny_model), "--epochs", "1", "--no-onnx", "--publish",
     ]  # fmt: skip
     assert (job.spec["flavor"], job.spec["timeoutSeconds"], job.stage) == ("t4-small", 7200, "COMPLETED")
     labels = job.spec["labels"]
@@ -141,22 +141,24 @@ def test_close_cancels_a_running_job_and_deletes_its_upload(hub, tmp_path):
 @pytest.mark.parametrize(
     "bot, upload, expected",
     [
-        (Bot(key="a", handles=("alice.bsky.social",)), None, ["hf-tweets", "run", "alice.bsky.social", "--publish"]),
+        (Bot(key="a", handles=("alice.bsky.social",)), None, ["hf-tweets", "run", "alice.bsky.social", "--no-onnx", "--publish"]),
         (
             Bot(key="al", handles=("alice.bsky.social",), name="al", publish=True, lora=True),
             None,
-            ["hf-tweets", "run", "alice.bsky.social", "--name", "al", "--lora", "--publish"],
+            ["hf-tweets", "run", "alice.bsky.social", "--name", "al", "--no-onnx", "--lora", "--publish"],
         ),
         (
             Bot(key="a", archive=Path("/somewhere/a b.zip"), base_model="tiny"),
             "tester/hf-tweets-batch-0a1b",
             ["hf-tweets", "run", "--archive",
-             "hf://datasets/tester/hf-tweets-batch-0a1b/a b.zip", "--base-model", "tiny", "--publish"],
+             "hf://datasets/tester/hf-tweets-batch-0a1b/a b.zip", "--base-model", "tiny", "--no-onnx", "--publish"],
         ),
+        (Bot(key="a", handles=("alice",), onnx=True), None, ["hf-tweets", "run", "alice", "--onnx", "--publish"]),
     ],
-    ids=["handles", "publish given already", "archive"],
+    ids=["handles", "publish given already", "archive", "onnx given"],
 )  # fmt: skip
 def test_the_job_command(bot, upload, expected):
+    """A bot without its own onnx setting gets the default where the batch starts (the suite's HF_TWEETS_ONNX=0)."""
     assert job_command(bot, upload) == expected
 
 

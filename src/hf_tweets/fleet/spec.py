@@ -24,7 +24,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hf_tweets import platforms
+from hf_tweets import platforms, settings
 from hf_tweets.cards import yamlio
 from hf_tweets.cards.record import check_namespace, default_repo_name
 from hf_tweets.errors import HfTweetsError
@@ -83,9 +83,13 @@ class Bot:
             args += ["--epochs", f"{self.epochs:g}"]
         if self.consent != "public":
             args += ["--consent", self.consent]
-        if self.onnx is not None:
-            args += ["--onnx" if self.onnx else "--no-onnx"]
+        args += ["--onnx" if self.wants_onnx() else "--no-onnx"]
         return args + ["--lora"] * self.lora + ["--publish"] * self.publish
+
+    def wants_onnx(self) -> bool:
+        """The bot's onnx setting, else the default where the batch is started ($HF_TWEETS_ONNX): a job on another
+        machine does as a local bot would."""
+        return settings.onnx_default() if self.onnx is None else self.onnx
 
     def train_config(self):
         """The TrainConfig this bot trains with (TrainError for a setting out of range, as on the command line)."""

@@ -63,7 +63,9 @@ def _run(bot: Bot, folders: Folders):
     from hf_tweets.training.prepare import PrepareConfig
 
     config = bot.train_config()
-    options = RunOptions(publish=bot.publish, namespace=bot.namespace, name=bot.name, agreed=bot.consent)
+    options = RunOptions(
+        publish=bot.publish, namespace=bot.namespace, name=bot.name, agreed=bot.consent, onnx=bot.wants_onnx()
+    )
     data_dir, cards_dir, out_root = (Path(f) for f in (folders.data_dir, folders.cards_dir, folders.out_root))
     prepare_config = PrepareConfig(seed=config.seed)
     return run(list(bot.handles), bot.archive, data_dir, cards_dir, out_root, config, prepare_config=prepare_config,
