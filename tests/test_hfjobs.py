@@ -141,7 +141,11 @@ def test_close_cancels_a_running_job_and_deletes_its_upload(hub, tmp_path):
 @pytest.mark.parametrize(
     "bot, upload, expected",
     [
-        (Bot(key="a", handles=("alice.bsky.social",)), None, ["hf-tweets", "run", "alice.bsky.social", "--no-onnx", "--publish"]),
+        (
+            Bot(key="a", handles=("alice.bsky.social",)),
+            None,
+            ["hf-tweets", "run", "alice.bsky.social", "--no-onnx", "--publish"],
+        ),
         (
             Bot(key="al", handles=("alice.bsky.social",), name="al", publish=True, lora=True),
             None,
