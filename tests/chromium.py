@@ -17,7 +17,7 @@ from pathlib import Path
 from websockets.sync.client import connect
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
+HEADLESS = [  # what every headless run here needs (test_preview's --dump-dom runs too)
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -26,6 +26,9 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+]
+FLAGS = [
+    *HEADLESS,
     "--disable-extensions",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--remote-debugging-port=0",

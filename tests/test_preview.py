@@ -16,6 +16,7 @@ from hf_tweets.cards.preview import card_page, sanitise, serve
 from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
 
+from chromium import CHROMIUM, HEADLESS
 from conftest import REPO_ROOT, SINGLE, THREE, TRAINING, make_record
 
 HOSTILE = (
@@ -250,17 +251,7 @@ class _Dom(HTMLParser):
             self._cell.append(data)
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = HEADLESS
 
 
 @pytest.mark.skipif(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import mimetypes
 import shutil
-import webbrowser
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -23,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from hf_tweets import settings
 from hf_tweets.browser.manifest import FILE, TRANSFORMERS_JS_CDN, Bot, Manifest
 from hf_tweets.browser.onnx import QUANTIZED
-from hf_tweets.cards.preview import WRONG_HOST, PreviewServer, _local_host
+from hf_tweets.cards.preview import WRONG_HOST, PreviewServer, local_host, serve_until_stopped
 from hf_tweets.errors import HfTweetsError, ModelFolderError
 from hf_tweets.fsutil import NAME_RE
 
@@ -109,14 +108,7 @@ def bot(name: str, folder: Path, cards_dir: Path) -> Bot:
     record = _record(cards_dir, name)
     if record is None:
         return Bot(id=name, title=name, accounts=[], card="", consent="", onnx=has_onnx)
-    return Bot(
-        id=name,
-        title=" & ".join(user.display_name for user in record.users),
-        accounts=[str(account) for account in record.accounts],
-        card="",
-        consent=consent_statement(record),
-        onnx=has_onnx,
-    )
+    return Bot.of_record(record, name, card="", onnx=has_onnx)
 
 
 def _record(cards_dir: Path, name: str):
@@ -129,18 +121,6 @@ def _record(cards_dir: Path, name: str):
         return load_record(path)
     except HfTweetsError:  # the demo runs without the card's words; card check says what is wrong
         return None
-
-
-def consent_statement(record) -> str:
-    """The card's consent statement, as plain text ("" for a record made before hf-tweets asked)."""
-    from hf_tweets import platforms
-    from hf_tweets.cards import labels
-
-    if record.consent is None:
-        return ""
-    words = labels.words_of(a.platform for a in record.accounts)
-    where = list(dict.fromkeys(platforms.get(a.platform).title for a in record.accounts))
-    return labels.consent_sentence(record.consent, words, len(record.users), where)
 
 
 def site(target: str, *, out_root: Path, cards_dir: Path) -> Site:
@@ -199,7 +179,7 @@ def make_handler(site: Site, log=None):
             self._answer(body=False)
 
         def _answer(self, *, body: bool) -> None:
-            if not _local_host(self.headers.get_all("Host") or []):
+            if not local_host(self.headers.get_all("Host") or []):
                 return self._bytes(400, "text/plain; charset=utf-8", WRONG_HOST, body)
             path = unquote(urlsplit(self.path).path)
             if path == f"/{FILE}":
@@ -242,12 +222,4 @@ def make_handler(site: Site, log=None):
 def serve(site: Site, *, port: int = 0, open_browser: bool = False, ready=None, log=None) -> None:
     """Serve ``site`` on 127.0.0.1 until interrupted; ``ready(url)`` is called once it listens."""
     server = PreviewServer(("127.0.0.1", port), make_handler(site, log))
-    url = f"http://127.0.0.1:{server.server_address[1]}/?bot={site.name}"
-    if ready:
-        ready(url)
-    if open_browser:
-        webbrowser.open(url)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
+    serve_until_stopped(server, f"/?bot={site.name}", ready=ready, open_browser=open_browser)

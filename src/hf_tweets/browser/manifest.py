@@ -30,6 +30,20 @@ class Bot:
     consent: str  # the card's consent statement, or "" for a record made before hf-tweets asked
     onnx: bool  # whether the repo (or folder) has the browser copy (onnx/model_quantized.onnx)
 
+    @classmethod
+    def of_record(cls, record, id: str, *, card: str, onnx: bool) -> Bot:
+        """The entry of a bot with a record: names, accounts and consent as its card shows them."""
+        from hf_tweets.cards import labels
+
+        return cls(
+            id=id,
+            title=labels.LEGACY_NAMES_SEP.join(user.display_name for user in record.users),
+            accounts=[str(account) for account in record.accounts],
+            card=card,
+            consent=labels.consent_of(record),
+            onnx=onnx,
+        )
+
 
 @dataclass(frozen=True)
 class Manifest:

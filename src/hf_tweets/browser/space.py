@@ -20,9 +20,8 @@ from pathlib import Path
 from huggingface_hub import HfApi, SpaceCardData
 from huggingface_hub.errors import RepositoryNotFoundError
 
-from hf_tweets import consent, platforms, settings
+from hf_tweets import consent, settings
 from hf_tweets.browser.manifest import FILE, TITLE, Bot, Manifest
-from hf_tweets.cards import labels
 from hf_tweets.cards.record import TRY_SPACE, CardRecord
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import HfTweetsError, PublishError
@@ -88,17 +87,7 @@ def published_records(namespace: str, cards_dir: Path) -> list[tuple[CardRecord,
 
 def bot_of(record: CardRecord, repo_id: str, files: set[str], endpoint: str) -> Bot:
     """The manifest's entry for a published record: names and accounts as its card shows them."""
-    words = labels.words_of(a.platform for a in record.accounts)
-    where = list(dict.fromkeys(platforms.get(a.platform).title for a in record.accounts))
-    sentence = labels.consent_sentence(record.consent, words, len(record.users), where) if record.consent else ""
-    return Bot(
-        id=repo_id,
-        title=labels.LEGACY_NAMES_SEP.join(u.display_name for u in record.users),
-        accounts=[str(a) for a in record.accounts],
-        card=f"{endpoint}/{repo_id}",
-        consent=sentence,
-        onnx=ONNX in files,
-    )
+    return Bot.of_record(record, repo_id, card=f"{endpoint}/{repo_id}", onnx=ONNX in files)
 
 
 def choose_bots(api: HfApi, options: SpaceOptions) -> list[Bot]:

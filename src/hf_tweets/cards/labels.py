@@ -187,6 +187,20 @@ def _date_sentences() -> tuple[str, str, str]:  # read at call time: a test rewo
 _DATE_FIELDS = (("oldest", r"(?P<oldest>\S+)"), ("newest", r"(?P<newest>\S+)"))
 
 
+def where_of(accounts) -> list[str]:
+    """The platforms' names of these accounts (X, Bluesky ...), once each, in order: the consent sentence's."""
+    return list(dict.fromkeys(platforms.get(a.platform).title for a in accounts))
+
+
+def consent_of(record) -> str:
+    """A record's consent sentence as its card says it, as plain text ("" for a record made before hf-tweets
+    asked)."""
+    if record.consent is None:
+        return ""
+    words = words_of(a.platform for a in record.accounts)
+    return consent_sentence(record.consent, words, len(record.users), where_of(record.accounts))
+
+
 def consent_sentence(consent: str, words: Words, count: int, where: list[str]) -> str:
     """The card's sentence for a consent; ``where`` are the platforms' names (X, Bluesky ...)."""
     many = count > 1

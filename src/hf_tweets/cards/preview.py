@@ -270,7 +270,7 @@ class PreviewServer(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def _local_host(hosts: list[str]) -> bool:
+def local_host(hosts: list[str]) -> bool:
     """Whether a request's Host headers name this machine; a DNS-rebinding page names its own host."""
     return len(hosts) == 1 and _LOCAL_HOST.fullmatch(hosts[0].strip()) is not None
 
@@ -367,7 +367,7 @@ def serve(
             pass
 
         def do_GET(self) -> None:
-            if not _local_host(self.headers.get_all("Host") or []):
+            if not local_host(self.headers.get_all("Host") or []):
                 self._send(400, "text/plain; charset=utf-8", WRONG_HOST)
                 return
             try:
@@ -392,7 +392,12 @@ def serve(
             self.wfile.write(body)
 
     server = PreviewServer(("127.0.0.1", port), Handler)
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    serve_until_stopped(server, "/", ready=ready, open_browser=open_browser)
+
+
+def serve_until_stopped(server: PreviewServer, path: str, *, ready=None, open_browser: bool = False) -> None:
+    """Serve until interrupted; ``ready(url)`` is told the page's URL (``path`` on the server) once it listens."""
+    url = f"http://127.0.0.1:{server.server_address[1]}{path}"
     if ready:
         ready(url)
     if open_browser:

@@ -304,9 +304,8 @@ def _consent(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
         return None
     names = [str(_md(u.display_name)) for u in record.users]  # the only text of strangers here
     listed = labels.listing(names)
-    where = list(dict.fromkeys(platforms.get(a.platform).title for a in record.accounts))
     return SimpleNamespace(
-        sentence=Safe(labels.consent_sentence(record.consent, words, len(names), where)),
+        sentence=Safe(labels.consent_sentence(record.consent, words, len(names), labels.where_of(record.accounts))),
         machine_made=Safe(labels.MACHINE_MADE.format(names=listed)),
         takedown=Safe(labels.TAKEDOWN.format(names=listed)),
     )
