@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import secrets
@@ -47,6 +48,16 @@ def child(folder: Path, name: str, suffix: str = "") -> Path:
             fix="names may use letters, digits, '.', '_' and '-' (at most 96), not starting with '.' or '-'",
         )
     return folder / f"{name}{suffix}"
+
+
+def sha256_of(*paths: Path):
+    """One sha256 over the files' bytes in order, read a megabyte at a time (call ``.hexdigest()``)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest
 
 
 def write_failed(path: Path, error: OSError) -> WriteError:

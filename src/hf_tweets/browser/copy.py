@@ -15,7 +15,6 @@ double what a visitor may download and what the repo stores (GPT-2 124M: 498 MB 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -26,7 +25,7 @@ from hf_tweets.browser.onnx import FP32, QUANTIZED, Session, Shape, export, quan
 from hf_tweets.cards.record import DEFAULT_PROMPT, BrowserCopy
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import BrowserCopyError, HfTweetsError
-from hf_tweets.fsutil import atomic_write_text, child, staged_folder
+from hf_tweets.fsutil import atomic_write_text, child, sha256_of, staged_folder
 from hf_tweets.training.prepare import EOS
 
 FOLDER = "onnx"
@@ -47,7 +46,7 @@ def weights_files(names) -> list[str]:
 def weights_sha256(model_dir: Path) -> dict[str, str]:
     """File name -> sha256 of the weights in ``model_dir`` (the Hub keeps them in LFS: it knows the same hashes)."""
     names = weights_files(p.name for p in model_dir.iterdir() if p.is_file()) if model_dir.is_dir() else []
-    return {name: _sha256(model_dir / name) for name in names}
+    return {name: sha256_of(model_dir / name).hexdigest() for name in names}
 
 
 def made_from(model_dir: Path) -> dict[str, str] | None:
@@ -184,14 +183,6 @@ def _drop(target: Path) -> None:
     old = target.with_name(f".{target.name}.{os.getpid()}.old")
     os.rename(target, old)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 __all__ = ["FACTS", "FOLDER", "FP32", "QUANTIZED", "copy_for_bot", "is_current", "made_from", "write_browser_copy"]

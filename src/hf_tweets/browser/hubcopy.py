@@ -24,23 +24,13 @@ from hf_tweets.errors import BrowserCopyError, HfTweetsError, PublishError
 from hf_tweets.fsutil import NAME_RE, sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.pacing import CommitBucket
+from hf_tweets.hub.publish import MODEL_FILES
 from hf_tweets.hub.republish import DEFAULT_COMMITS_PER_HOUR
 from hf_tweets.sources import bots
 
-# What a copy needs of a repo besides its weights (copy.weights_files).
-NEEDED = (
-    "config.json",
-    "generation_config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "vocab.json",
-    "merges.txt",
-    "added_tokens.json",
-    "tokenizer.model",
-    "adapter_config.json",
-    "model.safetensors.index.json",
-)
+# What a copy needs of a repo besides its weights (copy.weights_files): what publish sends, but the weights
+# (named by the repo's listing) and the loss plot.
+NEEDED = tuple(name for name in MODEL_FILES if "*" not in name and name != "predictions.png")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from hf_tweets import platforms, settings
 from hf_tweets.cards import yamlio
 from hf_tweets.cards.record import check_namespace, default_repo_name
 from hf_tweets.errors import HfTweetsError
+from hf_tweets.fsutil import sha256_of
 
 CONSENTS = ("public", "permission")  # an archive is always "self": the file is the account holder's
 FIELDS = {  # key -> (types, what it is) ; bools are checked before ints (True is an int in Python)
@@ -108,7 +109,7 @@ class Bot:
         # a setting left unset is left out: the journal of a batch made before it existed stays this bot's
         facts = {k: v for k, v in asdict(self).items() if k != "archive" and not (k == "onnx" and v is None)}
         if self.archive is not None:
-            facts["archive_sha256"] = _file_sha256(self.archive)
+            facts["archive_sha256"] = sha256_of(self.archive).hexdigest()
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -227,11 +228,3 @@ def _archive_key(archive: Path) -> str:
 
 def _safe_name(name: str) -> bool:
     return bool(name) and name[0].isalnum() and all(c.isalnum() or c in "-_." for c in name) and ".." not in name
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -15,10 +15,10 @@ repo for every adapter on the same weights.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from hf_tweets.errors import TrainError
+from hf_tweets.fsutil import sha256_of
 from hf_tweets.training.basemodel import TINY, hub_id, is_unnamed_folder
 
 TINY_BASE = "tiny-base"  # the folder of a tiny base: data/<name>/tiny-base while training, out/<name>/base after
@@ -62,12 +62,7 @@ def wrap(model, config):
 
 def weights_hash(folder: Path) -> str:
     """12 hex digits of the sha256 of a model folder's weights: the name of a tiny base's repo."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.safetensors")):
-        with path.open("rb") as file:
-            for chunk in iter(lambda: file.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()[:12]
+    return sha256_of(*sorted(folder.glob("*.safetensors"))).hexdigest()[:12]
 
 
 def base_id(config, namespace: str, tiny_folder: Path) -> str | None:
