@@ -55,13 +55,17 @@ def child(kind: str, folder: Path) -> dict:
         posts, stored = len(json.loads((folder / "outbox.json").read_bytes())["orderedItems"]), None
     else:
         stored = fetch_archive(folder / f"archive.{kind}", folder / "data").new
-        prepare("alice-at-example-social", folder / "data", folder / "cards", ["@alice@example.social"],
-                config=PrepareConfig(min_chars=0))
+        prepare(
+            "alice-at-example-social",
+            folder / "data",
+            folder / "cards",
+            ["@alice@example.social"],
+            config=PrepareConfig(min_chars=0),
+        )
         posts = int((folder / "activities").read_text())  # what the archive holds, followers-only and direct too
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "posts": posts, "stored": stored, "peak_mb": peak}
-
 
 
 def run_archive(kind: str, posts: int) -> dict:
@@ -134,7 +138,10 @@ def run_api(posts: int) -> dict:
             env = os.environ | {"HF_TWEETS_MASTODON_BASE_URL": f"http://127.0.0.1:{port}"}
             out = subprocess.run(
                 [sys.executable, __file__, "--child", "api", "--posts", str(posts), "--folder", folder],
-                capture_output=True, text=True, check=True, env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
             )
         return json.loads(out.stdout)
     finally:
