@@ -57,6 +57,13 @@ def _md(text: str) -> str:
     return " ".join(text.replace("``", "`").split())
 
 
+def _paragraph(text: str) -> str:
+    """A docstring paragraph as Markdown: an indented block (after a paragraph ending in ``::``) stays as drawn."""
+    if text.startswith("    "):
+        return "```text\n" + "\n".join(line[4:] for line in text.splitlines()) + "\n```"
+    return _md(text[:-1] if text.endswith("::") else text)
+
+
 def _cell(text: str) -> str:
     return _md(text).replace("|", "\\|")
 
@@ -277,7 +284,7 @@ def errors() -> str:
     ]
     classes.sort(key=lambda cls: inspect.getsourcelines(cls)[1])
     rows = [(f"`{c.__name__}`", f"`{c.__base__.__name__}`", _cell(inspect.getdoc(c) or "")) for c in classes]
-    intro = "\n\n".join(_md(p) for p in inspect.getdoc(module).split("\n\n"))
+    intro = "\n\n".join(_paragraph(p) for p in inspect.getdoc(module).split("\n\n"))
     return f"{intro}\n\n" + _table(("exception", "is a", "raised when"), rows)
 
 

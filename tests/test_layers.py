@@ -53,3 +53,39 @@ def test_imports_point_down(path):
     assert upward == [], (
         f"{path.relative_to(PACKAGE)} imports {upward} (layer {LAYERS[own]} may import only lower ones)"
     )
+
+
+def _error_classes(path: Path) -> list[str]:
+    """The classes a module defines on an hf-tweets error (by base name: the *Error classes and GaveUp)."""
+    bases = {"HfTweetsError", "PublishError", "TrainError", "GaveUp"} | {
+        node.name for node in ast.walk(ast.parse((PACKAGE / "errors.py").read_text())) if isinstance(node, ast.ClassDef)
+    }
+    return [
+        node.name
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and any(getattr(base, "id", getattr(base, "attr", "")) in bases for base in node.bases)
+    ]
+
+
+def test_every_error_is_in_errors_py_and_in_its_tree():
+    """One owner for errors: a class raised to the user is defined in errors.py and drawn in its docstring's tree."""
+    import inspect
+
+    from hf_tweets import errors
+
+    elsewhere = {str(p.relative_to(PACKAGE)): _error_classes(p) for p in MODULES if p.name != "errors.py"}
+    assert {path: names for path, names in elsewhere.items() if names} == {}
+    tree = errors.__doc__.split("::", 1)[1]
+    classes = [n for n, c in vars(errors).items() if inspect.isclass(c) and issubclass(c, errors.HfTweetsError)]
+    lines = [line[4:] for line in tree.splitlines() if line.strip()]  # the block is indented by 4
+    drawn = [line.strip(" │├└─").split()[0] for line in lines]
+    assert sorted(classes) == sorted(drawn)
+    parents, drawn_bases = {}, {}
+    for line, name in zip(lines, drawn, strict=True):
+        depth = (len(line) - len(line.lstrip(" │├└─"))) // 4  # each level is drawn 4 columns in
+        parents[depth] = name
+        drawn_bases[name] = parents.get(depth - 1, "Exception")
+    assert drawn_bases == {name: getattr(errors, name).__bases__[0].__name__ for name in classes}
+    raised = "\n".join(p.read_text(encoding="utf-8") for p in MODULES if p.name != "errors.py")
+    assert [name for name in classes if name not in raised and name != "HfTweetsError"] == []  # none is dead

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from hf_tweets.cards.preview import card_page, sanitise, serve
+from hf_tweets.cards.preview import card_page, index_page, sanitise, serve
 from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
 
@@ -292,3 +292,22 @@ def test_in_a_real_browser(server, tmp_path, name, avatars, header_cells, evals)
     cells = [cell for row in evals for cell in row]
     assert ("Evaluation results" in page_text) == bool(evals) and shown[len(shown) - len(cells) :] == cells
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    "platforms, words",
+    [
+        (["x"], "tweets kept"),
+        (["bluesky"], "posts kept"),
+        (["mastodon"], "posts kept"),
+        (["x", "bluesky"], "posts kept"),
+    ],
+)
+def test_the_index_counts_posts_in_the_platforms_words(platforms, words):
+    """A Bluesky card's tile says "posts kept", as its card does: "tweets" is X's word."""
+    handles = {"x": "pixel_poet", "bluesky": "pixel.bsky.social", "mastodon": "pixel@mastodon.social"}
+    users = [SINGLE["users"][0] | {"handle": handles[p], "platform": p} for p in platforms]
+    record = make_record(SINGLE | {"users": users})
+    index = index_page([("pixel_poet", record, "")])
+    kept = sum(u.counts.kept for u in record.users)
+    assert f"{kept:,} {words}" in index and ("tweets kept" in index) == (words == "tweets kept")

@@ -23,8 +23,9 @@ from click.core import ParameterSource
 
 from hf_tweets import __version__, platforms, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, TRY_SPACE, check_namespace
+from hf_tweets.cards.record import API_CONSENTS, DEFAULT_PROMPT, MAX_USERS, TRY_SPACE, check_namespace
 from hf_tweets.errors import ERROR_LINE, one_line, redact
+from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, EXECUTORS
 from hf_tweets.fsutil import NAME_RE, child
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.limits import SEED, Range
@@ -364,7 +365,7 @@ ACCOUNTS_HELP = (
 consent_option = click.option(
     "--consent",
     "agreed",
-    type=click.Choice(["public", "permission"]),
+    type=click.Choice(API_CONSENTS),
     default="public",
     show_default=True,
     help="'permission' when the people agreed to the model (the card says so); an archive is always 'self'.",
@@ -1024,7 +1025,7 @@ class _Notices(logging.Handler):
 @click.argument("file", type=PathType(path_type=Path))
 @click.option(
     "--executor",
-    type=click.Choice(["local", "ray", "hf-jobs"]),
+    type=click.Choice(EXECUTORS),
     default="local",
     show_default=True,
     help="local: this machine; ray: a Ray cluster (--ray-address, or a local instance); hf-jobs: Hugging Face Jobs.",
@@ -1036,8 +1037,10 @@ class _Notices(logging.Handler):
     help="ray (a cluster) and hf-jobs: what workers install, e.g. 'hf-tweets==0.6.0' or a wheel's URL"
     " [default: this version]; 'none' on a cluster whose nodes have it.",
 )
-@click.option("--flavor", default="t4-small", show_default=True, help="hf-jobs: hardware of bots that name none.")
-@click.option("--timeout", default="2h", show_default=True, help="hf-jobs: time limit of bots that name none.")
+@click.option("--flavor", default=DEFAULT_FLAVOR, show_default=True, help="hf-jobs: hardware of bots that name none.")
+@click.option(
+    "--timeout", default=DEFAULT_TIMEOUT, show_default=True, help="hf-jobs: time limit of bots that name none."
+)
 @click.option("--restart", is_flag=True, help="Run every bot again, even those an earlier run of the batch finished.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per bot instead of the table.")
 @collection_options

@@ -37,13 +37,13 @@ from pathlib import Path
 
 from hf_tweets import platforms, settings
 from hf_tweets.cards import yamlio
+from hf_tweets.cards.record import CONSENTS
 from hf_tweets.errors import ConsentError, HfTweetsError
 from hf_tweets.fsutil import atomic_write_text
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
 from hf_tweets.text import snippet
 
-CONSENTS = ("self", "permission", "public")  # strongest first
 HEADER = "# hf-tweets opt-out list: accounts whose posts are never fetched, trained on or published.\n"
 KEYS = ("account", "date", "reason", "did")
 ENTRY_FIX = "each entry is account (such as x:alice or bsky:alice.example.com), date, reason (and a Bluesky did)"

@@ -4,6 +4,29 @@ An ``HfTweetsError`` has three fields: ``where`` (a file, a repo, a field:
 what the problem is about), ``what`` (what is wrong) and ``fix`` (what to do
 next). The CLI formats them as one line on stderr with exit code 1; nothing
 else turns an error into text, and no caller takes an error's text apart.
+
+The tree (every HfTweetsError of the package is here; the few other exceptions in it are private signals
+between two functions of one module, never shown to a user)::
+
+    HfTweetsError
+    ├── RecordError            a card record fails validation (each Problem listed)
+    ├── RecordNotFoundError
+    ├── CardImportError        a README that cannot be read into a record
+    ├── TemplateError
+    ├── PublishError           names the repo and whether anything was committed
+    │   ├── ConcurrentUpdateError
+    │   └── GaveUp             a call that kept failing transiently
+    ├── SourceError            posts could not be fetched or read
+    ├── ConsentError           not public, asks not to be used, or on the opt-out list
+    ├── PrepareError
+    ├── TrainError
+    │   └── TrainInterrupted   Ctrl-C after a checkpoint
+    ├── WriteError             full disk, permissions: the old file is intact
+    ├── UnsafePathError        a name from data would lead outside its folder
+    ├── BrowserCopyError       the ONNX copy failed its check; the model is unaffected
+    ├── BatchFileError         the batch file cannot be used; nothing has run
+    ├── JournalError           a journal damaged beyond repairing itself
+    └── ModelFolderError       a folder given as a model holds none
 """
 
 from __future__ import annotations
@@ -110,6 +133,10 @@ class ConcurrentUpdateError(PublishError):
     """The repo moved between the plan and the commit; nothing was overwritten."""
 
 
+class GaveUp(PublishError):
+    """A call that kept failing transiently; the caller says whether anything was committed."""
+
+
 class SourceError(HfTweetsError):
     """Posts could not be fetched or read; says what to do."""
 
@@ -139,13 +166,17 @@ class UnsafePathError(HfTweetsError):
     """A name from data (a handle, a record name, an archive member) would lead outside its folder."""
 
 
-class RecordChangedError(HfTweetsError):
-    """A record changed on disk in a way this command cannot merge; nothing was overwritten."""
-
-
 class BrowserCopyError(HfTweetsError):
     """The browser copy (ONNX) of a model could not be made or failed its check; none was kept, and the model
     itself is unaffected."""
+
+
+class BatchFileError(HfTweetsError):
+    """The batch file cannot be used as it is; nothing has run."""
+
+
+class JournalError(HfTweetsError):
+    """A journal damaged in a way that cannot be repaired by itself."""
 
 
 class ModelFolderError(HfTweetsError):

@@ -12,14 +12,10 @@ import logging
 import threading
 from pathlib import Path
 
-from hf_tweets.errors import HfTweetsError
+from hf_tweets.errors import JournalError
 from hf_tweets.fsutil import append_line, atomic_write_bytes
 
 log = logging.getLogger("hf_tweets.journal")
-
-
-class JournalError(HfTweetsError):
-    """A journal damaged in a way that cannot be repaired by itself."""
 
 
 class Journal:

@@ -66,18 +66,15 @@ def cards_dir(override: str | os.PathLike | None = None) -> Path:
     return Path(override or os.environ.get(CARDS_DIR_ENV) or "cards")
 
 
-cards_dir_path = cards_dir  # for functions with a parameter of that name
-
-
 def data_dir(override: str | os.PathLike | None = None) -> Path:
     """The data folder: the override, else $HF_TWEETS_DATA_DIR, else ./data."""
     return Path(override or os.environ.get(DATA_DIR_ENV) or "data")
 
 
-def optout_path(cards_dir: str | os.PathLike | None = None) -> Path:
+def optout_path(cards: str | os.PathLike | None = None) -> Path:
     """The opt-out list: $HF_TWEETS_OPTOUT, else optout.yaml in the cards folder's parent (./optout.yaml)."""
     value = os.environ.get(OPTOUT_ENV)
-    return Path(value) if value else cards_dir_path(cards_dir).resolve().parent / "optout.yaml"
+    return Path(value) if value else cards_dir(cards).resolve().parent / "optout.yaml"
 
 
 def x_bearer_token() -> str | None:

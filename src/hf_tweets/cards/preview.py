@@ -32,6 +32,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from markdown_it import MarkdownIt
 
 from hf_tweets import settings
+from hf_tweets.cards import labels
 from hf_tweets.cards.record import THUMBNAIL_FILE, CardRecord, thumbnail_url
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
@@ -231,11 +232,12 @@ def index_page(records: list[tuple[str, CardRecord | None, str]], thumbnails: di
         names = " &amp; ".join(html.escape(u.display_name) for u in record.users)
         handles = " ".join(map(str, record.accounts))
         kept = sum(u.counts.kept for u in record.users)
+        word = labels.words_of(a.platform for a in record.accounts).post  # "tweet" is X's word, as on the card
         state = record.published()
         published = state.commit[:7] if state and state.commit else "not published"
         tiles.append(
             f'<a class="tile" href="/card/{html.escape(name)}">{thumb}<b>{names}</b><div>{handles}</div>'
-            f"<div>{plural(kept, 'tweet')} kept</div><div>published: {published}</div></a>"
+            f"<div>{plural(kept, word)} kept</div><div>published: {published}</div></a>"
         )
     return _page(
         "hf-tweets cards", f'<header>hf-tweets cards ({len(records)})</header><div class="grid">{"".join(tiles)}</div>'

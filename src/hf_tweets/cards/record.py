@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import (
@@ -33,6 +33,11 @@ from hf_tweets import platforms, settings
 from hf_tweets.errors import Problem, RecordError
 from hf_tweets.platforms import Account, x
 from hf_tweets.text import MAX_URL, clean_line, url_problem
+
+# Whose choice a model is, strongest first (consent.py says what each means and checks them).
+Consent = Literal["self", "permission", "public"]
+CONSENTS: tuple[str, ...] = get_args(Consent)
+API_CONSENTS = ("public", "permission")  # what may be said of an account read through its API: an export is "self"
 
 DEFAULT_NAMESPACE = "huggingtweets"
 DEFAULT_BASE_MODEL = "openai-community/gpt2"
@@ -334,7 +339,7 @@ class CardRecord(_Model):
     license: str | None = None
     # Whose choice the model is (consent.py): "self" (the account holder's own export), "permission" (the people
     # agreed), "public" (public posts read through an API). None on records made before hf-tweets asked (legacy).
-    consent: Literal["self", "permission", "public"] | None = None
+    consent: Consent | None = None
     base_model: str | None = DEFAULT_BASE_MODEL  # a Hub id; None: trained from scratch, or see base_model_local
     # True: fine-tuned from a local folder that does not say which Hub model it is (base_model is then None, and the
     # card says so: the Hub's metadata takes only Hub ids).

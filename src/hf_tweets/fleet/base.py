@@ -14,6 +14,9 @@ from typing import Protocol
 from hf_tweets.fleet.spec import Bot
 
 STATUSES = ("trained", "published", "skipped", "failed")
+EXECUTORS = ("local", "ray", "hf-jobs")  # --executor: each name is one module of this package
+# Hugging Face Jobs: the hardware and time limit of a bot that names none (the batch's --flavor, --timeout)
+DEFAULT_FLAVOR, DEFAULT_TIMEOUT = "t4-small", "2h"
 
 
 @dataclass

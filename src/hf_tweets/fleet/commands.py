@@ -6,12 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hf_tweets.fleet.base import Executor, Folders
+from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, Executor, Folders
 from hf_tweets.fleet.batch import Report, journal_path, run_batch
 from hf_tweets.fleet.spec import load_bots
 from hf_tweets.journal import Journal
-
-EXECUTORS = ("local", "ray", "hf-jobs")
 
 
 @dataclass(frozen=True)
@@ -20,8 +18,8 @@ class BatchOptions:
     jobs: int = 1  # local: bots at a time
     ray_address: str | None = None
     package_spec: str | None = None  # what Ray or an HF Job installs (default: this hf-tweets version)
-    flavor: str = "t4-small"  # hf-jobs: the hardware of bots that name none
-    timeout: str = "2h"  # hf-jobs: the time limit of bots that name none
+    flavor: str = DEFAULT_FLAVOR  # hf-jobs: the hardware of bots that name none
+    timeout: str = DEFAULT_TIMEOUT  # hf-jobs: the time limit of bots that name none
     restart: bool = False  # forget the journal: run every bot again
 
 

@@ -35,10 +35,10 @@ from huggingface_hub import HfApi, JobInfo
 from huggingface_hub.errors import HfHubHTTPError
 
 from hf_tweets import __version__, settings
-from hf_tweets.errors import ERROR_LINE, HfTweetsError, PublishError, one_line, redact
-from hf_tweets.fleet.base import Attempt
+from hf_tweets.errors import ERROR_LINE, GaveUp, HfTweetsError, PublishError, one_line, redact
+from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, Attempt
 from hf_tweets.fleet.spec import Bot
-from hf_tweets.hub.client import GaveUp, call, status_of, token_help
+from hf_tweets.hub.client import call, status_of, token_help
 from hf_tweets.hub.datasets import REMOTE
 from hf_tweets.pipeline import ON_THE_HUB
 
@@ -57,8 +57,8 @@ class HfJobsExecutor:
         api: HfApi,
         *,
         package_spec: str | None = None,
-        flavor: str = "t4-small",
-        timeout: str = "2h",
+        flavor: str = DEFAULT_FLAVOR,
+        timeout: str = DEFAULT_TIMEOUT,
         namespace: str | None = None,
         poll: float = 10.0,
         jobs: int = 16,

@@ -26,11 +26,10 @@ from pathlib import Path
 
 from hf_tweets import platforms, settings
 from hf_tweets.cards import yamlio
-from hf_tweets.cards.record import check_namespace, default_repo_name
-from hf_tweets.errors import HfTweetsError
+from hf_tweets.cards.record import API_CONSENTS, check_namespace, default_repo_name
+from hf_tweets.errors import BatchFileError, HfTweetsError
 from hf_tweets.fsutil import sha256_of
 
-CONSENTS = ("public", "permission")  # an archive is always "self": the file is the account holder's
 FIELDS = {  # key -> (types, what it is) ; bools are checked before ints (True is an int in Python)
     "name": ((str,), "the model's name (repo and record)"),
     "handles": ((list,), "accounts, as on hf-tweets run's command line"),
@@ -113,10 +112,6 @@ class Bot:
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class BatchFileError(HfTweetsError):
-    """The batch file cannot be used as it is; nothing has run."""
-
-
 def load_bots(path: Path) -> list[Bot]:
     """Every bot of the file, checked: one-line BatchFileError naming the bot and the key otherwise."""
     try:
@@ -179,8 +174,8 @@ def _bot(entry, number: int, path: Path) -> Bot:
     if not all(isinstance(h, str) for h in handles):
         raise refuse("'handles' must be a list of accounts", "write them as strings")
     consent = entry.get("consent", "public")
-    if consent not in CONSENTS:
-        raise refuse(f"consent '{consent}' is not one of {', '.join(CONSENTS)}", "an archive is always 'self'")
+    if consent not in API_CONSENTS:
+        raise refuse(f"consent '{consent}' is not one of {', '.join(API_CONSENTS)}", "an archive is always 'self'")
     try:
         accounts = [platforms.parse_account(h) for h in handles]
     except HfTweetsError as error:

@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from hf_tweets.errors import ERROR_LINE, ConsentError, HfTweetsError, TrainError, one_line, redact
+from hf_tweets.errors import ERROR_LINE, ConsentError, GaveUp, HfTweetsError, TrainError, one_line, redact
 from hf_tweets.fleet.base import Attempt, Folders
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.fsutil import atomic_write_text, child
@@ -31,7 +31,6 @@ def log_path(folders: Folders, key: str) -> Path:
 def run_bot(bot: Bot, folders: Folders) -> Attempt:
     """Run the bot's ``hf-tweets run`` stages here, its output appended to its log; see the module docstring."""
     from hf_tweets import settings
-    from hf_tweets.hub.client import GaveUp
 
     worker = f"{socket.gethostname()} pid {os.getpid()}"
     log = log_path(folders, bot.key)

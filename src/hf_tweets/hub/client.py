@@ -40,7 +40,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from huggingface_hub.utils.sha import git_hash
 
 from hf_tweets import settings
-from hf_tweets.errors import ConcurrentUpdateError, HfTweetsError, PublishError
+from hf_tweets.errors import ConcurrentUpdateError, GaveUp, HfTweetsError, PublishError
 from hf_tweets.hub import pacing
 
 T = TypeVar("T")
@@ -86,10 +86,6 @@ class Transient(Exception):
     def __init__(self, what: str, wait: float | None = None):
         super().__init__(what)
         self.wait = wait
-
-
-class GaveUp(PublishError):
-    """A call that kept failing transiently; the caller says whether anything was committed."""
 
 
 def status_of(error: BaseException) -> int | None:
