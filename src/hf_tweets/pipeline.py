@@ -224,68 +224,32 @@ def run(
 ) -> RunSummary:
     """The whole pipeline; see the module docstring."""
     prepare_config, options = prepare_config or PrepareConfig(), options or RunOptions()
-    from hf_tweets.sources import fetch as sources
-    from hf_tweets.training.prepare import prepare
+    from hf_tweets.sources.fetch import parse_account
 
     steps = iter(f"{n}/{4 + options.publish}" for n in range(1, 6))
-    named = [sources.parse_account(h) for h in ([options.handle] if archive and options.handle else handles)]
+    named = [parse_account(h) for h in ([options.handle] if archive and options.handle else handles)]
     consent.check(named, cards_dir)  # every account named, before any request (the Hub's too) and any file
-    api = _preflight(options, options.namespace or DEFAULT_NAMESPACE) if options.publish else None
+    if options.publish:
+        _preflight(options.namespace or DEFAULT_NAMESPACE)
     say(f"{next(steps)} fetch")
-    if archive:
-        from hf_tweets.hub.datasets import local_archive
-
-        archive = local_archive(archive, data_dir)  # hf://datasets/USER/REPO/FILE: downloaded first
-        fetched = sources.fetch_archive(
-            archive, data_dir, include_replies=options.include_replies, handle=options.handle, cards_dir=cards_dir
-        )
-        for warning in fetched.warnings:
-            say(f"warning: {warning}")
-        accounts = [fetched.profile.account]
-    else:
-        include, agreed = options.include_replies, options.agreed
-        fetched = [
-            sources.fetch_account(a, data_dir, include_replies=include, agreed=agreed, cards_dir=cards_dir)
-            for a in named
-        ]
-        accounts = [f.profile.account for f in fetched]
+    accounts = _fetch_stage(named, archive, data_dir, cards_dir, options, say)
     name = options.name or default_repo_name(accounts)
-    handles = accounts
     folder, out_dir, card = child(data_dir, name), child(out_root, name), record_path(cards_dir, name)
     _same_accounts_or_refuse(card, accounts)
     sweep_orphans(cards_dir, out_dir, out_root, folder)
-    if api is not None and not options.namespace and card.exists():  # the record may name another namespace
-        _preflight(options, load_record(card).namespace)
+    if options.publish and not options.namespace and card.exists():  # the record may name another namespace
+        _preflight(load_record(card).namespace)
 
     say(f"{next(steps)} prepare")
-    skipped = []
-    if prepared_from(folder) == prepare_inputs(data_dir, handles, prepare_config):
-        skipped.append("prepare")
-    else:
-        result = prepare(name, data_dir, cards_dir, handles, prepare_config)
-        if result.warning:
-            say(f"warning: {result.warning}")
+    skipped = [] if _prepare_stage(name, accounts, data_dir, cards_dir, prepare_config, say) else ["prepare"]
     previous = load_record(card)
     previous_state = previous.published(f"{options.namespace}/{name}" if options.namespace else None)
     previous_loss = previous.training.eval_loss if previous_state and previous.training else None
 
     say(f"{next(steps)} train")
-    if trained_from(out_dir) == train_inputs(folder, config) and model_present(out_dir):
+    if not _train_step(name, data_dir, cards_dir, out_dir, config, options.wandb_mode):
         skipped.append("train")
-    else:
-        try:  # an interrupted training of the same inputs goes on from its last checkpoint
-            train_stage(name, data_dir, cards_dir, out_dir, config, resume="auto", wandb_mode=options.wandb_mode)
-        except TrainInterrupted as stop:
-            raise TrainInterrupted(
-                stop.what, where=stop.where, fix="run the same command again: it goes on from there"
-            ) from None
-
-    if options.onnx:  # after training, skipped or not: a copy of these weights is made once
-        then = "published" if options.publish else "the model is kept"
-        if warning := copy_for_bot(name, data_dir, cards_dir, out_dir, then=then):
-            say(f"warning: {warning}")
-    else:
-        forget_stale(name, cards_dir, out_dir)
+    _browser_copy_step(name, data_dir, cards_dir, out_dir, options, say)
 
     say(f"{next(steps)} card")
     _card_stage(name, data_dir, cards_dir, out_dir, config.seed)
@@ -307,12 +271,72 @@ def run(
     return summary
 
 
-def _preflight(options: RunOptions, namespace: str):
+def _fetch_stage(named: list[Account], archive: Path | None, data_dir: Path, cards_dir: Path, options: RunOptions,
+                 say) -> list[Account]:  # fmt: skip
+    """Fetch the accounts (or read the archive, hf://datasets/... downloaded first); the accounts as fetched."""
+    from hf_tweets.sources import fetch as sources
+
+    include, agreed = options.include_replies, options.agreed
+    if archive is None:
+        fetched = [
+            sources.fetch_account(a, data_dir, include_replies=include, agreed=agreed, cards_dir=cards_dir)
+            for a in named
+        ]
+        return [f.profile.account for f in fetched]
+    from hf_tweets.hub.datasets import local_archive
+
+    export = sources.fetch_archive(
+        local_archive(archive, data_dir), data_dir, include_replies=include, handle=options.handle, cards_dir=cards_dir
+    )
+    for warning in export.warnings:
+        say(f"warning: {warning}")
+    return [export.profile.account]
+
+
+def _prepare_stage(name: str, accounts: list[Account], data_dir: Path, cards_dir: Path, config: PrepareConfig,
+                   say) -> bool:  # fmt: skip
+    """Prepare the training text unless what is there was made from the same posts and settings; whether it ran."""
+    from hf_tweets.training.prepare import prepare
+
+    if prepared_from(child(data_dir, name)) == prepare_inputs(data_dir, accounts, config):
+        return False
+    result = prepare(name, data_dir, cards_dir, accounts, config)
+    if result.warning:
+        say(f"warning: {result.warning}")
+    return True
+
+
+def _train_step(
+    name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: TrainConfig, wandb_mode: str
+) -> bool:
+    """Train unless out/NAME is a model of the same inputs (an interrupted training goes on from its last
+    checkpoint); whether it trained."""
+    if trained_from(out_dir) == train_inputs(child(data_dir, name), config) and model_present(out_dir):
+        return False
+    try:
+        train_stage(name, data_dir, cards_dir, out_dir, config, resume="auto", wandb_mode=wandb_mode)
+    except TrainInterrupted as stop:
+        again = "run the same command again: it goes on from there"
+        raise TrainInterrupted(stop.what, where=stop.where, fix=again) from None
+    return True
+
+
+def _browser_copy_step(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, options: RunOptions, say) -> None:
+    """After training, skipped or not: the browser copy of these weights, made once (or, with --no-onnx, a copy
+    of older weights forgotten)."""
+    if not options.onnx:
+        forget_stale(name, cards_dir, out_dir)
+        return
+    then = "published" if options.publish else "the model is kept"
+    if warning := copy_for_bot(name, data_dir, cards_dir, out_dir, then=then):
+        say(f"warning: {warning}")
+
+
+def _preflight(namespace: str) -> None:
+    """Before any work: the token may write to ``namespace`` (a one-line error otherwise)."""
     from hf_tweets.hub import client as hub
 
-    api = hub.client()
-    hub.check_write_access(api, namespace)
-    return api
+    hub.check_write_access(hub.client(), namespace)
 
 
 def _card_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, seed: int) -> None:
