@@ -53,11 +53,11 @@ def test_a_file_of_bots_with_defaults(tmp_path):
     # --no-onnx: the suite's HF_TWEETS_ONNX=0, the default where the batch starts
     assert bots[0].run_args() == [
         "run", "alice.bsky.social", "@bob@mastodon.social", "--base-model", "tiny", "--epochs", "2",
-        "--consent", "permission", "--no-onnx", "--publish",
+        "--consent", "permission", "--publish", "--no-onnx",
     ]  # fmt: skip
     assert bots[1].run_args() == [
         "run", "--archive", str(tmp_path / "a.zip"), "--name", "wren-bot", "--base-model", "tiny", "--epochs", "1",
-        "--no-onnx", "--lora", "--publish",
+        "--lora", "--publish", "--no-onnx",
     ]  # fmt: skip
     assert bots[2].run_args() == ["run", "x:carol", "--base-model", "tiny", "--epochs", "2", "--no-onnx"]
     assert (bots[1].cpus, bots[2].publish, bots[2].handles) == (2, False, ("x:carol",))
@@ -72,11 +72,10 @@ EPOCHS = "a number above 0 and at most 1,000"  # the same words as train's and r
         ("", "bots.yaml: lists no bots; add a list of bots under 'bots:'"),
         ("bots: []\nextra: 1\n", "bots.yaml: has unknown top-level keys extra; write 'bots:'"),
         ("- {handle: alice, epochz: 2}\n", "bots.yaml: bot 1: has an unknown setting 'epochz'; use one of name,"),
-        ("- {handle: alice, epochs: two}\n", "bots.yaml: bot 1: 'epochs' must be epochs (int/float); fix 'epochs'"),
-        ("- {handle: alice, lora: 1}\n", "bots.yaml: bot 1: 'lora' must be train a LoRA adapter (bool)"),
+        ("- {handle: alice, epochs: two}\n", "bots.yaml: bot 1: 'epochs' must be a number (int/float); fix 'epochs'"),
+        ("- {handle: alice, lora: 1}\n", "bots.yaml: bot 1: 'lora' must be true or false (bool)"),
         ("- {name: x}\n", "bots.yaml: bot 1: needs accounts (handles:) or an archive (archive:), one of them"),
-        ("- {handle: alice, archive: a.zip}\n", "needs accounts (handles:) or an archive (archive:), one of them"),
-        ("- {archive: missing.zip}\n", "bots.yaml: bot 1: archive "),
+        ("- {handles: [alice], archive: a.zip}\n", "needs accounts (handles:) or an archive (archive:), one of them"),
         ("- {handle: alice, consent: self}\n", "bot 1: consent 'self' is not one of public, permission"),
         ("- {handle: 'not a handle!'}\n", "bots.yaml: bot 1: "),
         ("- {handle: alice, name: ../up}\n", "bot 1: name '../up' is not a repo name"),
@@ -92,7 +91,7 @@ EPOCHS = "a number above 0 and at most 1,000"  # the same words as train's and r
         ("bots: []\nbots: [{handle: alice}]\n", "bots.yaml: line 2: 'bots' is set twice (lines 1 and 2); keep one"),
         ("- {handle: alice, name: !!binary aGk=}\n", "bots.yaml: line 1: holds binary data (!!binary)"),
         ("- {handle: alice, epochs: " + "[" * 150 + "]" * 150 + "}\n", "bots.yaml: line 1: is nested more than 100"),
-        ("- {handle: alice, epochs: " + "9" * 40 + "}\n", "bot 1: 'epochs' must be epochs (int/float)"),
+        ("- {handle: alice, epochs: " + "9" * 40 + "}\n", "bot 1: 'epochs' must be a number (int/float)"),
     ],
     ids=[
         "empty",
@@ -102,7 +101,6 @@ EPOCHS = "a number above 0 and at most 1,000"  # the same words as train's and r
         "int for bool",
         "no source",
         "two sources",
-        "missing archive",
         "consent self",
         "bad handle",
         "unsafe name",
@@ -129,6 +127,91 @@ def test_a_bad_file_is_refused_in_one_line_before_any_work(tmp_path, run, text, 
     code, out, err = run("batch", str(path))
     assert code == 1 and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "data").exists()
+
+
+# Each of run's options as a bot setting: a value other than run's default, and what run's parsing makes of it.
+NOT_DEFAULT = {
+    "name": ("the-bot", "the-bot"), "handle": ("alice.bsky.social", "alice.bsky.social"),
+    "base_model": ("tiny", "tiny"), "epochs": (1.5, 1.5), "learning_rate": (0.0003, 0.0003),
+    "batch_size": (2, 2), "block_size": (32, 32), "seed": (7, 7), "precision": ("fp32", "fp32"),
+    "lora": (True, True), "lora_rank": (4, 4), "lora_alpha": (8, 8), "lora_targets": ("c_attn", "c_attn"),
+    "merge": (True, True), "min_chars": (0, 0), "no_replies": (True, True), "include_cw": (True, True),
+    "consent": ("permission", "permission"), "publish": (True, True), "namespace": ("my-org", "my-org"),
+    "force": (True, True), "onnx": (True, True), "wandb": ("off", "off"),
+}  # fmt: skip
+
+
+def test_every_option_of_run_is_a_bot_setting_and_nothing_else_is():
+    """A new option of run fails here until it has a row above: then it is a bot setting of the same name."""
+    from hf_tweets.fleet.spec import SETTINGS
+    from hf_tweets.options import FOLDER_PARAMS, RUN_PARAMS
+
+    options = [p.opts[0].removeprefix("--").replace("-", "_") for p in RUN_PARAMS if p.param_type_name == "option"]
+    folders = [p.opts[0] for p in RUN_PARAMS if p.name in FOLDER_PARAMS]
+    assert sorted(SETTINGS) == sorted(o for o in options if o not in ("out", "data_dir", "cards_dir"))
+    assert folders == ["--out", "--data-dir", "--cards-dir"]  # where a bot runs decides them, not the file
+    assert sorted(NOT_DEFAULT) == sorted(set(SETTINGS) - {"archive"})
+
+
+@pytest.mark.parametrize("key", sorted(NOT_DEFAULT))
+def test_a_bot_setting_reaches_run_as_its_option_would(tmp_path, key):
+    """Each setting, given in the file, is in the bot's command line (a local worker's, and a Job's) and parsed by
+    run's own option into the value run would use."""
+    from hf_tweets.fleet.hfjobs import job_command
+    from hf_tweets.fleet.spec import SETTINGS
+    from hf_tweets.options import TRAINING_OPTIONS, parse_run
+
+    value, parsed = NOT_DEFAULT[key]
+    write_archive(tmp_path / "a.zip", made_up_tweets(5), handle="quill_wren")
+    inputs = "archive: a.zip" if key == "handle" else "handle: x:carol"
+    (bot,) = load_bots(write(tmp_path / "bots.yaml", f"- {{{inputs}, {key}: {json.dumps(value)}}}\n"))
+    values = parse_run(bot.run_args()[1:])
+    param = SETTINGS[key].param
+    got = getattr(values["config"], param.name) if key in TRAINING_OPTIONS else values[param.name]
+    assert got == parsed, bot.run_args()
+    assert values != parse_run(["x:carol"] if key != "handle" else ["--archive", str(tmp_path / "a.zip")])
+    job = job_command(bot, "user/hf-tweets-batch-0")  # a Job runs the same options, its archive uploaded
+    assert set(bot.run_args()[1:]) - {str(tmp_path / "a.zip")} <= set(job[2:])
+
+
+def test_min_chars_0_is_a_setting_as_it_is_an_option(tmp_path):
+    (bot,) = load_bots(write(tmp_path / "bots.yaml", "- {handle: x:carol, min_chars: 0}\n"))
+    assert "--min-chars" in bot.run_args() and bot.run_args()[bot.run_args().index("--min-chars") + 1] == "0"
+
+
+def test_every_problem_of_the_file_is_listed_at_once(tmp_path, run):
+    path = write(
+        tmp_path / "bots.yaml",
+        """
+        - {handle: alice, epochz: 2}
+        - {handle: bob}
+        - {handle: carol, precision: fp8}
+        - {handle: dave, min_chars: -1}
+        - {handle: erin, wandb: sometimes}
+        """,
+    )
+    code, out, err = run("batch", str(path))
+    assert code == 1 and out == "" and err.count("\n") == 1, err
+    assert f"{path}: has 4 problems: bot 1: has an unknown setting 'epochz'; use one of name, handles," in err
+    assert "; bot 3: precision is 'fp8'; give one of auto, fp32, bf16, fp16; bot 4: min_chars -1 is out" in err
+    assert "; bot 5: Invalid value for '--wandb': 'sometimes' is not one of 'online', 'offline', 'off', 'auto'." in err
+    assert err.rstrip().endswith("; fix each of them") and "bot 2" not in err
+
+
+def test_a_bot_whose_archive_is_missing_fails_alone(tmp_path):
+    from hf_tweets.fleet.base import Folders
+    from hf_tweets.fleet.worker import run_bot
+
+    write_archive(tmp_path / "a.zip", made_up_tweets(5), handle="quill_wren")
+    bots = load_bots(write(tmp_path / "bots.yaml", "- {archive: gone.zip}\n- {archive: a.zip}\n"))
+    assert [b.key for b in bots] == ["gone", "a"] and len({b.fingerprint() for b in bots}) == 2
+    folders = Folders(str(tmp_path / "data"), str(tmp_path / "cards"), str(tmp_path / "out"))
+    attempt = run_bot(bots[0], folders)
+    assert (attempt.status, attempt.retry) == ("failed", False)
+    assert attempt.reason == (
+        f"{tmp_path / 'gone.zip'}: no such file or folder; give the archive's .zip, its unpacked folder, or tweets.js"
+    )
+    assert not (tmp_path / "cards").exists() and not (tmp_path / "out").exists()
 
 
 # -- the batch, with an executor whose outcomes the test decides ------------------------------------------

@@ -149,7 +149,7 @@ def test_close_cancels_a_running_job_and_deletes_its_upload(hub, tmp_path):
         (
             Bot(key="al", handles=("alice.bsky.social",), name="al", publish=True, lora=True),
             None,
-            ["hf-tweets", "run", "alice.bsky.social", "--name", "al", "--no-onnx", "--lora", "--publish"],
+            ["hf-tweets", "run", "alice.bsky.social", "--name", "al", "--lora", "--publish", "--no-onnx"],
         ),
         (
             Bot(key="a", archive=Path("/somewhere/a b.zip"), base_model="tiny"),

@@ -23,9 +23,10 @@ LAYERS = {
     "journal": 3,
     "browser": 8,  # the browser copy of a model (training's models, hub's commits), the Space, the demo
     "pipeline": 9,
-    "fleet": 10,
-    "cli": 11,
-    "__main__": 12,
+    "options": 10,  # the command line's shared options and run's whole set: cli's, and each batch bot's
+    "fleet": 11,
+    "cli": 12,
+    "__main__": 13,
 }
 
 

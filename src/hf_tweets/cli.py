@@ -11,7 +11,6 @@ what to run next is the last line of a command, by the one rule of
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import shlex
@@ -23,185 +22,37 @@ from click.core import ParameterSource
 
 from hf_tweets import __version__, platforms, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import API_CONSENTS, DEFAULT_PROMPT, MAX_USERS, TRY_SPACE, check_namespace
+from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, TRY_SPACE
 from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, EXECUTORS
 from hf_tweets.fsutil import NAME_RE, child
 from hf_tweets.hub.republish import RepublishOptions
-from hf_tweets.limits import SEED, Range
+from hf_tweets.limits import SEED
+from hf_tweets.options import (
+    BROWSER_COPY,
+    NAMESPACE,
+    PREPARE,
+    REPUBLISH,
+    FloatRange,
+    PathType,
+    cards_dir_option,
+    consent_option,
+    data_dir_option,
+    include_cw_option,
+    min_chars_option,
+    onnx_option,
+    out_option,
+    ranged,
+    run_options,
+    run_stages,
+    training_options,
+    wandb_option,
+)
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
 from hf_tweets.sources import bots
 from hf_tweets.sources.x_api import API_LIMIT
 from hf_tweets.training.prepare import RANGES as PREPARE_RANGES
 from hf_tweets.training.prepare import PrepareConfig
-from hf_tweets.training.train import (
-    BATCH_SIZE,
-    LORA_BATCH_SIZE,
-    LORA_LEARNING_RATE,
-    PRECISIONS,
-    RANGES,
-    RECIPE_LEARNING_RATE,
-    TrainConfig,
-)
-
-TRAIN, PREPARE, REPUBLISH = TrainConfig(), PrepareConfig(), RepublishOptions()
-
-
-# -- option types: a bad value is a usage error (exit 2) that says what the option takes ---------------------
-
-
-class FloatRange(click.FloatRange):
-    """click's FloatRange without NaN, which passes its checks (every comparison with NaN is false)."""
-
-    def convert(self, value, param, ctx):
-        number = super().convert(value, param, ctx)
-        if math.isnan(number):
-            self.fail(f"{value!r} is not a number in the range {self._describe_range()}.", param, ctx)
-        return number
-
-
-def ranged(limits: Range) -> click.ParamType:
-    """The click type of a setting's Range (limits.py): IntRange for whole numbers, else FloatRange."""
-    kind = click.IntRange if limits.whole else FloatRange
-    return kind(limits.low, limits.high, min_open=limits.low_open, max_open=limits.high_open)
-
-
-class PathType(click.Path):
-    """click's Path without the empty path, which pathlib reads as the current folder."""
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and not value.strip():
-            self.fail("is empty (it would mean the current folder); give a file or folder", param, ctx)
-        return super().convert(value, param, ctx)
-
-
-class Namespace(click.ParamType):
-    """A Hub user or organisation name, checked as the Hub checks repo ids (cards.record.check_namespace)."""
-
-    name = "namespace"
-
-    def convert(self, value, param, ctx):
-        try:
-            check_namespace(value)
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
-        return value
-
-
-NAMESPACE = Namespace()
-
-
-def _folder_option(name: str, env: str, default: str, what: str):
-    return click.option(f"--{name}", type=PathType(path_type=Path), help=f"{what} [default: ${env} or ./{default}].")
-
-
-cards_dir_option = _folder_option(
-    "cards-dir", settings.CARDS_DIR_ENV, "cards", "Folder of card records, the opt-out list beside it"
-)
-data_dir_option = _folder_option("data-dir", settings.DATA_DIR_ENV, "data", "Folder of raw posts and training text")
-out_option = click.option(
-    "--out",
-    "out_root",
-    type=PathType(path_type=Path),
-    default=REPUBLISH.out_root,
-    show_default=True,
-    help="Where the repo folders are: out/NAME/ (model, card, predictions.png).",
-)
-wandb_option = click.option(
-    "--wandb",
-    "wandb_mode",
-    type=click.Choice(["online", "offline", "off", "auto"]),
-    default="auto",
-    show_default=True,
-    help="Track the run in Weights & Biases (auto: online when logged in, else off).",
-)
-
-
-def onnx_option(what: str):
-    """--onnx/--no-onnx, for train, run and publish; the default is $HF_TWEETS_ONNX's (on when unset)."""
-    return click.option(
-        "--onnx/--no-onnx",
-        default=settings.onnx_default,  # called when the command runs: a bad value is one error line, not a crash
-        help=f"{what} [default: --onnx, or ${settings.ONNX_ENV}=0/1].",
-    )
-
-
-BROWSER_COPY = "the browser copy, onnx/model_quantized.onnx (8-bit, for transformers.js), checked against the model"
-
-
-def training_options(command):
-    """--base-model, --epochs, ... for train and run; collected into a TrainConfig passed as ``config``."""
-    options = [
-        click.option(
-            "--base-model",
-            default=TRAIN.base_model,
-            show_default=True,
-            help="A causal LM id or folder, or 'tiny' (a small GPT-2 built here: works offline).",
-        ),
-        click.option("--epochs", type=ranged(RANGES["epochs"]), default=TRAIN.epochs, show_default=True),
-        click.option(
-            "--learning-rate",
-            type=ranged(RANGES["learning_rate"]),
-            default=None,
-            help=f"Default: {RECIPE_LEARNING_RATE} (the recipe's), {LORA_LEARNING_RATE} with --lora.",
-        ),
-        click.option(
-            "--batch-size",
-            type=ranged(RANGES["batch_size"]),
-            default=None,
-            help=f"Blocks per step; lower it if memory runs out. Default: {BATCH_SIZE}, {LORA_BATCH_SIZE} with --lora.",
-        ),
-        click.option(
-            "--block-size",
-            type=ranged(RANGES["block_size"]),
-            default=TRAIN.block_size,
-            show_default=True,
-            help="Tokens per block (0: sized for the posts).",
-        ),
-        click.option(
-            "--seed",
-            type=ranged(SEED),
-            default=TRAIN.seed,
-            show_default=True,
-            help="Seed of the split, the shuffles and the model.",
-        ),
-        click.option(
-            "--precision",
-            type=click.Choice(PRECISIONS),
-            default=TRAIN.precision,
-            show_default=True,
-            help="auto: bf16 on GPUs and on CPUs with bf16 units (AMX), fp16 on older GPUs, else fp32.",
-        ),
-        click.option("--lora", is_flag=True, help="Train a LoRA adapter (peft) on the frozen base: a few MB."),
-        click.option("--lora-rank", type=ranged(RANGES["lora_rank"]), default=TRAIN.lora_rank, show_default=True),
-        click.option("--lora-alpha", type=ranged(RANGES["lora_alpha"]), default=TRAIN.lora_alpha, show_default=True),
-        click.option(
-            "--lora-targets",
-            default=TRAIN.lora_targets,
-            show_default=True,
-            help="The layers to adapt: peft's all-linear (attention and MLP), or names such as q_proj,v_proj.",
-        ),
-        click.option("--merge", is_flag=True, help="With --lora: publish full weights with the adapter merged in."),
-    ]
-
-    @functools.wraps(command)
-    def with_config(*args, base_model, epochs, learning_rate, batch_size, block_size, seed, precision, **kwargs):
-        adapter = {key: kwargs.pop(key) for key in ("lora", "lora_rank", "lora_alpha", "lora_targets", "merge")}
-        config = TrainConfig(
-            **adapter,
-            base_model=base_model,
-            epochs=epochs,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            block_size=block_size,
-            seed=seed,
-            precision=precision,
-        )
-        return command(*args, config=config, **kwargs)
-
-    for option in reversed(options):
-        with_config = option(with_config)
-    return with_config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -361,24 +212,6 @@ def check_command(paths) -> None:
 ACCOUNTS_HELP = (
     "Accounts: alice or x:alice (X), alice.bsky.social or bsky:alice.example.com (Bluesky),"
     " @alice@mastodon.social (Mastodon)."
-)
-consent_option = click.option(
-    "--consent",
-    "agreed",
-    type=click.Choice(API_CONSENTS),
-    default="public",
-    show_default=True,
-    help="'permission' when the people agreed to the model (the card says so); an archive is always 'self'.",
-)
-min_chars_option = click.option(
-    "--min-chars",
-    type=ranged(PREPARE_RANGES["min_chars"]),
-    default=PREPARE.min_chars,
-    show_default=True,
-    help="Refuse less kept text than this.",
-)
-include_cw_option = click.option(
-    "--include-cw", is_flag=True, help="Keep posts behind a content warning (left out and counted by default)."
 )
 
 
@@ -583,89 +416,15 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
 
 
 @cli.command("run", epilog=ACCOUNTS_HELP)
-@click.argument("handles", nargs=-1)
-@click.option(
-    "--archive",
-    type=PathType(path_type=Path),
-    help="Start from an account's export (X archive, Bluesky .car, Mastodon archive) instead of the API.",
-)
-@click.option("--name", help="The model's name (repo and record) [default: from the accounts, e.g. alice-bsky-social].")
-@click.option(
-    "--handle",
-    help="With --archive: whose posts it holds, to name a Bluesky export (which names only its DID) by the"
-    " account's handle, or to check the archive's owner.",
-)
-@training_options
-@min_chars_option
-@click.option("--no-replies", is_flag=True, help="Leave out replies.")
-@include_cw_option
-@consent_option
-@click.option(
-    "--publish", "do_publish", is_flag=True, help="Publish to the Hub at the end (the token is checked first)."
-)
-@click.option(
-    "--namespace",
-    type=NAMESPACE,
-    help="Publish under this user or org, for this run (default: the record's, huggingtweets).",
-)
-@click.option("--force", is_flag=True, help="Publish even when the new model's eval loss is worse.")
-@onnx_option(f"After training, write (and with --publish, send) {BROWSER_COPY}")
-@wandb_option
-@out_option
-@data_dir_option
-@cards_dir_option
-def run_command(
-    handles,
-    archive,
-    name,
-    handle,
-    config,
-    min_chars,
-    no_replies,
-    include_cw,
-    agreed,
-    do_publish,
-    namespace,
-    force,
-    onnx,
-    wandb_mode,
-    out_root,
-    data_dir,
-    cards_dir,
-) -> None:
+@run_options
+def run_command(**values) -> None:
     """The whole pipeline: fetch, prepare, train, card, out/NAME/ ready to push (and --publish); resumes by itself."""
-    from hf_tweets.pipeline import RunOptions, run
-
-    if bool(handles) == bool(archive):
-        raise click.UsageError("give HANDLE... or --archive PATH")
-    if handle and not archive:
-        raise click.UsageError("--handle goes with --archive (accounts name themselves)")
-    options = RunOptions(
-        handle=handle,
-        publish=do_publish,
-        namespace=namespace,
-        force=force,
-        wandb_mode=wandb_mode,
-        include_replies=not no_replies,
-        name=name,
-        agreed=agreed,
-        onnx=onnx,
-    )
-    summary = run(
-        list(handles),
-        archive,
-        settings.data_dir(data_dir),
-        settings.cards_dir(cards_dir),
-        out_root,
-        config,
-        prepare_config=PrepareConfig(seed=config.seed, min_chars=min_chars, include_cw=include_cw),
-        options=options,
-        say=lambda line: click.echo(line, err=True),
-    )
+    summary = run_stages(**values, say=lambda line: click.echo(line, err=True))
+    archive, handle, namespace = values["archive"], values["handle"], values["namespace"]
     if archive and not handle:  # before the summary: a published run's last line is its URL
         _say_by_handle(summary.users)
     click.echo("\n".join(summary.lines()))
-    if not do_publish:  # a published run ends with the repo's URL
+    if not values["do_publish"]:  # a published run ends with the repo's URL
         publish = ["publish", summary.name, "--model-dir", str(summary.out_dir)]
         publish += ["--namespace", namespace] if namespace else []
         _say_next(["generate", _model_arg(summary.name, summary.out_dir)], then=publish)

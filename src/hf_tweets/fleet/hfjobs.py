@@ -35,7 +35,7 @@ from huggingface_hub import HfApi, JobInfo
 from huggingface_hub.errors import HfHubHTTPError
 
 from hf_tweets import __version__, settings
-from hf_tweets.errors import ERROR_LINE, GaveUp, HfTweetsError, PublishError, one_line, redact
+from hf_tweets.errors import ERROR_LINE, GaveUp, HfTweetsError, PublishError, SourceError, one_line, redact
 from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, Attempt
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.hub.client import call, status_of, token_help
@@ -118,6 +118,8 @@ class HfJobsExecutor:
 
     def _upload(self, bot: Bot) -> str:
         archive = Path(bot.archive)
+        if not archive.exists():  # this bot fails alone, and is not tried again: another worker will not find it
+            raise SourceError("no such file", where=archive, fix="fix the path (relative to the batch file)")
         if archive.is_dir():
             raise HfTweetsError(
                 "is a folder; a Hugging Face Job takes an archive as one file",

@@ -12,41 +12,100 @@
         lora: true
         cpus: 2                          # what the bot asks a Ray cluster for (default 1 CPU, no GPU)
 
-A file that is a bare list holds bots without defaults. Each bot runs the stages of ``hf-tweets run``
-with the matching options (``Bot.run_args``); ``cpus``/``gpus`` and ``flavor``/``timeout`` only tell
-executors what to ask for.
+A file that is a bare list holds bots without defaults. Every option of ``hf-tweets run`` is a setting,
+by its name (``--min-chars`` is ``min_chars``, ``--no-replies`` is ``no_replies``, ``--wandb`` is ``wandb``)
+and with its default; the folders are the batch's. ``handle`` is one account, or with ``archive`` run's
+``--handle`` (whose posts the archive holds). Each bot runs ``hf-tweets run`` with its settings as options
+(``Bot.run_args``: a worker parses them with run's own options, and a Job runs them as its command line);
+``cpus``/``gpus`` and ``flavor``/``timeout`` only tell executors what to ask for. The file is checked whole
+before any bot runs, and every problem is listed at once; an archive that is missing fails its own bot.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+import click
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, create_model
 
 from hf_tweets import platforms, settings
 from hf_tweets.cards import yamlio
 from hf_tweets.cards.record import API_CONSENTS, check_namespace, default_repo_name
 from hf_tweets.errors import BatchFileError, HfTweetsError
 from hf_tweets.fsutil import sha256_of
+from hf_tweets.options import FOLDER_PARAMS, RUN_PARAMS, parse_run
+from hf_tweets.training.prepare import PrepareConfig
 
-FIELDS = {  # key -> (types, what it is) ; bools are checked before ints (True is an int in Python)
-    "name": ((str,), "the model's name (repo and record)"),
-    "handles": ((list,), "accounts, as on hf-tweets run's command line"),
-    "handle": ((str,), "one account"),
-    "archive": ((str,), "an account's export, relative to the file"),
-    "base_model": ((str,), "a causal LM id or folder, or tiny"),
-    "lora": ((bool,), "train a LoRA adapter"),
-    "epochs": ((int, float), "epochs"),
-    "publish": ((bool,), "publish to the Hub at the end"),
-    "onnx": ((bool,), "write (and publish) the browser copy, onnx/"),
-    "consent": ((str,), "public or permission"),
-    "namespace": ((str,), "the Hub user or org to publish under"),
-    "cpus": ((int, float), "CPUs a Ray task asks for"),
-    "gpus": ((int, float), "GPUs a Ray task asks for"),
-    "flavor": ((str,), "the Hugging Face Jobs hardware, e.g. t4-small"),
-    "timeout": ((str, int), "the Hugging Face Jobs time limit, e.g. 2h"),
-}
+# A bot's settings are run's options by name (--min-chars is min_chars, --no-replies no_replies, --wandb wandb),
+# with run's defaults: options.RUN_PARAMS, so a new option of run is a bot setting too. Besides them, what a bot
+# is made from (handles, or archive) and what it asks an executor for (cpus, gpus, flavor, timeout).
+INPUTS = ("name", "handles", "handle", "archive")
+EXECUTOR = {"cpus": (float, "CPUs a Ray task asks for"), "gpus": (float, "GPUs a Ray task asks for"),
+            "flavor": (str, "the Hugging Face Jobs hardware, e.g. t4-small"),
+            "timeout": (str, "the Hugging Face Jobs time limit, e.g. 2h")}  # fmt: skip
+# The settings a Bot has a field of (the journal's fingerprints of earlier batches are made of them); every
+# other run option a bot sets is kept in Bot.settings.
+FIELDS_OF_BOT = ("name", "base_model", "lora", "epochs", "publish", "consent", "namespace", "onnx")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One option of run as a bot setting: its key in the file, the option, and what it takes."""
+
+    key: str
+    param: click.Parameter
+
+    @property
+    def kind(self) -> type:
+        if getattr(self.param, "is_flag", False):
+            return bool
+        base = getattr(self.param.type, "_number_class", None) or {"integer": int, "float": float}.get(
+            self.param.type.name
+        )
+        return base or str
+
+    def args(self, value) -> list[str]:
+        """The option on run's command line for ``value`` (nothing for a flag that is off)."""
+        option = self.param.opts[0]
+        if self.kind is bool:
+            if self.param.secondary_opts:
+                return [option if value else self.param.secondary_opts[0]]
+            return [option] if value else []
+        if isinstance(value, float):
+            short = f"{value:g}"
+            return [option, short if float(short) == value else repr(value)]
+        return [option, str(value)]
+
+
+def _settings() -> dict[str, Setting]:
+    found = {}
+    for param in RUN_PARAMS:
+        if isinstance(param, click.Option) and param.name not in FOLDER_PARAMS:
+            found[param.opts[0].removeprefix("--").replace("-", "_")] = Setting(
+                param.opts[0].removeprefix("--").replace("-", "_"), param
+            )
+    return found
+
+
+SETTINGS = _settings()  # key -> Setting, in the order of run's --help
+KEYS = list(dict.fromkeys([*INPUTS, *SETTINGS, *EXECUTOR]))
+_WORDS = {bool: ("true or false", "bool"), int: ("a whole number", "int"), float: ("a number", "int/float")}
+
+
+def _spec_model() -> type[BaseModel]:
+    """The pydantic model of one bot's entry: every key, of its type (no int for a bool), nothing else."""
+    strict = {bool: StrictBool, int: StrictInt, float: StrictInt | StrictFloat, str: StrictStr}
+    fields: dict = {key: (strict[setting.kind] | None, None) for key, setting in SETTINGS.items()}
+    fields |= {key: (strict[kind] | (StrictInt if key == "timeout" else strict[kind]) | None, None)
+               for key, (kind, _) in EXECUTOR.items()}  # fmt: skip
+    fields |= {"handles": (list[StrictStr] | None, None), "handle": (StrictStr | None, None)}
+    return create_model("BotEntry", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+BotEntry = _spec_model()
 
 
 @dataclass(frozen=True)
@@ -68,23 +127,26 @@ class Bot:
     flavor: str | None = None
     timeout: str | None = None
     onnx: bool | None = None  # None: run's default (--onnx, or $HF_TWEETS_ONNX where the bot runs)
+    settings: tuple[tuple[str, object], ...] = ()  # every other run option the bot sets, (key, value)
+
+    def run_settings(self) -> dict[str, object]:
+        """The run options this bot sets, by key (a setting left unset is run's default)."""
+        given = {"name": self.name, "base_model": self.base_model, "epochs": self.epochs, "namespace": self.namespace}
+        given = {k: v for k, v in given.items() if v is not None} | dict(self.settings)
+        given |= {"lora": self.lora, "publish": self.publish, "onnx": self.wants_onnx()}
+        if self.consent != "public":
+            given["consent"] = self.consent
+        return given
 
     def run_args(self) -> list[str]:
-        """The arguments of ``hf-tweets run`` for this bot (without the program name and the folders)."""
+        """The arguments of ``hf-tweets run`` for this bot (without the program name and the folders), its
+        options in the order of run's --help: what a worker runs, and a Job's command line."""
         args = ["run", *self.handles] if self.handles else ["run", "--archive", str(self.archive)]
-        for option, value in (
-            ("--name", self.name),
-            ("--base-model", self.base_model),
-            ("--namespace", self.namespace),
-        ):
-            if value is not None:
-                args += [option, value]
-        if self.epochs is not None:
-            args += ["--epochs", f"{self.epochs:g}"]
-        if self.consent != "public":
-            args += ["--consent", self.consent]
-        args += ["--onnx" if self.wants_onnx() else "--no-onnx"]
-        return args + ["--lora"] * self.lora + ["--publish"] * self.publish
+        given = self.run_settings()
+        for key, setting in SETTINGS.items():
+            if key in given and key != "archive":
+                args += setting.args(given[key])
+        return args
 
     def wants_onnx(self) -> bool:
         """The bot's onnx setting, else the default where the batch is started ($HF_TWEETS_ONNX): a job on another
@@ -95,8 +157,8 @@ class Bot:
         """The TrainConfig this bot trains with (TrainError for a setting out of range, as on the command line)."""
         from hf_tweets.training.train import TrainConfig
 
-        given = {"base_model": self.base_model, "epochs": self.epochs}
-        return TrainConfig(**{k: v for k, v in given.items() if v is not None}, lora=self.lora)
+        given = self.run_settings()
+        return TrainConfig(**{f.name: given[f.name] for f in fields(TrainConfig) if f.name in given})
 
     def accounts(self) -> list[platforms.Account]:
         """The accounts of a bot of handles ([] for an archive: its owner is known once it is read)."""
@@ -106,14 +168,16 @@ class Bot:
         """What the bot is made from: its settings and its archive's bytes. A journal entry of another
         fingerprint is not this bot's: the bot runs again."""
         # a setting left unset is left out: the journal of a batch made before it existed stays this bot's
-        facts = {k: v for k, v in asdict(self).items() if k != "archive" and not (k == "onnx" and v is None)}
+        facts = {k: v for k, v in asdict(self).items() if k not in ("archive", "settings")}
+        facts = {k: v for k, v in facts.items() if not (k == "onnx" and v is None)} | dict(self.settings)
         if self.archive is not None:
-            facts["archive_sha256"] = sha256_of(self.archive).hexdigest()
+            readable = Path(self.archive).is_file()  # a missing archive fails the bot when it runs, not here
+            facts["archive_sha256"] = sha256_of(self.archive).hexdigest() if readable else None
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def load_bots(path: Path) -> list[Bot]:
-    """Every bot of the file, checked: one-line BatchFileError naming the bot and the key otherwise."""
+    """Every bot of the file, checked whole: a BatchFileError listing every problem of every bot otherwise."""
     try:
         data = yamlio.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -126,19 +190,24 @@ def load_bots(path: Path) -> list[Bot]:
     defaults, entries = ({}, data or []) if isinstance(data, list) or data is None else _sections(data, path)
     if not entries:
         raise BatchFileError("lists no bots", where=path, fix="add a list of bots under 'bots:'")
-    bots = [
-        _bot({**defaults, **entry} if isinstance(entry, dict) else entry, n, path) for n, entry in enumerate(entries, 1)
-    ]
+    numbered, problems = [], []
+    for number, entry in enumerate(entries, 1):
+        try:
+            numbered.append((number, _bot({**defaults, **entry} if isinstance(entry, dict) else entry, number, path)))
+        except BatchFileError as error:
+            problems.append(error)
     seen: dict[str, int] = {}
-    for number, bot in enumerate(bots, 1):
+    for number, bot in numbered:
         if bot.key in seen:
-            raise BatchFileError(
-                f"bot {number} and bot {seen[bot.key]} are both '{bot.key}'",
-                where=path,
-                fix="give one of them another name with name:",
-            )
-        seen[bot.key] = number
-    return bots
+            what = f"bot {number} and bot {seen[bot.key]} are both '{bot.key}'"
+            problems.append(BatchFileError(what, where=path, fix="give one of them another name with name:"))
+        seen.setdefault(bot.key, number)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:  # every problem at once: a file of 1,000 bots is not fixed one typo per try
+        listed = "; ".join(problem.line().removeprefix(f"{path}: ") for problem in problems)
+        raise BatchFileError(f"has {len(problems)} problems: {listed}", where=path, fix="fix each of them")
+    return [bot for _, bot in numbered]
 
 
 def _sections(data, path: Path) -> tuple[dict, list]:
@@ -162,17 +231,14 @@ def _bot(entry, number: int, path: Path) -> Bot:
 
     if not isinstance(entry, dict):
         raise refuse("is not a mapping of settings", "write it as 'handles: [...]' or 'archive: FILE' with settings")
-    for key, value in entry.items():
-        if key not in FIELDS:
-            raise refuse(f"has an unknown setting '{key}'", f"use one of {', '.join(FIELDS)}")
-        types, what = FIELDS[key]
-        if isinstance(value, bool) != (types == (bool,)) or not isinstance(value, types):
-            raise refuse(f"'{key}' must be {what} ({'/'.join(t.__name__ for t in types)})", f"fix '{key}'")
-    handles = list(entry.get("handles") or []) + ([entry["handle"]] if "handle" in entry else [])
-    if bool(handles) == ("archive" in entry):
+    try:
+        BotEntry.model_validate(entry)
+    except ValidationError as error:
+        raise _shape_problem(error, refuse) from None
+    has_archive = "archive" in entry
+    handles = list(entry.get("handles") or []) + ([entry["handle"]] if "handle" in entry and not has_archive else [])
+    if bool(handles) == has_archive:
         raise refuse("needs accounts (handles:) or an archive (archive:), one of them", "give one of them")
-    if not all(isinstance(h, str) for h in handles):
-        raise refuse("'handles' must be a list of accounts", "write them as strings")
     consent = entry.get("consent", "public")
     if consent not in API_CONSENTS:
         raise refuse(f"consent '{consent}' is not one of {', '.join(API_CONSENTS)}", "an archive is always 'self'")
@@ -180,9 +246,7 @@ def _bot(entry, number: int, path: Path) -> Bot:
         accounts = [platforms.parse_account(h) for h in handles]
     except HfTweetsError as error:
         raise refuse(error.what, error.fix or "fix the handle") from None
-    archive = (path.parent / entry["archive"]) if "archive" in entry else None
-    if archive is not None and not archive.exists():
-        raise refuse(f"archive {archive} does not exist", "fix the path (relative to the batch file)")
+    archive = (path.parent / entry["archive"]) if has_archive else None  # a missing one fails its bot alone
     name = entry.get("name")
     key = name or (default_repo_name(accounts) if accounts else _archive_key(archive))
     if name is not None and not _safe_name(name):
@@ -192,28 +256,43 @@ def _bot(entry, number: int, path: Path) -> Bot:
             check_namespace(entry["namespace"])
         except ValueError as error:
             raise refuse(str(error), "fix 'namespace'") from None
+    own = {k: entry[k] for k in FIELDS_OF_BOT if k in entry}
+    rest = {k: v for k, v in entry.items() if k in SETTINGS and k not in (*FIELDS_OF_BOT, "archive", "handle")}
+    if has_archive and "handle" in entry:
+        rest["handle"] = entry["handle"]  # with an archive, handle is run's --handle: whose posts it holds
     bot = Bot(
         key=key,
         handles=tuple(handles),
         archive=archive,
-        name=name,
-        base_model=entry.get("base_model"),
-        lora=entry.get("lora", False),
-        epochs=entry.get("epochs"),
-        publish=entry.get("publish", False),
-        consent=consent,
-        namespace=entry.get("namespace"),
+        **own,
         cpus=entry.get("cpus", 1),
         gpus=entry.get("gpus", 0),
         flavor=entry.get("flavor"),
         timeout=None if entry.get("timeout") is None else str(entry["timeout"]),
-        onnx=entry.get("onnx"),
+        settings=tuple(sorted(rest.items())),
     )
-    try:  # every training setting checked now, as run's options are, not when the bot's turn comes
+    try:  # every setting checked now, as run checks its options, not when the bot's turn comes
         bot.train_config()
+        PrepareConfig(**{k: v for k, v in bot.run_settings().items() if k in ("min_chars", "include_cw")})
+        parse_run(bot.run_args()[1:])  # the rest as run's own options check them (wandb, handle, ...)
     except HfTweetsError as error:
         raise refuse(error.what, error.fix or "fix the setting") from None
+    except click.ClickException as error:
+        raise refuse(error.format_message(), "fix that setting (it takes what hf-tweets run's option takes)") from None
     return bot
+
+
+def _shape_problem(error: ValidationError, refuse) -> BatchFileError:
+    """The first problem pydantic found, in the file's words: an unknown key, or a value of the wrong type."""
+    first = error.errors()[0]
+    key = str(first["loc"][0])
+    if first["type"] == "extra_forbidden":
+        return refuse(f"has an unknown setting '{key}'", f"use one of {', '.join(KEYS)}")
+    if key == "handles":
+        return refuse("'handles' must be a list of accounts", "write them as strings")
+    kind = SETTINGS[key].kind if key in SETTINGS else EXECUTOR[key][0] if key in EXECUTOR else str
+    words, names = _WORDS.get(kind, ("text", "str"))
+    return refuse(f"'{key}' must be {words} ({names})", f"fix '{key}'")
 
 
 def _archive_key(archive: Path) -> str:

@@ -57,18 +57,10 @@ def run_bot(bot: Bot, folders: Folders) -> Attempt:
 
 
 def _run(bot: Bot, folders: Folders):
-    """pipeline.run with the bot's settings: what ``hf-tweets run <bot.run_args()>`` does."""
-    from hf_tweets.pipeline import RunOptions, run
-    from hf_tweets.training.prepare import PrepareConfig
+    """What ``hf-tweets run <bot.run_args()>`` does, in this process: its options parsed and run as run's are."""
+    from hf_tweets.options import parse_run, run_stages
 
-    config = bot.train_config()
-    options = RunOptions(
-        publish=bot.publish, namespace=bot.namespace, name=bot.name, agreed=bot.consent, onnx=bot.wants_onnx()
-    )
-    data_dir, cards_dir, out_root = (Path(f) for f in (folders.data_dir, folders.cards_dir, folders.out_root))
-    prepare_config = PrepareConfig(seed=config.seed)
-    return run(list(bot.handles), bot.archive, data_dir, cards_dir, out_root, config, prepare_config=prepare_config,
-               options=options, say=lambda line: print(line, flush=True))  # fmt: skip
+    return run_stages(**parse_run(bot.run_args()[1:] + folders.args()), say=lambda line: print(line, flush=True))
 
 
 def bot_to_json(bot: Bot) -> str:
@@ -77,7 +69,8 @@ def bot_to_json(bot: Bot) -> str:
 
 def bot_from_json(text: str) -> Bot:
     data = json.loads(text)
-    return Bot(**{**data, "handles": tuple(data["handles"]), "archive": data["archive"] and Path(data["archive"])})
+    archive, settings = data["archive"] and Path(data["archive"]), tuple(tuple(pair) for pair in data["settings"])
+    return Bot(**{**data, "handles": tuple(data["handles"]), "archive": archive, "settings": settings})
 
 
 def die_with_parent(parent: int, watch: bool = True) -> None:
