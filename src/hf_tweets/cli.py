@@ -50,7 +50,7 @@ from hf_tweets.options import (
 )
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
 from hf_tweets.sources import bots
-from hf_tweets.sources.x_api import API_LIMIT
+from hf_tweets.sources.api_source import LIMIT as API_LIMIT
 from hf_tweets.training.prepare import RANGES as PREPARE_RANGES
 from hf_tweets.training.prepare import PrepareConfig
 

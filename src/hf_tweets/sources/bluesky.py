@@ -41,34 +41,28 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hf_tweets import consent, platforms, settings
 from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
-from hf_tweets.fsutil import atomic_write_text
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY
+from hf_tweets.sources import api_source
+from hf_tweets.sources.api_source import Page, RateLimit, Run, Wait
 from hf_tweets.sources.posts import (
     Post,
     Profile,
     display_name,
-    load_posts,
     parse_date,
-    raw_path,
-    save_posts,
-    save_profile,
-    user_file,
 )
 from hf_tweets.text import clean_line, clean_url, replace_lone_surrogates, snippet
 
 if TYPE_CHECKING:
     from atproto import Client
 
-API_LIMIT = 3200  # what a fetch asks for unless told (as for X; Bluesky has no cap)
 PAGE = 100  # the most getAuthorFeed gives at once
 POST, REPOST = "app.bsky.feed.post", "app.bsky.feed.repost"
 LINK = "app.bsky.richtext.facet#link"
@@ -125,12 +119,11 @@ def _lenient_transport():
     return LenientJson
 
 
-def lookup(
-    api: Client, account: Account, cards_dir: Path | None, *, wait: bool = False, on_wait=time.sleep
-) -> tuple[str, Profile]:
+def lookup(api: Client, account: Account, cards_dir: Path | None, on_wait: Wait | None = None) -> tuple[str, Profile]:
     """(DID, profile) of an account; SourceError for one that is unknown, taken down or deactivated, ConsentError
-    for one that asks logged-out viewers not to see it or is on the opt-out list (``cards_dir``'s)."""
-    view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, wait, on_wait)
+    for one that asks logged-out viewers not to see it or is on the opt-out list (``cards_dir``'s). ``on_wait``:
+    as api_source.patiently's (None: stop at a rate limit)."""
+    view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, on_wait)
     did = view.did
     if not isinstance(did, str) or not did.startswith("did:") or BLUESKY.handle(did) != did:
         raise _odd_did(account, did, "a DID")
@@ -156,7 +149,7 @@ def did_of(account: Account) -> str:
     so that the account's export is refused too); SourceError when it cannot be learned."""
     api = client()
     with contextlib.closing(api.request):
-        view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, False, None)
+        view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, None)
     if not isinstance(view.did, str) or not view.did.startswith("did:") or BLUESKY.handle(view.did) != view.did:
         raise _odd_did(account, view.did, "a DID")
     return view.did
@@ -169,100 +162,61 @@ def _odd_did(account: Account, did: object, kind: str) -> SourceError:
     )
 
 
-def fetch(
-    handle: str,
-    data_dir: Path,
-    *,
-    limit: int = API_LIMIT,
-    include_replies: bool = True,
-    wait: bool = False,
-    on_page: Callable[[int], None] = lambda n: None,
-    on_wait: Callable[[int], None] = time.sleep,
-    cards_dir: Path | None,
-) -> tuple[Profile, int, int]:
+def fetch(handle: str, data_dir: Path, **options) -> tuple[Profile, int, int]:
     """Fetch new posts of a Bluesky account (handle or DID) into the data folder (the opt-out list is
-    ``cards_dir``'s). Return (profile, new, total)."""
+    ``cards_dir``'s); the options are api_source.fetch's. Return (profile, new, total)."""
+    return api_source.fetch(_feed, handle, data_dir, **options)
+
+
+@contextlib.contextmanager
+def _feed(handle: str, cards_dir: Path | None, on_wait: Wait | None) -> Iterator[_Feed]:
     try:
         account = platforms.account(BLUESKY.name, handle)
     except HfTweetsError as error:
         raise SourceError(error.what, fix=error.fix) from None
     api = client()
     with contextlib.closing(api.request):  # the connection to the AppView
-        did, profile = lookup(api, account, cards_dir, wait=wait, on_wait=on_wait)
-        feed = _Feed(api, account, did, profile, data_dir, include_replies, wait, on_wait)
-        new = _page_through(feed, limit, on_page)
-    if not raw_path(data_dir, account).exists():
-        raise SourceError(f"{account} has no posts to fetch (an empty feed)")
-    return profile, new, len(load_posts(data_dir, account))
+        did, profile = lookup(api, account, cards_dir, on_wait)
+        yield _Feed(api, account, did, profile, on_wait)
 
 
 @dataclass(frozen=True)
 class _Feed:
-    """One fetch's feed: whose it is, where it is stored, and what to do on a rate limit."""
+    """An account's feed (api_source.Feed), paged by getAuthorFeed's cursor."""
 
     api: Client
     account: Account
     did: str
     profile: Profile
-    data_dir: Path
-    include_replies: bool
-    wait: bool
-    on_wait: Callable[[int], None]
+    on_wait: Wait | None
+
+    def pages(self, run: Run, state: dict) -> Iterator[Page]:
+        feed_filter = FEED_FILTERS[run.include_replies]
+        cursor = state.get("cursor") if state.get("filter") == feed_filter else None
+        cursor = cursor if isinstance(cursor, str) and cursor else None  # else start at the newest
+        while True:
+            params = {"actor": self.account.handle, "filter": feed_filter, "limit": min(PAGE, run.room)}
+            ask = functools.partial(
+                self.api.app.bsky.feed.get_author_feed, params | ({"cursor": cursor} if cursor else {})
+            )
+            page = _request(ask, self.account, run.new, self.on_wait)
+            cursor = page.cursor if isinstance(page.cursor, str) and page.cursor else None
+            yield Page(page.feed, {"cursor": cursor, "filter": feed_filter} if cursor else {}, not cursor)
+
+    def posts(self, items: list, new: int) -> list[Post | None]:
+        return _posts(items, self.did, self.account, new)
+
+    def nothing(self, run: Run) -> SourceError:
+        return api_source.no_posts(self.account, "feed")
 
 
-def _page_through(feed: _Feed, limit: int, on_page: Callable[[int], None]) -> int:
-    """Store the feed's pages, newest first, from where a cut-short run stopped, until ``limit`` items, the end, or
-    a page that holds a post stored before. Return how many posts were new."""
-    account, data_dir = feed.account, feed.data_dir
-    state_file, feed_filter = user_file(data_dir, account, ".state.json"), FEED_FILTERS[feed.include_replies]
-    cursor = _state(state_file, feed_filter)
-    stored = {p.id for p in load_posts(data_dir, account)} if raw_path(data_dir, account).exists() else set()
-    new = fetched = 0
-    while fetched < limit:
-        params = {"actor": account.handle, "filter": feed_filter, "limit": min(PAGE, limit - fetched)}
-        ask = functools.partial(feed.api.app.bsky.feed.get_author_feed, params | ({"cursor": cursor} if cursor else {}))
-        page = _request(ask, account, new, feed.wait, feed.on_wait)
-        items = page.feed[: limit - fetched]
-        if not items:
-            break
-        fetched += len(items)
-        posts = _posts(items, feed.did, account, new, feed.include_replies)
-        if posts:  # saved page by page: a failure keeps them
-            new += save_posts(data_dir, account, posts)[0]
-            save_profile(data_dir, feed.profile)
-        cursor = page.cursor if isinstance(page.cursor, str) and page.cursor else None
-        more = bool(cursor) and fetched < limit and stored.isdisjoint(p.id for p in posts)
-        atomic_write_text(state_file, json.dumps({"cursor": cursor, "filter": feed_filter} if more else {}))
-        on_page(fetched)
-        if not more:
-            break
-    state_file.unlink(missing_ok=True)
-    return new
-
-
-def _state(path: Path, feed_filter: str) -> str | None:
-    """The cursor where an interrupted run with the same filter stopped; None: start at the newest (also when the
-    file is damaged)."""
+def _posts(items: list, did: str, account: Account, new: int) -> list[Post | None]:
+    """A page's items as stored posts, None for one that is not the account's (module docstring); SourceError when
+    one is malformed."""
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(state, dict) and state.get("filter") == feed_filter and isinstance(state.get("cursor"), str):
-        return state["cursor"] or None
-    return None
-
-
-def _posts(items: list, did: str, account: Account, new: int, include_replies: bool) -> list[Post]:
-    """A page's items as stored posts (module docstring); SourceError when one is malformed."""
-    posts = []
-    for item in items:
-        try:
-            post = _item(item, did)
-        except ValueError as error:
-            raise _malformed(account, str(error), new) from None
-        if post is not None and (include_replies or post.kind != "reply"):
-            posts.append(post)
-    return posts
+        return [_item(item, did) for item in items]
+    except ValueError as error:
+        raise _malformed(account, str(error), new) from None
 
 
 def _item(item, did: str) -> Post | None:
@@ -420,27 +374,31 @@ def _fits(data: bytes, start: int, end: int) -> bool:
 # -- requests and what their failures mean -----------------------------------------------------------------------
 
 
-def _request(call, account: Account, new: int | None, wait: bool, on_wait):
-    """``call()``'s answer. On a rate limit, wait for the reset (``wait``) or stop; other failures are explained.
-    ``new``: posts stored so far by this run (None while looking the account up)."""
+def _request(call, account: Account, new: int | None, on_wait: Wait | None):
+    """``call()``'s answer. On a rate limit, wait for the reset (``on_wait``) or stop (None); other failures are
+    explained. ``new``: posts stored so far by this run (None while looking the account up)."""
     import httpx
     from atproto_client import exceptions as atp
 
-    while True:
-        try:
-            return call()
-        except atp.RateLimitExceededError as error:
-            reset = error.reset_at
-            seconds = max(1, int(reset.timestamp()) - int(time.time())) if reset else int(error.retry_after or 60)
-            if not wait:
-                at = reset.astimezone(timezone.utc).strftime("%H:%M:%S UTC") if reset else "later"
-                when = f"looking up {account}" if new is None else f"after {new} new posts of {account} (kept)"
-                raise SourceError(
-                    f"Bluesky rate limit reached {when}; it resets at {at}, run fetch again then, or add --wait"
-                ) from None
-            on_wait(seconds)
-        except (atp.AtProtocolError, httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
-            raise _explain(error, account, new) from None
+    return api_source.patiently(
+        call,
+        failures=(atp.AtProtocolError, httpx.HTTPError, httpx.InvalidURL, ValueError),
+        limited=_rate_limit,
+        explain=lambda error: _explain(error, account, new),
+        on_wait=on_wait,
+        api="Bluesky",
+        when=f"looking up {account}" if new is None else f"after {new} new posts of {account} (kept)",
+    )
+
+
+def _rate_limit(error: Exception) -> RateLimit | None:
+    from atproto_client import exceptions as atp
+
+    if not isinstance(error, atp.RateLimitExceededError):
+        return None
+    reset = error.reset_at
+    seconds = max(1, int(reset.timestamp()) - int(time.time())) if reset else int(error.retry_after or 60)
+    return RateLimit(seconds, reset.timestamp() if reset else None)
 
 
 def _explain(error: Exception, account: Account, new: int | None) -> SourceError:

@@ -17,8 +17,8 @@ from hf_tweets.errors import HfTweetsError, SourceError
 from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.platforms import Account
 from hf_tweets.sources import registry
+from hf_tweets.sources.api_source import LIMIT
 from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
-from hf_tweets.sources.x_api import API_LIMIT
 
 CONSENTS = ("public", "permission")  # what --consent may say of an account read through its API
 
@@ -27,7 +27,7 @@ def fetch_account(
     who: Account | str,
     data_dir: Path,
     *,
-    limit: int = API_LIMIT,
+    limit: int = LIMIT,
     include_replies: bool = True,
     wait: bool = False,
     on_wait=None,
@@ -56,11 +56,6 @@ def fetch_account(
         profile.consent = agreed
         save_profile(data_dir, profile)
     return Fetched(profile, new, total)
-
-
-def fetch_api(handle: str, data_dir: Path, **options) -> Fetched:
-    """Posts of an X handle from the X API (``fetch_account`` for X)."""
-    return fetch_account(Account(platforms.DEFAULT, handle.removeprefix("@")), data_dir, **options)
 
 
 @dataclass(frozen=True)
@@ -99,7 +94,7 @@ def fetch_archive(
         profile = Profile(given.handle, given.handle, None, "archive")
     elif given and given.key != profile.account.key:
         # an export that names its account by another id (a Bluesky repo: its DID) may take the holder's handle
-        renamed = getattr(reader, "named", lambda profile, given: None)(profile, given)
+        renamed = reader.named(profile, given) if isinstance(reader, registry.Renaming) else None
         if renamed is None:
             raise SourceError(
                 f"{path}: is {profile.account}'s archive, not {given}'s; drop --handle or pick the right archive"

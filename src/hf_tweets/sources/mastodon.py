@@ -29,39 +29,35 @@ page asked again.
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hf_tweets import __version__, consent, platforms, settings
+from hf_tweets import __version__, platforms, settings
 from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
-from hf_tweets.fsutil import atomic_write_text
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.mastodon import MASTODON
+from hf_tweets.sources import api_source
+from hf_tweets.sources.api_source import Page, RateLimit, Run, Wait
 from hf_tweets.sources.mastodon_html import shortcodes, to_text, without_shortcodes
 from hf_tweets.sources.posts import (
     Post,
     Profile,
     display_name,
-    load_posts,
     parse_date,
     post_id_ok,
-    raw_path,
-    save_posts,
-    save_profile,
-    user_file,
 )
 from hf_tweets.text import clean_url, snippet
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
 
-LIMIT = 3200  # the command line's default, as for X
 PAGE = 40  # the most statuses Mastodon gives in one page
 TIMEOUT = 60  # seconds for one request
 PUBLIC = ("public", "unlisted")
@@ -136,45 +132,64 @@ def opt_out(account: dict) -> str | None:
     return None
 
 
-def fetch(
-    handle: str,
-    data_dir: Path,
-    *,
-    limit: int = LIMIT,
-    include_replies: bool = True,
-    wait: bool = False,
-    on_page: Callable[[int], None] = lambda n: None,
-    on_wait: Callable[[int], None] = time.sleep,
-    cards_dir: Path | None,
-) -> tuple[Profile, int, int]:
+def fetch(handle: str, data_dir: Path, **options) -> tuple[Profile, int, int]:
     """Fetch new public posts of ``handle`` (user@instance) into the data folder (the opt-out list is
-    ``cards_dir``'s). Return (profile, new, total)."""
+    ``cards_dir``'s); the options are api_source.fetch's. Return (profile, new, total)."""
+    return api_source.fetch(_timeline, handle, data_dir, **options)
+
+
+def _timeline(handle: str, cards_dir: Path | None, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
     try:
         account = platforms.account(MASTODON.name, handle)
     except HfTweetsError as error:
         raise SourceError(error.what, fix=error.fix) from None
-    api, waiter = client(account.handle.partition("@")[2]), on_wait if wait else None
-    user_id, profile = lookup(api, account, waiter)
-    consent.check([profile.account], cards_dir)  # the name the server gives, as well as the one asked for
-    run = _Run(data_dir, profile, include_replies)
-    query: dict[str, object] = {"limit": PAGE}
-    if run.state.get("max_id"):  # resume an interrupted run where it stopped
-        query["max_id"] = run.state["max_id"]
-    elif run.stored and run.stored[0].id.isdigit():
-        query["since_id"] = run.stored[0].id
-    call = partial(api.account_statuses, user_id, **query)
-    while run.fetched < limit:
-        page = _call(call, api, profile.account, run.new, waiter)
-        if not page:
-            break
-        following = api.get_pagination_info(page, "next") if isinstance(page, list) else None
-        done = run.add(_statuses(page, limit - run.fetched), user_id) or following is None
-        run.keep(None if done or run.fetched >= limit else following.get("max_id"))
-        on_page(run.fetched)
-        if done:
-            break
-        call = partial(api.fetch_next, _untyped(following))
-    return profile, run.new, run.finish()
+    api = client(account.handle.partition("@")[2])
+    user_id, profile = lookup(api, account, on_wait)
+    return nullcontext(_Timeline(api, user_id, profile, on_wait))
+
+
+@dataclass
+class _Timeline:
+    """An account's statuses (api_source.Feed), paged by their Link headers."""
+
+    api: Mastodon
+    user_id: str
+    profile: Profile
+    on_wait: Wait | None
+
+    def pages(self, run: Run, state: dict) -> Iterator[Page]:
+        query: dict[str, object] = {"limit": PAGE}
+        if post_id_ok(state.get("max_id", "0")) and state.get("max_id"):  # resume an interrupted run where it stopped
+            query["max_id"] = state["max_id"]
+        elif run.stored and run.stored[0].id.isdigit():
+            query["since_id"] = run.stored[0].id
+        call, seen = partial(self.api.account_statuses, self.user_id, **query), set()
+        while True:
+            page = _call(call, self.api, self.profile.account, run.new, self.on_wait)
+            if not page:
+                return
+            following = self.api.get_pagination_info(page, "next") if isinstance(page, list) else None
+            statuses = _statuses(page)
+            ids = {str(status.get("id")) for status in statuses[: run.room] if isinstance(status, dict)}
+            again, seen = ids <= seen, seen | ids  # a server that gives a page again
+            max_id = following.get("max_id") if following is not None else None
+            yield Page(statuses, {"max_id": str(max_id)} if max_id is not None else {}, following is None or again)
+            call = partial(self.api.fetch_next, _untyped(following))
+
+    def posts(self, items: list, new: int) -> list[Post | None]:
+        instance = self.profile.handle.partition("@")[2]
+        return [_post(status, self.user_id, instance) for status in items]
+
+    def nothing(self, run: Run) -> SourceError:
+        who = self.profile.account
+        if run.skipped:
+            return SourceError(
+                f"{who} has no public posts ({run.skipped:,} followers-only or direct ones left out:"
+                " hf-tweets never stores those)"
+            )
+        if run.replies:
+            return SourceError(f"{who} has only replies to fetch", fix="leave out --no-replies to keep them")
+        return api_source.no_posts(who)
 
 
 def _untyped(following: dict) -> dict:
@@ -190,99 +205,44 @@ def _untyped(following: dict) -> dict:
     return following
 
 
-def _statuses(page: object, room: int) -> list:
+def _statuses(page: object) -> list:
     if not isinstance(page, list):
         raise SourceError("the instance answered with something other than a list of statuses", fix="try again later")
-    return page[:room]
+    return page
 
 
-class _Run:
-    """One fetch's progress: what was stored before, what this run saved, and where the next page starts."""
-
-    def __init__(self, data_dir: Path, profile: Profile, include_replies: bool):
-        self.data_dir, self.profile, self.include_replies = data_dir, profile, include_replies
-        self.who = profile.account
-        self.state_file = user_file(data_dir, self.who, ".state.json")
-        self.state = _state(self.state_file)
-        self.stored = load_posts(data_dir, self.who) if raw_path(data_dir, self.who).exists() else []
-        self.known = {p.id for p in self.stored}
-        self.seen: set[str] = set()
-        self.new = self.fetched = self.private = self.replies = 0
-
-    def add(self, statuses: list, user_id: str) -> bool:
-        """Save a page's public posts; True when the run is done (it met stored posts, or a page seen before)."""
-        instance = self.who.handle.partition("@")[2]
-        posts = [_post(status, user_id, instance) for status in statuses]
-        self.fetched += len(statuses)
-        self.private += posts.count(None)
-        kept = [p for p in posts if p is not None and (self.include_replies or p.kind != "reply")]
-        self.replies += len(posts) - posts.count(None) - len(kept)
-        if kept:
-            self.new += save_posts(self.data_dir, self.who, kept)[0]  # page by page: a failure keeps them
-        if raw_path(self.data_dir, self.who).exists():
-            save_profile(self.data_dir, self.profile)
-        ids = {str(status.get("id")) for status in statuses if isinstance(status, dict)}
-        met, again = bool(ids & self.known), ids <= self.seen
-        self.seen |= ids
-        return met or again
-
-    def keep(self, max_id: object) -> None:
-        """Write where the next page starts (nothing when there is none), once something of the account is stored."""
-        if raw_path(self.data_dir, self.who).exists():
-            atomic_write_text(self.state_file, json.dumps({"max_id": str(max_id)} if max_id is not None else {}))
-
-    def finish(self) -> int:
-        """The number of posts stored now; SourceError when there are none."""
-        if self.state_file.exists():
-            self.state_file.unlink()
-        if raw_path(self.data_dir, self.who).exists():
-            return len(load_posts(self.data_dir, self.who))
-        if self.private:
-            raise SourceError(
-                f"{self.who} has no public posts ({self.private:,} followers-only or direct ones left out:"
-                " hf-tweets never stores those)"
-            )
-        if self.replies:
-            raise SourceError(f"{self.who} has only replies to fetch", fix="leave out --no-replies to keep them")
-        raise SourceError(f"{self.who} has no posts to fetch (an empty timeline)")
-
-
-def _state(path: Path) -> dict:
-    """Where an interrupted run stopped; {} when there is none, or when the file is damaged (start over)."""
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) and post_id_ok(state.get("max_id", "0")) else {}
-
-
-def _call(call: Callable, api: Mastodon, who: Account, new: int | None, on_wait: Callable[[int], None] | None):
+def _call(call: Callable, api: Mastodon, who: Account, new: int | None, on_wait: Wait | None):
     """``call()``, waiting out rate limits with ``on_wait(seconds)`` (None: stop at one); Mastodon.py's errors as
     one-line SourceErrors. ``new``: the posts saved so far (None while looking the account up)."""
-    from mastodon import MastodonError, MastodonRatelimitError
+    from mastodon import MastodonError
 
     progress = "" if new is None else f"after {new:,} new posts (kept; run fetch again to resume)"
-    while True:
-        try:
-            return call()
-        except MastodonRatelimitError as error:
-            if not str(error).startswith("Hit rate limit"):  # what it raises for a 429; else a header it cannot read
-                raise SourceError(
-                    f"{who.handle.partition('@')[2]} sent a rate limit reset time (X-RateLimit-Reset) that cannot be"
-                    f" read{' ' + progress if progress else ''}",
-                    fix="try again later",
-                ) from None
-            reset = getattr(api, "ratelimit_reset", None)
-            seconds = max(1, round(reset - time.time())) if reset else 60
-            if on_wait is None:
-                at = datetime.fromtimestamp(reset, timezone.utc).strftime("%H:%M:%S UTC") if reset else "later"
-                since = f"after {new:,} new posts of {who} (kept)" if new is not None else f"looking up {who}"
-                raise SourceError(
-                    f"Mastodon rate limit reached {since}; it resets at {at}, run fetch again then, or add --wait"
-                ) from None
-            on_wait(seconds)
-        except MastodonError as error:
-            raise _explain(error, who, progress) from None
+    return api_source.patiently(
+        call,
+        failures=MastodonError,
+        limited=partial(_rate_limit, api, who, progress),
+        explain=lambda error: _explain(error, who, progress),
+        on_wait=on_wait,
+        api="Mastodon",
+        when=f"after {new:,} new posts of {who} (kept)" if new is not None else f"looking up {who}",
+    )
+
+
+def _rate_limit(api: Mastodon, who: Account, progress: str, error: Exception) -> RateLimit | None:
+    """The rate limit ``error`` is (Mastodon.py's 429), None for another error; SourceError when its reset time
+    cannot be read."""
+    from mastodon import MastodonRatelimitError
+
+    if not isinstance(error, MastodonRatelimitError):
+        return None
+    if not str(error).startswith("Hit rate limit"):  # what it raises for a 429; else a header it cannot read
+        raise SourceError(
+            f"{who.handle.partition('@')[2]} sent a rate limit reset time (X-RateLimit-Reset) that cannot be"
+            f" read{' ' + progress if progress else ''}",
+            fix="try again later",
+        )
+    reset = getattr(api, "ratelimit_reset", None)
+    return RateLimit(max(1, round(reset - time.time())) if reset else 60, reset or None)
 
 
 def _explain(error: Exception, who: Account, progress: str) -> SourceError:

@@ -15,34 +15,24 @@ text or name becomes U+FFFD.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hf_tweets import consent, settings
+from hf_tweets import settings
 from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
-from hf_tweets.fsutil import atomic_write_text
-from hf_tweets.sources.posts import (
-    Post,
-    Profile,
-    display_name,
-    iso_utc,
-    load_posts,
-    raw_path,
-    save_posts,
-    save_profile,
-    user_file,
-)
+from hf_tweets.sources import api_source
+from hf_tweets.sources.api_source import LIMIT, Page, RateLimit, Run, Wait
+from hf_tweets.sources.posts import Post, Profile, display_name, iso_utc
 from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 if TYPE_CHECKING:
     import tweepy
 
-API_LIMIT = 3200
 PAGE = 100
 TOKEN_HELP = f"set {settings.X_BEARER_TOKEN_ENV} to the bearer token of your X developer app"
 
@@ -98,84 +88,73 @@ def current_profiles(handles: list[str]) -> dict[str, tuple[str, str | None]]:
     return found
 
 
-def fetch(
-    handle: str,
-    data_dir: Path,
-    *,
-    limit: int = API_LIMIT,
-    include_replies: bool = True,
-    wait: bool = False,
-    on_page: Callable[[int], None] = lambda n: None,
-    on_wait: Callable[[int], None] = time.sleep,
-    cards_dir: Path | None,
-) -> tuple[Profile, int, int]:
-    """Fetch new posts of ``handle`` into the data folder (the opt-out list is ``cards_dir``'s). Return (profile,
-    new posts, total stored)."""
-    import tweepy
+def fetch(handle: str, data_dir: Path, **options) -> tuple[Profile, int, int]:
+    """Fetch new posts of ``handle`` into the data folder (the opt-out list is ``cards_dir``'s); the options are
+    api_source.fetch's. Return (profile, new posts, total stored)."""
+    return api_source.fetch(_timeline, handle, data_dir, **options)
 
+
+def _timeline(handle: str, cards_dir: Path | None, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
     api = client()
     user_id, profile = lookup(api, handle)
-    consent.check([profile.account], cards_dir)  # the name the API gives, as well as the one asked for
-    state_file = user_file(data_dir, profile.handle, ".state.json")
-    state = _state(state_file)
-    stored = load_posts(data_dir, profile.handle) if raw_path(data_dir, profile.handle).exists() else []
-    params = {"max_results": PAGE, "tweet_fields": ["created_at", "referenced_tweets", "in_reply_to_user_id"]}
-    if not include_replies:
-        params["exclude"] = ["replies"]
-    if state.get("next_token"):  # resume an interrupted run where it stopped
-        params["pagination_token"] = state["next_token"]
-    elif stored:
-        params["since_id"] = max(stored, key=lambda p: int(p.id) if p.id.isdigit() else 0).id
-    pages = tweepy.Paginator(api.get_users_tweets, user_id, limit=max(1, -(-min(limit, API_LIMIT) // PAGE)), **params)
-    new, fetched, iterator = 0, 0, iter(pages)
-    while fetched < limit:
-        response = _next_page(iterator, profile.handle, wait, on_wait, new)
-        if response is None or not response.data:
-            break
-        posts = [_post(t) for t in response.data][: limit - fetched]
-        fetched += len(posts)
-        new += save_posts(data_dir, profile.handle, posts)[0]  # saved page by page: a failure keeps them
-        save_profile(data_dir, profile)
-        next_token = (response.meta or {}).get("next_token")
-        atomic_write_text(state_file, json.dumps({"next_token": next_token} if next_token and fetched < limit else {}))
-        on_page(fetched)
-    if not stored and fetched == 0:
-        raise SourceError(f"@{profile.handle} has no posts to fetch (an empty timeline)")
-    if state_file.exists():
-        state_file.unlink()
-    return profile, new, len(load_posts(data_dir, profile.handle))
+    return nullcontext(_Timeline(api, user_id, profile, on_wait))
 
 
-def _state(path: Path) -> dict:
-    """Where an interrupted run stopped; {} when there is none, or when the file is damaged (start over)."""
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) and isinstance(state.get("next_token", ""), str) else {}
+@dataclass
+class _Timeline:
+    """An X user's timeline (api_source.Feed), paged by tweepy's Paginator."""
+
+    api: tweepy.Client
+    user_id: str
+    profile: Profile
+    on_wait: Wait | None
+
+    def pages(self, run: Run, state: dict) -> Iterator[Page]:
+        import tweepy
+
+        params = {"max_results": PAGE, "tweet_fields": ["created_at", "referenced_tweets", "in_reply_to_user_id"]}
+        if not run.include_replies:
+            params["exclude"] = ["replies"]
+        token = state.get("next_token")
+        if isinstance(token, str) and token:  # resume an interrupted run where it stopped
+            params["pagination_token"] = token
+        elif run.stored:
+            params["since_id"] = max(run.stored, key=lambda p: int(p.id) if p.id.isdigit() else 0).id
+        pages = max(1, -(-min(run.limit, LIMIT) // PAGE))  # the API serves no more than LIMIT of a timeline
+        iterator = iter(tweepy.Paginator(self.api.get_users_tweets, self.user_id, limit=pages, **params))
+        while (response := self._next(iterator, run.new)) is not None:
+            following = (response.meta or {}).get("next_token")
+            yield Page(response.data or [], {"next_token": following} if following else {}, not following)
+
+    def _next(self, iterator, new: int):
+        import requests
+        import tweepy
+
+        progress = f"after {new} new posts (kept; run fetch again to resume)"
+        return api_source.patiently(
+            lambda: next(iterator, None),
+            failures=(tweepy.errors.TweepyException, requests.RequestException),
+            limited=_rate_limit,
+            explain=lambda error: _explain(error, self.profile.handle, progress),
+            on_wait=self.on_wait,
+            api="X API",
+            when=f"after {new} new posts of @{self.profile.handle} (kept)",
+        )
+
+    def posts(self, items: list, new: int) -> list[Post | None]:
+        return [_post(t) for t in items]
+
+    def nothing(self, run: Run) -> SourceError:
+        return api_source.no_posts(f"@{self.profile.handle}")
 
 
-def _next_page(iterator, handle: str, wait: bool, on_wait, new: int):
-    import requests
+def _rate_limit(error: Exception) -> RateLimit | None:
     import tweepy
 
-    while True:
-        try:
-            return next(iterator)
-        except StopIteration:
-            return None
-        except tweepy.TooManyRequests as error:
-            reset = int(error.response.headers.get("x-rate-limit-reset", 0) or 0)
-            seconds = max(1, reset - int(time.time()))
-            if not wait:
-                at = datetime.fromtimestamp(reset, timezone.utc).strftime("%H:%M:%S UTC") if reset else "later"
-                raise SourceError(
-                    f"X API rate limit reached after {new} new posts of @{handle} (kept); it resets at {at},"
-                    " run fetch again then, or add --wait"
-                ) from None
-            on_wait(seconds)
-        except (tweepy.errors.TweepyException, requests.RequestException) as error:
-            raise _explain(error, handle, f"after {new} new posts (kept; run fetch again to resume)") from None
+    if not isinstance(error, tweepy.TooManyRequests):
+        return None
+    reset = int(error.response.headers.get("x-rate-limit-reset", 0) or 0)
+    return RateLimit(max(1, reset - int(time.time())), reset or None)
 
 
 def _request(call, handle: str):
