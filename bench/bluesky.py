@@ -79,7 +79,7 @@ def child(case: str, folder: Path, url: str) -> dict:
         from hf_tweets.sources.fetch import fetch_archive
         from hf_tweets.training.prepare import PrepareConfig, prepare
 
-        fetched = fetch_archive(folder / "export.car", folder / "data")
+        fetched = fetch_archive(folder / "export.car", folder / "data", cards_dir=folder / "cards")
         posts, split = fetched.new, time.perf_counter() - start
         prepare("bench", folder / "data", folder / "cards", [str(fetched.profile.account)], PrepareConfig(min_chars=0))
     elif case == "decode":  # the floor: decode the CAR, nothing else (the cycle collector paused, as the reader does)
@@ -95,7 +95,7 @@ def child(case: str, folder: Path, url: str) -> dict:
         from hf_tweets.sources import bluesky
 
         os.environ["HF_TWEETS_BLUESKY_APPVIEW"] = url
-        posts = bluesky.fetch("alice.bsky.social", folder / "api-data")[1]
+        posts = bluesky.fetch("alice.bsky.social", folder / "api-data", cards_dir=folder / "cards")[1]
     elif case == "get":  # the floor: the same requests, parsed as plain JSON
         import httpx
 

@@ -54,7 +54,7 @@ def child(kind: str, folder: Path) -> dict:
     if kind == "baseline":  # the floor: parse the outbox, nothing else
         posts, stored = len(json.loads((folder / "outbox.json").read_bytes())["orderedItems"]), None
     else:
-        stored = fetch_archive(folder / f"archive.{kind}", folder / "data").new
+        stored = fetch_archive(folder / f"archive.{kind}", folder / "data", cards_dir=folder / "cards").new
         prepare(
             "alice-at-example-social",
             folder / "data",
@@ -153,7 +153,7 @@ def api_child(posts: int, folder: Path) -> dict:
     from hf_tweets.sources.mastodon import fetch
 
     start = time.perf_counter()
-    _, new, _ = fetch("alice@example.social", folder / "data", limit=posts)
+    _, new, _ = fetch("alice@example.social", folder / "data", limit=posts, cards_dir=folder / "cards")
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "posts": new, "stored": new, "peak_mb": peak}

@@ -81,7 +81,7 @@ def child(case: str, folder: Path) -> dict:
                         posts += len(json.loads(z.read(name).decode().split("=", 1)[1]))
     else:
         for path in archives:
-            posts += fetch_archive(path, folder / "data").new
+            posts += fetch_archive(path, folder / "data", cards_dir=folder / "cards").new
         prepare("-".join(HANDLES[case]), folder / "data", folder / "cards", config=PrepareConfig(min_chars=0))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "posts": posts, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

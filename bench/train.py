@@ -101,7 +101,7 @@ def workspace(folder: Path, args) -> None:
 
     logging.disable_progress_bar()  # "Writing model shards"
     archive = write_archive(folder / "archive.zip", tweets(args.posts, seed=11), handle=NAME)
-    fetch_archive(archive, folder / "data")
+    fetch_archive(archive, folder / "data", cards_dir=folder / "cards")
     prepare(NAME, folder / "data", folder / "cards", config=PrepareConfig(min_chars=0))
     train, held = posts(folder)
     tokenizer = tokenizer_for(train + held, args.vocab)

@@ -20,8 +20,6 @@ from hf_tweets.sources import registry
 from hf_tweets.sources.api_source import LIMIT
 from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
 
-CONSENTS = ("public", "permission")  # what --consent may say of an account read through its API
-
 
 def fetch_account(
     who: Account | str,
