@@ -33,12 +33,12 @@ from hf_tweets.options import (
     NAMESPACE,
     PREPARE,
     REPUBLISH,
-    FloatRange,
     PathType,
     cards_dir_option,
     consent_option,
     data_dir_option,
     include_cw_option,
+    max_commits_option,
     min_chars_option,
     onnx_option,
     out_option,
@@ -677,13 +677,7 @@ def optout_remove(accounts, cards_dir) -> None:
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=REPUBLISH.jobs, show_default=True, help="Repos handled at a time."
 )
-@click.option(
-    "--max-commits-per-hour",
-    type=FloatRange(0, 100_000),
-    default=REPUBLISH.max_commits_per_hour,
-    show_default=True,
-    help="At most this many commits in any hour, in bursts (0: no ceiling); the Hub's RateLimit headers are kept.",
-)
+@max_commits_option("; the Hub's RateLimit headers are kept.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per repo instead of the table.")
 @collection_options
 @out_option
@@ -742,13 +736,7 @@ def republish_command(
 
 @cli.command("onnx", epilog=BOT_HELP)
 @click.argument("models", nargs=-1, required=True)
-@click.option(
-    "--max-commits-per-hour",
-    type=FloatRange(0, 100_000),
-    default=REPUBLISH.max_commits_per_hour,
-    show_default=True,
-    help="At most this many commits in any hour, in bursts (0: no ceiling), as republish paces them.",
-)
+@max_commits_option(", as republish paces them.")
 @out_option
 @data_dir_option
 @cards_dir_option

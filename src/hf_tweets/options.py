@@ -103,6 +103,17 @@ wandb_option = click.option(
 )
 
 
+def max_commits_option(tail: str):
+    """--max-commits-per-hour, for republish and onnx: one bucket of commits, paced the same way."""
+    return click.option(
+        "--max-commits-per-hour",
+        type=FloatRange(0, 100_000),
+        default=REPUBLISH.max_commits_per_hour,
+        show_default=True,
+        help=f"At most this many commits in any hour, in bursts (0: no ceiling){tail}",
+    )
+
+
 def onnx_option(what: str):
     """--onnx/--no-onnx, for train, run and publish; the default is $HF_TWEETS_ONNX's (on when unset)."""
     return click.option(

@@ -241,6 +241,14 @@ _MONTH_DAYS = {
 }
 
 
+def date_or_refuse(value: object, what: str, *, where: str | Path, fix: str) -> str:
+    """``parse_date(value)``, or a SourceError naming the post (``what``) and how its source writes dates (``fix``)."""
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise SourceError(f"{what}: created_at {error}", where=where, fix=fix) from None
+
+
 def parse_date(value: object) -> str:
     """A source's date as the store keeps it, "2021-03-04T16:17:23Z" (UTC), or "" for none; ValueError if not a date."""
     # What X writes ("Wed Mar 03 16:17:23 +0000 2021") is read with slices at fixed places: prepare's benchmark
@@ -368,14 +376,12 @@ def _row_post(row: dict, number: int, path: Path) -> Post:
             where=path,
             fix="leave it out for a post",
         )
-    try:
-        created_at = parse_date(row.get("created_at"))
-    except ValueError as error:
-        raise SourceError(
-            f"line {number}: created_at {error}",
-            where=path,
-            fix="write dates like 2021-03-04T16:17:23Z (ISO 8601) or 2021/03/04, or leave them out",
-        ) from None
+    created_at = date_or_refuse(
+        row.get("created_at"),
+        f"line {number}",
+        where=path,
+        fix="write dates like 2021-03-04T16:17:23Z (ISO 8601) or 2021/03/04, or leave them out",
+    )
     # Without an id, the text names the post, so importing the same file again adds nothing.
     post_id = row.get("id") or "text-" + hashlib.sha1(text.encode()).hexdigest()[:16]
     if not post_id_ok(post_id):

@@ -40,7 +40,7 @@ from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.sources import x_grailbird as grailbird
 from hf_tweets.sources.exports import CHUNK, RATIO_FLOOR, Archive, collector_paused, open_regular
-from hf_tweets.sources.posts import Post, Profile, display_name, parse_date, post_id_ok
+from hf_tweets.sources.posts import Post, Profile, date_or_refuse, display_name, post_id_ok
 from hf_tweets.text import clean_line, clean_url, replace_lone_surrogates, snippet
 
 TWEET_PART = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$|^tweets?(?:-part\d+)?\.js$")
@@ -313,15 +313,13 @@ def _post(tweet: dict, where: str, escaped: bool) -> Post:
         kind = "reply"
     else:
         kind = "post"
-    try:
-        created = parse_date(tweet.get("created_at"))
-    except ValueError as error:
-        raise SourceError(
-            f"tweet {tweet_id}: created_at {error}",
-            where=where,
-            fix="X writes dates like 'Wed Mar 03 16:17:23 +0000 2021' (before 2019: '2013-01-31 17:42:33 +0000');"
-            " is the file damaged?",
-        ) from None
+    created = date_or_refuse(
+        tweet.get("created_at"),
+        f"tweet {tweet_id}",
+        where=where,
+        fix="X writes dates like 'Wed Mar 03 16:17:23 +0000 2021' (before 2019: '2013-01-31 17:42:33 +0000');"
+        " is the file damaged?",
+    )
     return Post(str(tweet_id), created, text, kind)
 
 
