@@ -471,7 +471,7 @@ def test_the_same_file_runs_as_hugging_face_jobs_and_a_rerun_skips_what_finished
     code, out, err = run("batch", str(three_bots), "--executor", "hf-jobs", "--json")
     assert code == 1, err
     outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
-    assert [outcomes[k]["status"] for k in ("wren", "broken", "moss")] == ["published", "failed", "published"]
+    assert [outcomes[k]["status"] for k in ("wren", "broken", "moss")] == ["published", "failed", "published"], out
     jobs = {job.spec["labels"]["bot"]: job for job in hub.jobs.jobs.values()}
     assert sorted(jobs) == ["broken", "moss", "wren"]  # one job each: the broken one failed on its own, no retry
     assert {outcomes[k]["worker"] for k in outcomes} == {job.id for job in jobs.values()}

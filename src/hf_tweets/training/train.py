@@ -245,7 +245,7 @@ def train(
     ``resume``: False starts afresh; True goes on from the last checkpoint (TrainError if there is none to go
     on from); "auto" goes on from a checkpoint of an interrupted run of the same inputs, else starts afresh."""
     import torch
-    from transformers import PrinterCallback, Trainer, TrainingArguments, set_seed
+    from transformers import PrinterCallback, Trainer, set_seed
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # checkpoint chatter; errors still show
@@ -258,17 +258,55 @@ def train(
     sweep_orphans(cards_dir, out_dir.parent)
     config = replace(config)  # a copy: the facts found below (block size, precision used) are this run's
     inputs, checkpoints = inputs_fingerprint(folder, config), folder / "checkpoints"
-    if resume is True:
-        last, marker = _resumable(checkpoints)
-    else:
-        last, marker = _interrupted(checkpoints, inputs) if resume == "auto" else (None, {})
-    if last is None:
-        shutil.rmtree(checkpoints, ignore_errors=True)  # a new run: another run's checkpoints must never be resumed
+    last, marker = _checkpoint_to_resume(checkpoints, inputs, resume)
     set_seed(config.seed)
     model, tokenizer = load(config.base_model, train_posts, folder, config.seed)
     base = lora.base_id(config, load_record(card).namespace, folder / lora.TINY_BASE)
     if config.lora:
         model = lora.wrap(model, config)
+    train_blocks, eval_blocks, limit = _blocks(model, tokenizer, config, train_posts, eval_posts)
+    bf16, fp16 = mixed_precision(config.precision)
+    config.precision = "bf16" if bf16 else "fp16" if fp16 else "fp32"  # what was used, for the record and the card
+    trainer = Trainer(
+        model=model,
+        args=_arguments(config, checkpoints, report_to, bf16=bf16, fp16=fp16, gpu=torch.cuda.is_available()),
+        train_dataset=train_blocks,
+        eval_dataset=eval_blocks,
+        data_collator=_Collate(tokenizer.pad_token_id),
+        callbacks=[progress := _callbacks(marker.get("seconds", 0.0), inputs), *(callbacks or [])],
+    )
+    trainer.remove_callback(PrinterCallback)  # our bar shows the loss; no dict per log line
+    if on_start:
+        on_start(config)
+    outcome = _fit(trainer, progress, last, config, checkpoints)
+    seconds, train_loss = (
+        progress.seconds(),
+        last_epoch_loss(trainer.state.log_history, config.epochs, outcome.training_loss),
+    )
+    eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
+    tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
+    facts = {"keep_newlines": stats.get("keep_newlines", False), "version": __version__, "inputs": inputs}
+    _save(model, tokenizer, out_dir, config, base, facts, limit, folder / lora.TINY_BASE)
+    result = TrainResult(out_dir, train_loss, eval_loss, tokens, seconds, config)
+    _remember(card, result, base)
+    return result
+
+
+def _checkpoint_to_resume(checkpoints: Path, inputs: str, resume: bool | str) -> tuple[Path | None, dict]:
+    """The checkpoint this run goes on from and its marker, or (None, {}) for a new run, whose folder of
+    checkpoints is emptied: another run's checkpoints must never be resumed."""
+    if resume is True:
+        last, marker = _resumable(checkpoints)
+    else:
+        last, marker = _interrupted(checkpoints, inputs) if resume == "auto" else (None, {})
+    if last is None:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    return last, marker
+
+
+def _blocks(model, tokenizer, config: TrainConfig, train_posts: list[str], eval_posts: list[str]):
+    """The posts tokenized and packed into blocks of the model's length (config.block_size is set to the one used):
+    (train blocks, eval blocks, the longest block the model reads)."""
     eos = tokenizer.eos_token_id
     encoded = tokenizer(train_posts + eval_posts, add_special_tokens=False)["input_ids"]
     limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
@@ -281,10 +319,14 @@ def train(
     config.block_size = block
     train_blocks = [{"input_ids": b} for b in pack(encoded[: len(train_posts)], eos, block)]
     eval_blocks = [{"input_ids": b} for b in pack(encoded[len(train_posts) :], eos, block)]
-    gpu = torch.cuda.is_available()
-    bf16, fp16 = mixed_precision(config.precision)
-    config.precision = "bf16" if bf16 else "fp16" if fp16 else "fp32"  # what was used, for the record and the card
-    args = TrainingArguments(
+    return train_blocks, eval_blocks, limit
+
+
+def _arguments(config: TrainConfig, checkpoints: Path, report_to, *, bf16: bool, fp16: bool, gpu: bool):
+    """The Trainer's arguments: the recipe's schedule, an evaluation and a checkpoint each epoch, the best kept."""
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
         output_dir=str(checkpoints),
         num_train_epochs=config.epochs,
         learning_rate=config.learning_rate,
@@ -310,23 +352,18 @@ def train(
         dataloader_num_workers=0,
         save_only_model=False,
     )
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=train_blocks,
-        eval_dataset=eval_blocks,
-        data_collator=_Collate(tokenizer.pad_token_id),
-        callbacks=[progress := _callbacks(marker.get("seconds", 0.0), inputs), *(callbacks or [])],
-    )
-    trainer.remove_callback(PrinterCallback)  # our bar shows the loss; no dict per log line
-    if on_start:
-        on_start(config)
+
+
+def _fit(trainer, progress, last: Path | None, config: TrainConfig, checkpoints: Path):
+    """trainer.train from ``last`` (or the start); one-line errors for running out of memory and for Ctrl-C."""
+    import torch
+
     progress.started = time.perf_counter()
     try:
         outcome = trainer.train(resume_from_checkpoint=str(last) if last else None)
     except torch.OutOfMemoryError:
         raise TrainError(
-            f"out of memory at batch size {config.batch_size} x {block} tokens; try --batch-size "
+            f"out of memory at batch size {config.batch_size} x {config.block_size} tokens; try --batch-size "
             f"{max(1, config.batch_size // 4)} (a checkpoint, if any, is in {checkpoints}: add --resume)"
         ) from None
     if progress.interrupted:
@@ -334,17 +371,7 @@ def train(
             f"interrupted at step {trainer.state.global_step}; the checkpoint is in {checkpoints}",
             fix="run the same command with --resume to go on",
         )
-    seconds, train_loss = (
-        progress.seconds(),
-        last_epoch_loss(trainer.state.log_history, config.epochs, outcome.training_loss),
-    )
-    eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
-    tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
-    facts = {"keep_newlines": stats.get("keep_newlines", False), "version": __version__, "inputs": inputs}
-    _save(model, tokenizer, out_dir, config, base, facts, limit, folder / lora.TINY_BASE)
-    result = TrainResult(out_dir, train_loss, eval_loss, tokens, seconds, config)
-    _remember(card, result, base)
-    return result
+    return outcome
 
 
 def last_epoch_loss(log_history: list[dict], epochs: float, fallback: float) -> float:
