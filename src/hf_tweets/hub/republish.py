@@ -185,28 +185,49 @@ def republish_one(batch: _Batch, item: Item) -> Outcome:
 
 
 def _republish_one(batch: _Batch, item: Item) -> Outcome:
-    api, options = batch.api, batch.options
-    if item.error:
-        return Outcome(item.repo_id, "unreadable", item.error)
-    if item.head is None:
-        if item.record is not None and item.record.published(item.repo_id) is None:
-            return Outcome(item.repo_id, "not published", "not published yet (run hf-tweets publish first)")
-        return Outcome(item.repo_id, "failed", "not on the Hub any more (deleted or renamed?); publish it again")
-    record, remote = item.record, None
-    if record is None:  # --from-hub: the card on the Hub is the record
-        remote = _readme(api, item)
-        if remote is None:
-            return Outcome(item.repo_id, "unreadable", "the repo has no README.md")
-        record = import_card(remote, f"{item.repo_id}/README.md")
-        record.set_published(item.repo_id, PublishState(commit=item.head, readme_sha256=sha256(remote)))
+    """One repo: its record (or its card on the Hub), the card rendered again, and what becomes of it."""
+    if (gone := _not_here(item)) is not None:
+        return gone
+    read = _record_of(batch.api, item)
+    if isinstance(read, Outcome):
+        return read
+    record, remote = read
     try:
         consent.check(record.accounts, batch.cards_dir)
     except ConsentError as error:  # taken down (unpublish) or asked by the person: never put back
         return Outcome(item.repo_id, "skipped", error.what)
     if item.thumbnail is not None:  # the card points at the image this commit uploads
         record.thumbnail = "predictions.png"
-    new = render(record, endpoint=api.endpoint)
-    new_hash = sha256(new)
+    return _send(batch, item, record, remote, render(record, endpoint=batch.api.endpoint))
+
+
+def _not_here(item: Item) -> Outcome | None:
+    """The outcome of an entry there is nothing to republish of: unreadable, or no repo on the Hub."""
+    if item.error:
+        return Outcome(item.repo_id, "unreadable", item.error)
+    if item.head is None:
+        if item.record is not None and item.record.published(item.repo_id) is None:
+            return Outcome(item.repo_id, "not published", "not published yet (run hf-tweets publish first)")
+        return Outcome(item.repo_id, "failed", "not on the Hub any more (deleted or renamed?); publish it again")
+    return None
+
+
+def _record_of(api: HfApi, item: Item) -> tuple[CardRecord, str | None] | Outcome:
+    """The record, and the card on the Hub when it was read to make it (--from-hub: the card is the record)."""
+    if item.record is not None:
+        return item.record, None
+    remote = _readme(api, item)
+    if remote is None:
+        return Outcome(item.repo_id, "unreadable", "the repo has no README.md")
+    record = import_card(remote, f"{item.repo_id}/README.md")
+    record.set_published(item.repo_id, PublishState(commit=item.head, readme_sha256=sha256(remote)))
+    return record, remote
+
+
+def _send(batch: _Batch, item: Item, record: CardRecord, remote: str | None, new: str) -> Outcome:
+    """Commit the card ``new`` unless it is there already, an earlier run committed it, or the card on the Hub
+    was edited by hand (without --force); with --dry-run, the diff instead."""
+    options, new_hash = batch.options, sha256(new)
     state = record.published(item.repo_id)
     if state and state.commit == item.head and state.readme_sha256 == new_hash:
         return Outcome(item.repo_id, "unchanged")
@@ -215,7 +236,7 @@ def _republish_one(batch: _Batch, item: Item) -> Outcome:
         outcome = Outcome(item.repo_id, done["status"], "done in an earlier run", done["commit"])
         return _finish(batch, item, record, outcome, new_hash, write_journal=False)
     if remote is None and (options.dry_run or not (state and state.commit == item.head and state.readme_sha256)):
-        remote = _readme(api, item)
+        remote = _readme(batch.api, item)
     if remote is not None:
         if sha256(remote) == new_hash:
             return _finish(batch, item, record, Outcome(item.repo_id, "unchanged"), new_hash)
