@@ -472,7 +472,7 @@ def test_items_not_by_the_account_are_left_out_and_labels_hide_or_warn(tmp_path)
 )
 def test_the_usual_date_reads_as_parse_date_does(value):
     from hf_tweets.sources.bluesky import _date
-    from hf_tweets.sources.posts import _parse_other_date, parse_date
+    from hf_tweets.sources.dates import _parse_other_date, parse_date
 
     try:
         expected = _parse_other_date(value)  # parse_date's general way, without its fast paths

@@ -17,7 +17,7 @@ from cassettes.make_cassettes import PAGE3, USER, lookup, timeline
 
 from hf_tweets import text
 from hf_tweets.errors import UnsafePathError
-from hf_tweets.sources import posts
+from hf_tweets.sources import dates
 from hf_tweets.sources.posts import load_posts, load_profile, profile_path, raw_path
 from hf_tweets.training.prepare import PrepareConfig, prepare
 
@@ -290,8 +290,8 @@ DATES = [
 
 @pytest.mark.parametrize("value, stored", DATES, ids=[repr(d[0]) for d in DATES])
 def test_dates_are_parsed_into_the_store_format(value, stored):
-    assert posts.parse_date(value) == stored
-    assert posts.parse_date(stored) == stored
+    assert dates.parse_date(value) == stored
+    assert dates.parse_date(stored) == stored
 
 
 NOT_DATES = [
@@ -324,7 +324,7 @@ NOT_DATES = [
 @pytest.mark.parametrize("value", NOT_DATES, ids=lambda v: repr(v)[:40])
 def test_what_is_not_a_date_is_refused(value):
     with pytest.raises(ValueError):
-        posts.parse_date(value)
+        dates.parse_date(value)
 
 
 def test_archive_dates_in_other_formats_are_stored_in_the_store_format_and_prepare_works(run, tmp_path):

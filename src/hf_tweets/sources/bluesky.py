@@ -27,7 +27,7 @@ so both give a post the same id and text:
 
 The answer is checked like any source's (posts.py) before anything is written: the DID must be
 one (the one asked for, when a DID was given), a post's URI must name the account's post, dates
-go through ``posts.parse_date`` (the record's createdAt, else when the AppView indexed it), the
+go through ``dates.parse_date`` (the record's createdAt, else when the AppView indexed it), the
 display name is one clipped line, the avatar a clean URL or none, and a lone surrogate (which
 atproto's JSON reader refuses) becomes U+FFFD. Anything else malformed is a one-line SourceError,
 and nothing of that answer is stored.
@@ -52,11 +52,11 @@ from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY
 from hf_tweets.sources import api_source
 from hf_tweets.sources.api_source import Page, RateLimit, Run, Wait
+from hf_tweets.sources.dates import parse_date
 from hf_tweets.sources.posts import (
     Post,
     Profile,
     display_name,
-    parse_date,
 )
 from hf_tweets.text import clean_line, clean_url, replace_lone_surrogates, snippet
 

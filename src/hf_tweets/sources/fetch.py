@@ -18,7 +18,8 @@ from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.platforms import Account
 from hf_tweets.sources import registry
 from hf_tweets.sources.api_source import LIMIT
-from hf_tweets.sources.posts import Profile, read_text_file, save_posts, save_profile
+from hf_tweets.sources.posts import Profile, save_posts, save_profile
+from hf_tweets.sources.text_file import read_text_file
 
 
 def fetch_account(

@@ -45,12 +45,12 @@ from hf_tweets.platforms import Account
 from hf_tweets.platforms.mastodon import MASTODON
 from hf_tweets.sources import api_source
 from hf_tweets.sources.api_source import Page, RateLimit, Run, Wait
+from hf_tweets.sources.dates import parse_date
 from hf_tweets.sources.mastodon_html import shortcodes, to_text, without_shortcodes
 from hf_tweets.sources.posts import (
     Post,
     Profile,
     display_name,
-    parse_date,
     post_id_ok,
 )
 from hf_tweets.text import clean_url, snippet
@@ -198,7 +198,7 @@ def _untyped(following: dict) -> dict:
     Mastodon.py casts every answer into its typed classes, every status's account and emoji too: 90 ms a page
     of 40, 7 of the 8 s that 3,200 posts take. Its pagination info names the type it casts the next page to;
     a plain list leaves the statuses as parsed JSON dicts, which ``_post`` reads as it reads typed ones (and
-    their dates go through posts.parse_date rather than dateutil's guesses). A Mastodon.py without that key
+    their dates go through dates.parse_date rather than dateutil's guesses). A Mastodon.py without that key
     pages all the same, only slower."""
     if "_mastopy_type" in following:
         following = type(following)(following) | {"_mastopy_type": list}

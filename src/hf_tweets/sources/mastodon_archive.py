@@ -22,7 +22,7 @@ A stranger's archive is read as hostile: outbox.json is parsed as a stream, one 
 inflated and refused past ``settings.archive_limits()`` (a total, and a ratio against zip bombs: per
 file for a zip, over the whole stream for a .tar.gz). A tar holding a link, a device or a path that
 leaves it is refused (tarfile's data filter), as is a zip with such a path; in a folder only regular
-files inside it are read. Dates go through ``posts.parse_date``, text through mastodon_html.
+files inside it are read. Dates go through ``dates.parse_date``, text through mastodon_html.
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ from pathlib import Path, PurePosixPath
 from hf_tweets import platforms, settings
 from hf_tweets.errors import HfTweetsError, SourceError
 from hf_tweets.platforms.mastodon import MASTODON
+from hf_tweets.sources.dates import parse_date
 from hf_tweets.sources.exports import CHUNK, RATIO_FLOOR, Archive, collector_paused, open_regular
 from hf_tweets.sources.json_stream import JsonStream
 from hf_tweets.sources.mastodon_html import shortcodes, to_text, without_shortcodes
-from hf_tweets.sources.posts import Post, Profile, display_name, parse_date, post_id_ok
+from hf_tweets.sources.posts import Post, Profile, display_name, post_id_ok
 from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 OUTBOX, ACTOR = "outbox.json", "actor.json"

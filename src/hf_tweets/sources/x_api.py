@@ -27,7 +27,8 @@ from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.sources import api_source
 from hf_tweets.sources.api_source import LIMIT, Page, RateLimit, Run, Wait
-from hf_tweets.sources.posts import Post, Profile, display_name, iso_utc
+from hf_tweets.sources.dates import iso_utc
+from hf_tweets.sources.posts import Post, Profile, display_name
 from hf_tweets.text import clean_url, replace_lone_surrogates, snippet
 
 if TYPE_CHECKING:

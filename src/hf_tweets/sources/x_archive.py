@@ -21,7 +21,7 @@ counting real bytes (never the zip's declared sizes), and refused past
 against zip bombs); those limits, a damaged zip and a file that cannot be read
 stop the import even for a side file. In a folder, only regular files inside it
 are read (no links out of it, no FIFOs). The handle must be an X handle, dates
-are read with ``posts.parse_date``, a lone surrogate in a text or name becomes
+are read with ``dates.parse_date``, a lone surrogate in a text or name becomes
 U+FFFD, the display name is clipped and the avatar cleaned (see posts.py).
 """
 
@@ -39,8 +39,9 @@ from hf_tweets import settings
 from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
 from hf_tweets.sources import x_grailbird as grailbird
+from hf_tweets.sources.dates import date_or_refuse
 from hf_tweets.sources.exports import CHUNK, RATIO_FLOOR, Archive, collector_paused, open_regular
-from hf_tweets.sources.posts import Post, Profile, date_or_refuse, display_name, post_id_ok
+from hf_tweets.sources.posts import Post, Profile, display_name, post_id_ok
 from hf_tweets.text import clean_line, clean_url, replace_lone_surrogates, snippet
 
 TWEET_PART = re.compile(r"(?:^|/)data/tweets?(?:-part\d+)?\.js$|^tweets?(?:-part\d+)?\.js$")
