@@ -114,7 +114,8 @@ def test_a_job_that_times_out_is_tried_once_more_then_reported_with_its_reason(h
     report = batch([bot], tmp_path)
     jobs = list(hub.jobs.jobs.values())
     [outcome] = report.outcomes
-    assert [(j.stage, j.spec["timeoutSeconds"]) for j in jobs] == [("ERROR", 1), ("ERROR", 1)]
+    seen = (outcome, [(j.message, j.logs[-3:]) for j in jobs])  # what a failure shows
+    assert [(j.stage, j.spec["timeoutSeconds"]) for j in jobs] == [("ERROR", 1), ("ERROR", 1)], seen
     assert (outcome.status, outcome.retry, outcome.worker) == ("failed", True, jobs[1].id)
     assert outcome.reason == "the job timed out after 1s (second try; the first failed: the job timed out after 1s)"
     assert datasets(hub) == []

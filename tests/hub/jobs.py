@@ -19,17 +19,17 @@ The subset huggingface_hub 2.4's jobs API uses, shaped as its client sends and p
   while the job runs; the client asks again when it follows).
 * ``POST /api/jobs/{namespace}/{id}/cancel`` (``cancel_job``): kills a running job; its stage becomes CANCELED.
 
-A job really runs: a process on this machine, in a scratch folder of its own (its HOME and HF_HOME too),
-whose environment is the job's ``environment`` and ``secrets`` as variables, plus what reaches this Hub
-(HF_ENDPOINT, HF_HUB_DISABLE_XET=1) and PATH; nothing else of the test process's environment (its HF_TOKEN
-included) is passed on. There are no images and no network: ``uv run [--with DEP]... [--python V] PROGRAM
-ARGS`` (the command ``run_uv_job`` builds) runs PROGRAM with the test environment's Python and packages
-instead (``python``, a ``.py`` script, or a program installed next to that Python, such as ``hf-tweets``);
-the dependencies are not installed, and a command that is not ``uv run`` runs as it is. Its output (stdout and
-stderr) is the job's log. Stages: RUNNING from the start (no SCHEDULING), then COMPLETED (exit code 0), ERROR
-(``Job failed with exit code: N``), CANCELED, or ERROR with ``Job timeout after N seconds`` when
-``timeoutSeconds`` passed first and the process was killed. These messages are the loopback's own; the
-real Hub's wording is not known here, so clients should not depend on it.
+A job really runs: a process on this machine, in a scratch folder of its own (its HOME and HF_HOME too), whose
+environment is the job's ``environment`` and ``secrets`` as variables, plus what reaches this Hub (HF_ENDPOINT,
+HF_HUB_DISABLE_XET=1), PATH, and PYTHONPATH naming the hf_tweets the tests import; nothing else of the test
+process's environment (its HF_TOKEN included) is passed on. There are no images and no network: ``uv run [--with
+DEP]... [--python V] PROGRAM ARGS`` (the command ``run_uv_job`` builds) runs PROGRAM with the test environment's
+Python and packages instead (``python``, a ``.py`` script, or a program installed next to that Python, such as
+``hf-tweets``); the dependencies are not installed, and a command that is not ``uv run`` runs as it is. Its output
+(stdout and stderr) is the job's log. Stages: RUNNING from the start (no SCHEDULING), then COMPLETED (exit code 0),
+ERROR (``Job failed with exit code: N``), CANCELED, or ERROR with ``Job timeout after N seconds`` when
+``timeoutSeconds`` passed first and the process was killed. These messages are the loopback's own; the real Hub's
+wording is not known here, so clients should not depend on it.
 """
 
 from __future__ import annotations
@@ -151,9 +151,18 @@ def local_command(command: list[str]) -> list[str]:
     return [installed or program, *args]
 
 
+def _code_under_test() -> str:
+    """The folder the test process imports hf_tweets from: a job runs that code too, not whatever checkout the
+    environment's editable install points at (a test run in a git worktree would otherwise test main's code)."""
+    import hf_tweets
+
+    return str(Path(hf_tweets.__file__).resolve().parent.parent)
+
+
 def _environment(job: Job, hub_url: str, scratch: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": _code_under_test(),
         "HOME": str(scratch),
         "HF_HOME": str(scratch / "hf-home"),
         "HF_ENDPOINT": hub_url,
