@@ -43,9 +43,7 @@ from hf_tweets.training.prepare import PrepareConfig
 # with run's defaults: options.RUN_PARAMS, so a new option of run is a bot setting too. Besides them, what a bot
 # is made from (handles, or archive) and what it asks an executor for (cpus, gpus, flavor, timeout).
 INPUTS = ("name", "handles", "handle", "archive")
-EXECUTOR = {"cpus": (float, "CPUs a Ray task asks for"), "gpus": (float, "GPUs a Ray task asks for"),
-            "flavor": (str, "the Hugging Face Jobs hardware, e.g. t4-small"),
-            "timeout": (str, "the Hugging Face Jobs time limit, e.g. 2h")}  # fmt: skip
+EXECUTOR = {"cpus": float, "gpus": float, "flavor": str, "timeout": str}  # Ray's resources; a Job's hardware and limit
 # The settings a Bot has a field of (the journal's fingerprints of earlier batches are made of them); every
 # other run option a bot sets is kept in Bot.settings.
 FIELDS_OF_BOT = ("name", "base_model", "lora", "epochs", "publish", "consent", "namespace", "onnx")
@@ -81,13 +79,9 @@ class Setting:
 
 
 def _settings() -> dict[str, Setting]:
-    found = {}
-    for param in RUN_PARAMS:
-        if isinstance(param, click.Option) and param.name not in FOLDER_PARAMS:
-            found[param.opts[0].removeprefix("--").replace("-", "_")] = Setting(
-                param.opts[0].removeprefix("--").replace("-", "_"), param
-            )
-    return found
+    keys = ((param.opts[0].removeprefix("--").replace("-", "_"), param) for param in RUN_PARAMS)
+    return {key: Setting(key, param) for key, param in keys if isinstance(param, click.Option)
+            and param.name not in FOLDER_PARAMS}  # fmt: skip
 
 
 SETTINGS = _settings()  # key -> Setting, in the order of run's --help
@@ -98,11 +92,11 @@ _WORDS = {bool: ("true or false", "bool"), int: ("a whole number", "int"), float
 def _spec_model() -> type[BaseModel]:
     """The pydantic model of one bot's entry: every key, of its type (no int for a bool), nothing else."""
     strict = {bool: StrictBool, int: StrictInt, float: StrictInt | StrictFloat, str: StrictStr}
-    fields: dict = {key: (strict[setting.kind] | None, None) for key, setting in SETTINGS.items()}
-    fields |= {key: (strict[kind] | (StrictInt if key == "timeout" else strict[kind]) | None, None)
-               for key, (kind, _) in EXECUTOR.items()}  # fmt: skip
-    fields |= {"handles": (list[StrictStr] | None, None), "handle": (StrictStr | None, None)}
-    return create_model("BotEntry", __config__=ConfigDict(extra="forbid"), **fields)
+    kinds = {key: setting.kind for key, setting in SETTINGS.items()} | EXECUTOR
+    entry = {key: (strict[kind] | None, None) for key, kind in kinds.items()}
+    entry["timeout"] = (StrictStr | StrictInt | None, None)  # 7200 (seconds) or "2h"
+    entry |= {"handles": (list[StrictStr] | None, None), "handle": (StrictStr | None, None)}
+    return create_model("BotEntry", __config__=ConfigDict(extra="forbid"), **entry)
 
 
 BotEntry = _spec_model()
@@ -290,7 +284,7 @@ def _shape_problem(error: ValidationError, refuse) -> BatchFileError:
         return refuse(f"has an unknown setting '{key}'", f"use one of {', '.join(KEYS)}")
     if key == "handles":
         return refuse("'handles' must be a list of accounts", "write them as strings")
-    kind = SETTINGS[key].kind if key in SETTINGS else EXECUTOR[key][0] if key in EXECUTOR else str
+    kind = SETTINGS[key].kind if key in SETTINGS else EXECUTOR.get(key, str)
     words, names = _WORDS.get(kind, ("text", "str"))
     return refuse(f"'{key}' must be {words} ({names})", f"fix '{key}'")
 
