@@ -60,10 +60,9 @@ class Setting:
     def kind(self) -> type:
         if getattr(self.param, "is_flag", False):
             return bool
-        base = getattr(self.param.type, "_number_class", None) or {"integer": int, "float": float}.get(
-            self.param.type.name
-        )
-        return base or str
+        if isinstance(self.param.type, click.types.IntParamType):  # IntRange is one
+            return int
+        return float if isinstance(self.param.type, click.types.FloatParamType) else str
 
     def args(self, value) -> list[str]:
         """The option on run's command line for ``value`` (nothing for a flag that is off)."""
