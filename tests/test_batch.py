@@ -199,13 +199,13 @@ def test_every_problem_of_the_file_is_listed_at_once(tmp_path, run):
 
 
 def test_a_bot_whose_archive_is_missing_fails_alone(tmp_path):
-    from hf_tweets.fleet.base import Folders
     from hf_tweets.fleet.worker import run_bot
+    from hf_tweets.folders import Folders
 
     write_archive(tmp_path / "a.zip", made_up_tweets(5), handle="quill_wren")
     bots = load_bots(write(tmp_path / "bots.yaml", "- {archive: gone.zip}\n- {archive: a.zip}\n"))
     assert [b.key for b in bots] == ["gone", "a"] and len({b.fingerprint() for b in bots}) == 2
-    folders = Folders(str(tmp_path / "data"), str(tmp_path / "cards"), str(tmp_path / "out"))
+    folders = Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards", out=tmp_path / "out")
     attempt = run_bot(bots[0], folders)
     assert (attempt.status, attempt.retry) == ("failed", False)
     assert attempt.reason == (

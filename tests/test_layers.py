@@ -14,6 +14,7 @@ LAYERS = {
     "errors": 1,
     **dict.fromkeys(["settings", "fsutil", "text"], 2),
     "platforms": 3,
+    "folders": 3,  # where a command works: data, cards, out, the opt-out list (settings' defaults)
     "cards": 4,
     "consent": 5,  # reads the opt-out list as strictly as records (cards/yamlio.py)
     "sources": 6,

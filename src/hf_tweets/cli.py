@@ -823,14 +823,10 @@ def batch_command(
           lora: true
           cpus: 2                       # ray: what the task asks for (gpus: too)
     """
-    from hf_tweets.fleet.base import Folders
     from hf_tweets.fleet.commands import BatchOptions, batch
+    from hf_tweets.folders import Folders
 
-    folders = Folders(
-        str(settings.data_dir(data_dir).resolve()),
-        str(settings.cards_dir(cards_dir).resolve()),
-        str(Path(out_root).resolve()),
-    )
+    folders = Folders.resolve(data=data_dir, cards=cards_dir, out=out_root).absolute()
     options = BatchOptions(executor, jobs, ray_address, package_spec, flavor, timeout, restart)
     report = batch(file, folders, options, say=lambda line: click.echo(line, err=True))
     click.echo(report.json_lines() if as_json else "\n".join(report.lines()))

@@ -71,6 +71,11 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
     return Path(override or os.environ.get(DATA_DIR_ENV) or "data")
 
 
+def out_dir(override: str | os.PathLike | None = None) -> Path:
+    """The folder of model folders (out/NAME): the override, else ./out."""
+    return Path(override or "out")
+
+
 def optout_path(cards: str | os.PathLike | None = None) -> Path:
     """The opt-out list: $HF_TWEETS_OPTOUT, else optout.yaml in the cards folder's parent (./optout.yaml)."""
     value = os.environ.get(OPTOUT_ENV)

@@ -31,18 +31,6 @@ class Attempt:
     retry: bool = False  # failed for a reason of the worker (killed, out of memory, lost, timed out), not the bot's
 
 
-@dataclass(frozen=True)
-class Folders:
-    """Where bots run on this machine (local and Ray executors; an HF Job has its own)."""
-
-    data_dir: str
-    cards_dir: str
-    out_root: str
-
-    def args(self) -> list[str]:
-        return ["--data-dir", self.data_dir, "--cards-dir", self.cards_dir, "--out", self.out_root]
-
-
 class Executor(Protocol):
     name: str
 

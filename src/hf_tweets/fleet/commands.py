@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, Executor, Folders
+from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, Executor
 from hf_tweets.fleet.batch import Report, journal_path, run_batch
 from hf_tweets.fleet.spec import load_bots
+from hf_tweets.folders import Folders
 from hf_tweets.journal import Journal
 
 
@@ -28,10 +29,8 @@ def batch(
 ) -> Report:
     """Check the file, then run its bots on the executor asked for; see fleet/batch.py."""
     bots = load_bots(file)  # the whole file is checked before any work
-    journal = Journal(journal_path(Path(folders.data_dir)), required=("status", "fingerprint"))
-    return run_batch(
-        bots, _executor(folders, options), journal, Path(folders.cards_dir), restart=options.restart, say=say
-    )
+    journal = Journal(journal_path(folders.data), required=("status", "fingerprint"))
+    return run_batch(bots, _executor(folders, options), journal, folders.cards, restart=options.restart, say=say)
 
 
 def _executor(folders: Folders, options: BatchOptions) -> Executor:

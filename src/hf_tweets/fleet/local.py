@@ -14,13 +14,13 @@ import signal
 import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
-from hf_tweets.fleet.base import Attempt, Folders
+from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.host import BotHost, HostGone
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.fleet.worker import bot_to_json, log_path
+from hf_tweets.folders import Folders
 
 
 class LocalExecutor:
@@ -48,7 +48,7 @@ class LocalExecutor:
         log = log_path(self.folders, bot.key)
         with tempfile.TemporaryDirectory(prefix="hf-tweets-bot-") as scratch:
             result, output = Path(scratch) / "attempt.json", Path(scratch) / "output"
-            argv = [bot_to_json(bot), json.dumps(asdict(self.folders)), str(result)]
+            argv = [bot_to_json(bot), self.folders.to_json(), str(result)]
             try:
                 code = self.host().run(argv, str(output))
             except HostGone as gone:

@@ -20,17 +20,18 @@ from concurrent.futures import Future
 from dataclasses import asdict
 
 from hf_tweets.errors import HfTweetsError
-from hf_tweets.fleet.base import Attempt, Folders
+from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.spec import Bot
 from hf_tweets.fleet.worker import bot_from_json, bot_to_json, run_bot
+from hf_tweets.folders import Folders
 
 PASSED_ON = ("HF_ENDPOINT", "HF_HUB_DISABLE_XET", "HF_HUB_OFFLINE", "WANDB_MODE")
 
 
-def _task(bot_json: str, folders: dict) -> dict:
+def _task(bot_json: str, folders: str) -> dict:
     import ray
 
-    attempt = run_bot(bot_from_json(bot_json), Folders(**folders))
+    attempt = run_bot(bot_from_json(bot_json), Folders.from_json(folders))
     attempt.worker = ray.get_runtime_context().get_node_id()
     return asdict(attempt)
 
@@ -65,7 +66,7 @@ class RayExecutor:
             from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
             options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(elsewhere, soft=True)
-        task = self.remote.options(**options).remote(bot_to_json(bot), asdict(self.folders))
+        task = self.remote.options(**options).remote(bot_to_json(bot), self.folders.to_json())
         outcome: Future[Attempt] = Future()
         task.future().add_done_callback(lambda done: outcome.set_result(self._attempt(done, bot)))
         return outcome

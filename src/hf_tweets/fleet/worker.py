@@ -19,13 +19,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hf_tweets.errors import ERROR_LINE, ConsentError, GaveUp, HfTweetsError, TrainError, one_line, redact
-from hf_tweets.fleet.base import Attempt, Folders
+from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.spec import Bot
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text, child
 
 
 def log_path(folders: Folders, key: str) -> Path:
-    return child(Path(folders.data_dir) / "batch" / "logs", key, ".log")
+    return child(folders.data / "batch" / "logs", key, ".log")
 
 
 def run_bot(bot: Bot, folders: Folders) -> Attempt:
@@ -100,7 +101,7 @@ def die_with_parent(parent: int, watch: bool = True) -> None:
 
 def main(argv: list[str]) -> int:
     die_with_parent(int(argv[3]))
-    bot, folders, result = bot_from_json(argv[0]), Folders(**json.loads(argv[1])), Path(argv[2])
+    bot, folders, result = bot_from_json(argv[0]), Folders.from_json(argv[1]), Path(argv[2])
     attempt = run_bot(bot, folders)
     atomic_write_text(result, json.dumps(asdict(attempt)))
     return 0
