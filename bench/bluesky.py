@@ -76,12 +76,14 @@ def child(case: str, folder: Path, url: str) -> dict:
     start = time.perf_counter()
     posts, split = 0, None
     if case == "export":
+        from hf_tweets.folders import Folders
         from hf_tweets.sources.fetch import fetch_archive
         from hf_tweets.training.prepare import PrepareConfig, prepare
 
-        fetched = fetch_archive(folder / "export.car", folder / "data", cards_dir=folder / "cards")
+        folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
+        fetched = fetch_archive(folder / "export.car", folders)
         posts, split = fetched.new, time.perf_counter() - start
-        prepare("bench", folder / "data", folder / "cards", [str(fetched.profile.account)], PrepareConfig(min_chars=0))
+        prepare("bench", folders, [str(fetched.profile.account)], PrepareConfig(min_chars=0))
     elif case == "decode":  # the floor: decode the CAR, nothing else (the cycle collector paused, as the reader does)
         import gc
 
@@ -92,10 +94,11 @@ def child(case: str, folder: Path, url: str) -> dict:
     elif case == "api":
         import os
 
+        from hf_tweets.folders import Folders
         from hf_tweets.sources import bluesky
 
         os.environ["HF_TWEETS_BLUESKY_APPVIEW"] = url
-        posts = bluesky.fetch("alice.bsky.social", folder / "api-data", cards_dir=folder / "cards")[1]
+        posts = bluesky.fetch("alice.bsky.social", Folders.resolve(data=folder / "api-data", cards=folder / "cards"))[1]
     elif case == "get":  # the floor: the same requests, parsed as plain JSON
         import httpx
 

@@ -73,11 +73,12 @@ def python_speed(folder: Path, prompt: list[int], tokens: int) -> tuple[float, f
 def browser_speed(folder: Path, profile: Path) -> list[dict]:
     """The page's numbers for two loads in one profile (the second from the browser's cache)."""
     from hf_tweets.browser import demo
+    from hf_tweets.folders import Folders
 
     from chromium import Browser
 
     os.environ["HF_TWEETS_TRANSFORMERS_JS"] = str(DIST)
-    site = demo.site(str(folder), out_root=folder.parent, cards_dir=folder.parent / "cards")
+    site = demo.site(str(folder), Folders.resolve(cards=folder.parent / "cards", out=folder.parent))
     found, ready = {}, threading.Event()
     kwargs = {"ready": lambda url: (found.update(url=url), ready.set())}
     threading.Thread(target=demo.serve, args=(site,), kwargs=kwargs, daemon=True).start()

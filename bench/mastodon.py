@@ -47,6 +47,7 @@ def build(kind: str, posts: int, folder: Path) -> None:
 
 
 def child(kind: str, folder: Path) -> dict:
+    from hf_tweets.folders import Folders
     from hf_tweets.sources.fetch import fetch_archive
     from hf_tweets.training.prepare import PrepareConfig, prepare
 
@@ -54,14 +55,9 @@ def child(kind: str, folder: Path) -> dict:
     if kind == "baseline":  # the floor: parse the outbox, nothing else
         posts, stored = len(json.loads((folder / "outbox.json").read_bytes())["orderedItems"]), None
     else:
-        stored = fetch_archive(folder / f"archive.{kind}", folder / "data", cards_dir=folder / "cards").new
-        prepare(
-            "alice-at-example-social",
-            folder / "data",
-            folder / "cards",
-            ["@alice@example.social"],
-            config=PrepareConfig(min_chars=0),
-        )
+        folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
+        stored = fetch_archive(folder / f"archive.{kind}", folders).new
+        prepare("alice-at-example-social", folders, ["@alice@example.social"], config=PrepareConfig(min_chars=0))
         posts = int((folder / "activities").read_text())  # what the archive holds, followers-only and direct too
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -150,10 +146,13 @@ def run_api(posts: int) -> dict:
 
 
 def api_child(posts: int, folder: Path) -> dict:
+    from hf_tweets.folders import Folders
     from hf_tweets.sources.mastodon import fetch
 
     start = time.perf_counter()
-    _, new, _ = fetch("alice@example.social", folder / "data", limit=posts, cards_dir=folder / "cards")
+    _, new, _ = fetch(
+        "alice@example.social", Folders.resolve(data=folder / "data", cards=folder / "cards"), limit=posts
+    )
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "posts": new, "stored": new, "peak_mb": peak}

@@ -64,6 +64,7 @@ def build(case: str, posts: int, folder: Path) -> None:
 
 
 def child(case: str, folder: Path) -> dict:
+    from hf_tweets.folders import Folders
     from hf_tweets.sources.fetch import fetch_archive
     from hf_tweets.training.prepare import PrepareConfig, prepare
 
@@ -80,9 +81,10 @@ def child(case: str, folder: Path) -> dict:
                     if re.search(r"tweets(-part\d+)?\.js$", name):
                         posts += len(json.loads(z.read(name).decode().split("=", 1)[1]))
     else:
+        folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
         for path in archives:
-            posts += fetch_archive(path, folder / "data", cards_dir=folder / "cards").new
-        prepare("-".join(HANDLES[case]), folder / "data", folder / "cards", config=PrepareConfig(min_chars=0))
+            posts += fetch_archive(path, folders).new
+        prepare("-".join(HANDLES[case]), folders, config=PrepareConfig(min_chars=0))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "posts": posts, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

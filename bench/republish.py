@@ -57,6 +57,7 @@ from hf_tweets.cards.record import PublishState  # noqa: E402
 from hf_tweets.cards.recordfile import save_record  # noqa: E402
 from hf_tweets.cards.render import card_data, context, render  # noqa: E402
 from hf_tweets.cards.templating import FILTERS, reload_templates  # noqa: E402
+from hf_tweets.folders import Folders  # noqa: E402
 from hf_tweets.hub import pacing  # noqa: E402
 from hf_tweets.hub import republish as republish_module  # noqa: E402
 from hf_tweets.hub.pacing import CommitBucket  # noqa: E402
@@ -165,7 +166,7 @@ def paced(cards: Path, data: Path, repos: list[str], options: RepublishOptions, 
     pacing.QUOTA.clear()
     HUB.limits.set(quota=hub[0], window=hub[1])
     try:
-        m = measure(lambda: republish(cards, data, options), repos)
+        m = measure(lambda: republish(Folders.resolve(data=data, cards=cards), options), repos)
         m["refused"], m["exhausted"] = len(HUB.limits.refused), pacing.QUOTA.exhausted
     finally:
         republish_module.CommitBucket, pacing.QUOTA = bucket, quota
@@ -234,7 +235,7 @@ def main() -> int:
     options = RepublishOptions(jobs=args.jobs, max_commits_per_hour=0)
     n, ok = len(repos), True
 
-    a = measure(lambda: republish(cards, data, options), repos)
+    a = measure(lambda: republish(Folders.resolve(data=data, cards=cards), options), repos)
     print(line("(a) nothing changed, hf-tweets", a, n))
     ok &= a["commits"] == 0 and a["requests"] <= n / 100
 
@@ -257,7 +258,7 @@ def main() -> int:
             path_or_fileobj=b"---\nlanguage: en\n---\n# Edited by hand\n", path_in_repo="README.md", repo_id=repo
         )
     HUB.latency = args.latency
-    b = measure(lambda: republish(cards, data, options), repos)
+    b = measure(lambda: republish(Folders.resolve(data=data, cards=cards), options), repos)
     report = b["result"]
     statuses = {o.repo_id: o.status for o in report.outcomes}
     clean = [r for r in repos if r not in edited]

@@ -94,6 +94,7 @@ def workspace(folder: Path, args) -> None:
     from make_sample_archive import tweets
     from transformers.utils import logging
 
+    from hf_tweets.folders import Folders
     from hf_tweets.sources.fetch import fetch_archive
     from hf_tweets.training.prepare import PrepareConfig, prepare
 
@@ -101,8 +102,9 @@ def workspace(folder: Path, args) -> None:
 
     logging.disable_progress_bar()  # "Writing model shards"
     archive = write_archive(folder / "archive.zip", tweets(args.posts, seed=11), handle=NAME)
-    fetch_archive(archive, folder / "data", cards_dir=folder / "cards")
-    prepare(NAME, folder / "data", folder / "cards", config=PrepareConfig(min_chars=0))
+    folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
+    fetch_archive(archive, folders)
+    prepare(NAME, folders, config=PrepareConfig(min_chars=0))
     train, held = posts(folder)
     tokenizer = tokenizer_for(train + held, args.vocab)
     # The small model's vocabulary is GPT-2-like in size (rows past the tokenizer's are never used), so the

@@ -72,6 +72,7 @@ def crossing(args, bench) -> dict:
     """Ours (train(), defaults) until the bench's eval loss is at or below ``args.target``."""
     from transformers import AutoTokenizer, TrainerCallback
 
+    from hf_tweets.folders import Folders
     from hf_tweets.training.train import train
 
     folder = Path(args.folder)
@@ -95,8 +96,7 @@ def crossing(args, bench) -> dict:
     start = time.perf_counter()
     result = train(
         bench.NAME,
-        folder / "data",
-        folder / "cards",
+        Folders.resolve(data=folder / "data", cards=folder / "cards"),
         folder / "out" / "quality",
         config,
         on_start=clock.start,
@@ -120,6 +120,7 @@ def weights(args, bench) -> dict:
     """train() full or with lora (``args.arm``) on base-small (``args.epochs``) or base-124m (a few steps)."""
     from transformers import TrainerCallback
 
+    from hf_tweets.folders import Folders
     from hf_tweets.training.basemodel import load_trained
     from hf_tweets.training.train import train
 
@@ -150,9 +151,8 @@ def weights(args, bench) -> dict:
     )
     out = folder / "out" / f"{args.arm}-{args.size}"
     start = time.perf_counter()
-    result = train(
-        bench.NAME, folder / "data", folder / "cards", out, config, on_start=clock.start, callbacks=callbacks
-    )
+    folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
+    result = train(bench.NAME, folders, out, config, on_start=clock.start, callbacks=callbacks)
     seen.update(call_seconds=time.perf_counter() - start, whole_peak_mb=bench.peak_mb())
     published = "adapter_model.safetensors" if lora and not config.merge else "model.safetensors"
     seen.update(

@@ -15,6 +15,7 @@ import pytest
 
 from hf_tweets import platforms
 from hf_tweets.errors import SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.sources import api_source, registry
 from hf_tweets.sources.api_source import Page, RateLimit, Run
 from hf_tweets.sources.posts import Post, Profile, load_posts
@@ -72,10 +73,9 @@ class Feed:
 
 def fetch(tmp_path, feed: Feed, **options):
     return api_source.fetch(
-        lambda handle, cards_dir, on_wait: nullcontext(feed),
+        lambda handle, optout, on_wait: nullcontext(feed),
         "pixel_poet",
-        tmp_path / "data",
-        cards_dir=tmp_path / "cards",
+        Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards"),
         **options,
     )
 

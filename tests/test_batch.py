@@ -14,6 +14,7 @@ from hf_tweets.errors import HfTweetsError
 from hf_tweets.fleet.base import Attempt
 from hf_tweets.fleet.batch import run_batch
 from hf_tweets.fleet.spec import Bot, load_bots
+from hf_tweets.folders import Folders
 from hf_tweets.journal import Journal
 
 from archive_factory import made_up_tweets, write_archive
@@ -200,7 +201,6 @@ def test_every_problem_of_the_file_is_listed_at_once(tmp_path, run):
 
 def test_a_bot_whose_archive_is_missing_fails_alone(tmp_path):
     from hf_tweets.fleet.worker import run_bot
-    from hf_tweets.folders import Folders
 
     write_archive(tmp_path / "a.zip", made_up_tweets(5), handle="quill_wren")
     bots = load_bots(write(tmp_path / "bots.yaml", "- {archive: gone.zip}\n- {archive: a.zip}\n"))
@@ -251,7 +251,7 @@ def test_a_worker_failure_is_tried_once_more_elsewhere_and_a_bot_failure_is_not(
         }
     )  # fmt: skip
     journal = Journal(tmp_path / "journal.jsonl")
-    report = run_batch(bots("ann", "bea", "cyd", "dot"), executor, journal, tmp_path / "cards")
+    report = run_batch(bots("ann", "bea", "cyd", "dot"), executor, journal, tmp_path / "optout.yaml")
     assert executor.calls == [("ann", None), ("bea", None), ("cyd", None), ("dot", None), ("ann", "node-1"),
                               ("cyd", "node-1")]  # fmt: skip
     assert [(o.key, o.status) for o in report.outcomes] == [
@@ -262,7 +262,9 @@ def test_a_worker_failure_is_tried_once_more_elsewhere_and_a_bot_failure_is_not(
     assert report.failed and executor.closed
 
     again = Scripted({"bea": [Attempt("bea", "failed", "no such account")], "cyd": [Attempt("cyd", "trained")]})
-    report = run_batch(bots("ann", "bea", "cyd", "dot"), again, Journal(tmp_path / "journal.jsonl"), tmp_path)
+    report = run_batch(
+        bots("ann", "bea", "cyd", "dot"), again, Journal(tmp_path / "journal.jsonl"), tmp_path / "optout.yaml"
+    )
     assert again.calls == [("bea", None), ("cyd", None)]  # the finished ones are not sent anywhere
     assert report.lines() == [
         "ann  skipped    trained in an earlier run (--restart runs it again)",
@@ -274,20 +276,20 @@ def test_a_worker_failure_is_tried_once_more_elsewhere_and_a_bot_failure_is_not(
 
 def test_a_changed_bot_and_restart_run_again(tmp_path):
     journal = tmp_path / "journal.jsonl"
-    run_batch(bots("ann"), Scripted({"ann": [Attempt("ann", "trained")]}), Journal(journal), tmp_path)
+    run_batch(bots("ann"), Scripted({"ann": [Attempt("ann", "trained")]}), Journal(journal), tmp_path / "optout.yaml")
     changed = [Bot(key="ann", handles=("ann",), epochs=3)]
     executor = Scripted({"ann": [Attempt("ann", "trained")]})
-    run_batch(changed, executor, Journal(journal), tmp_path)
+    run_batch(changed, executor, Journal(journal), tmp_path / "optout.yaml")
     assert executor.calls == [("ann", None)]
     executor = Scripted({"ann": [Attempt("ann", "trained")]})
-    run_batch(changed, executor, Journal(journal), tmp_path, restart=True)
+    run_batch(changed, executor, Journal(journal), tmp_path / "optout.yaml", restart=True)
     assert executor.calls == [("ann", None)]
 
 
 def test_an_opted_out_account_is_skipped_before_any_worker(tmp_path, run):
     assert run("optout", "add", "x:ann", "--reason", "asked by e-mail")[0] == 0
     executor = Scripted({"bea": [Attempt("bea", "trained")]})
-    report = run_batch(bots("ann", "bea"), executor, Journal(tmp_path / "j.jsonl"), Path("cards"))
+    report = run_batch(bots("ann", "bea"), executor, Journal(tmp_path / "j.jsonl"), Folders.resolve().optout)
     assert executor.calls == [("bea", None)]
     assert report.outcomes[0].status == "skipped" and "opt-out list" in report.outcomes[0].reason
 

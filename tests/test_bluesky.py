@@ -20,6 +20,7 @@ import yaml
 
 from hf_tweets.cards.record import MAX_NAME
 from hf_tweets.errors import ConsentError, SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.platforms import Account
 from hf_tweets.sources.posts import load_posts, load_profile, raw_path
 
@@ -250,7 +251,7 @@ def test_refusals_are_one_line_and_store_nothing(run, tmp_path, cassette, handle
 def test_the_opt_out_list_is_checked_by_did_and_by_handle(run, tmp_path, listed, cassette, given):
     from hf_tweets import consent
 
-    consent.add(Account("bluesky", listed), "asked by e-mail", tmp_path / "cards")
+    consent.add(Account("bluesky", listed), "asked by e-mail", Folders.resolve(cards=tmp_path / "cards").optout)
     with replay.use_cassette(cassette) as played:
         code, out, err = run("fetch", given)
     assert (code, out, played.play_count) == (1, "", 1)  # the profile only
@@ -262,7 +263,7 @@ def test_the_consent_refusal_is_a_consent_error(tmp_path):
     from hf_tweets.sources import bluesky
 
     with replay.use_cassette("no_unauthenticated.yaml"), pytest.raises(ConsentError):
-        bluesky.fetch("alice.bsky.social", tmp_path / "data", cards_dir=tmp_path / "cards")
+        bluesky.fetch("alice.bsky.social", Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards"))
     assert nothing_stored(tmp_path)
 
 
@@ -423,7 +424,9 @@ def _fetch_page(tmp_path, page: dict, profile: dict | None = None, lone: str = "
     with vcr.VCR(record_mode="none", match_on=EXACT).use_cassette(str(tmp_path / "case.yaml")):
         from hf_tweets.sources import bluesky
 
-        profile, new, total = bluesky.fetch("alice.bsky.social", tmp_path / "data", cards_dir=tmp_path / "cards")
+        profile, new, total = bluesky.fetch(
+            "alice.bsky.social", Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards")
+        )
     return profile, stored(tmp_path)
 
 

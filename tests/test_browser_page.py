@@ -20,6 +20,7 @@ import pytest
 from hf_tweets.browser import demo
 from hf_tweets.browser.manifest import FILE
 from hf_tweets.cards.recordfile import save_record
+from hf_tweets.folders import Folders
 
 from chromium import CHROMIUM, Browser
 from conftest import REPO_ROOT, SINGLE, make_record
@@ -115,7 +116,7 @@ def plain_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("plain")
     model_folder(root / "out" / "pixel_poet")
     save_record(make_record(SINGLE, consent="self"), root / "cards" / "pixel_poet.yaml")
-    return demo.site("pixel_poet", out_root=root / "out", cards_dir=root / "cards")
+    return demo.site("pixel_poet", Folders.resolve(cards=root / "cards", out=root / "out"))
 
 
 def test_manifest_of_a_folder_without_onnx(plain_site):
@@ -195,7 +196,8 @@ def sites(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_TWEETS_TRANSFORMERS_JS", str(DIST))
         made = {
-            name: demo.site(name, out_root=root / "out", cards_dir=root / "cards") for name in ("evil_bot", "plain_bot")
+            name: demo.site(name, Folders.resolve(cards=root / "cards", out=root / "out"))
+            for name in ("evil_bot", "plain_bot")
         }
     assert made["evil_bot"].wasm == WASM.resolve() or made["evil_bot"].wasm == WASM
     return {name: (site, *start(site)) for name, site in made.items()}

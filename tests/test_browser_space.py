@@ -18,6 +18,7 @@ from huggingface_hub import HfApi, snapshot_download
 from hf_tweets import consent, platforms
 from hf_tweets.cards.record import PublishState
 from hf_tweets.cards.recordfile import save_record
+from hf_tweets.folders import Folders
 
 from chromium import CHROMIUM, Browser
 from conftest import SINGLE, make_record
@@ -68,7 +69,7 @@ def test_the_space_offers_its_public_bots_and_one_writes_what_onnx_runtime_write
     publish_folder(folder, cards, "alice")
     add_bot(hub, cards, "bob", private=True)
     add_bot(hub, cards, "carol")
-    consent.add(platforms.parse_account("carol"), "asked to be left out", cards)
+    consent.add(platforms.parse_account("carol"), "asked to be left out", Folders.resolve(cards=cards).optout)
     site = tmp_path / "site"
     (site / "lib").mkdir(parents=True)
     for source in [DIST / "transformers.min.js", *WASM.glob("ort-wasm-simd-threaded.*")]:

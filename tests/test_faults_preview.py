@@ -22,6 +22,7 @@ from hf_tweets.cards import preview
 from hf_tweets.cards.preview import serve
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import HfTweetsError, UnsafePathError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import child
 
 from conftest import REPO_ROOT, SINGLE, THREE
@@ -47,7 +48,7 @@ def _start(cards: Path, names: list[str] | None = None) -> int:
     found = {}
     threading.Thread(
         target=serve,
-        args=(names or [], cards),
+        args=(names or [], Folders.resolve(cards=cards)),
         kwargs={"ready": lambda url: (found.update(url=url), started.set())},
         daemon=True,
     ).start()

@@ -17,6 +17,7 @@ from cassettes.make_cassettes import PAGE3, USER, lookup, timeline
 
 from hf_tweets import text
 from hf_tweets.errors import UnsafePathError
+from hf_tweets.folders import Folders
 from hf_tweets.sources import dates
 from hf_tweets.sources.posts import load_posts, load_profile, profile_path, raw_path
 from hf_tweets.training.prepare import PrepareConfig, prepare
@@ -341,7 +342,11 @@ def test_archive_dates_in_other_formats_are_stored_in_the_store_format_and_prepa
         "1000002": "2020-05-06T07:08:09Z",
         "1000003": "",
     }
-    prepare("pixel_poet", tmp_path / "data", tmp_path / "cards", config=PrepareConfig(min_chars=0))
+    prepare(
+        "pixel_poet",
+        Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards"),
+        config=PrepareConfig(min_chars=0),
+    )
     record = (tmp_path / "cards" / "pixel_poet.yaml").read_text()
     assert "oldest_tweet: 2013-01-31" in record and "newest_tweet: 2021-03-03" in record
 

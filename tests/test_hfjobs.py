@@ -42,7 +42,7 @@ def archive_bot(tmp_path, key: str, tweets: int = 200, **settings) -> Bot:
 
 def batch(bots: list[Bot], tmp_path, say=lambda line: None, **options):
     executor = HfJobsExecutor(HfApi(), poll=POLL, **options)
-    return run_batch(bots, executor, Journal(tmp_path / "journal.jsonl"), tmp_path / "cards", say=say)
+    return run_batch(bots, executor, Journal(tmp_path / "journal.jsonl"), tmp_path / "optout.yaml", say=say)
 
 
 def datasets(hub) -> list[str]:

@@ -200,6 +200,7 @@ def test_the_preview_index_shows_the_thumbnail_run_drew(tmp_path):
 
     from hf_tweets.cards.preview import serve
     from hf_tweets.cards.thumbnail import write_thumbnail
+    from hf_tweets.folders import Folders
 
     record = make_record(thumbnail="predictions.png")
     save_record(record, tmp_path / "cards" / "pixel_poet.yaml")
@@ -208,8 +209,8 @@ def test_the_preview_index_shows_the_thumbnail_run_drew(tmp_path):
     urls = []
     threading.Thread(
         target=serve,
-        args=([], tmp_path / "cards"),
-        kwargs={"out_root": tmp_path / "out", "ready": lambda url: (urls.append(url), ready.set())},
+        args=([], Folders.resolve(cards=tmp_path / "cards", out=tmp_path / "out")),
+        kwargs={"ready": lambda url: (urls.append(url), ready.set())},
         daemon=True,
     ).start()
     assert ready.wait(10)

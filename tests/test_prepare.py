@@ -10,6 +10,7 @@ import pytest
 from hf_tweets import platforms
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import PrepareError
+from hf_tweets.folders import Folders
 from hf_tweets.sources.posts import Post, Profile, save_posts, save_profile
 from hf_tweets.training.prepare import EOS, PrepareConfig, balance, clean, is_short, prepare, sort_posts, split
 
@@ -97,7 +98,7 @@ def stored(data_dir, handle, n, display="Pixel Poet"):
 def test_prepare_writes_text_stats_and_record(tmp_path):
     data, cards = tmp_path / "data", tmp_path / "cards"
     stored(data, "pixel_poet", 300)
-    result = prepare("pixel_poet", data, cards, config=PrepareConfig(min_chars=1000))
+    result = prepare("pixel_poet", Folders.resolve(data=data, cards=cards), config=PrepareConfig(min_chars=1000))
     train = (data / "pixel_poet" / "train.txt").read_text().split(EOS)
     held = (data / "pixel_poet" / "eval.txt").read_text().split(EOS)
     assert (len(train), len(held)) == (270, 30)
@@ -118,7 +119,7 @@ def test_prepare_three_users_names_the_repo_and_balances(tmp_path):
     stored(data, "Zeta_Z", 400, "Zeta")
     stored(data, "alpha", 40, "Alpha")
     stored(data, "mid_1", 100, "Mid")
-    prepare("alpha-mid_1-zeta_z", data, cards, config=PrepareConfig(min_chars=1000))
+    prepare("alpha-mid_1-zeta_z", Folders.resolve(data=data, cards=cards), config=PrepareConfig(min_chars=1000))
     record = load_record(cards / "alpha-mid_1-zeta_z.yaml")
     assert [u.handle for u in record.users] == ["alpha", "mid_1", "Zeta_Z"]
     train = (data / "alpha-mid_1-zeta_z" / "train.txt").read_text().split(EOS)
@@ -178,7 +179,7 @@ def test_too_little_text_is_refused_with_numbers(tmp_path):
     with pytest.raises(
         PrepareError, match=r"only \d,?\d+ characters of kept posts \(20 posts\); at least 6,000 .* --min-chars"
     ):
-        prepare("pixel_poet", tmp_path / "data", tmp_path / "cards")
+        prepare("pixel_poet", Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards"))
     assert not (tmp_path / "cards").exists() and not (tmp_path / "data" / "pixel_poet").exists()
 
 

@@ -15,6 +15,7 @@ import pytest
 from hf_tweets.cards.preview import card_page, index_page, sanitise, serve
 from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
+from hf_tweets.folders import Folders
 
 from chromium import CHROMIUM, HEADLESS
 from conftest import REPO_ROOT, SINGLE, THREE, TRAINING, make_record
@@ -192,7 +193,7 @@ def server(tmp_path, monkeypatch):
     found = {}
     threading.Thread(
         target=serve,
-        args=([], cards),
+        args=([], Folders.resolve(cards=cards)),
         kwargs={"ready": lambda url: (found.update(url=url), started.set())},
         daemon=True,
     ).start()

@@ -18,6 +18,7 @@ from hf_tweets.cards.record import CardRecord
 from hf_tweets.cards.recordfile import load_record, save_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import PrepareError
+from hf_tweets.folders import Folders
 from hf_tweets.sources.fetch import fetch_archive
 from hf_tweets.sources.posts import Post, Profile, load_posts, save_posts, save_profile
 from hf_tweets.training import language
@@ -80,7 +81,7 @@ def test_space_separated_posts_are_classified_as_before(text):
 
 
 def test_the_sample_archive_is_classified_as_before(tmp_path):
-    fetch_archive(EXAMPLE, tmp_path, cards_dir=tmp_path / "cards")
+    fetch_archive(EXAMPLE, Folders.resolve(data=tmp_path, cards=tmp_path / "cards"))
     posts = load_posts(tmp_path, "pixel_poet")
     texts = [clean(p.text) for p in posts if p.kind != "retweet"]
     assert [is_short(t) for t in texts] == [recipe_is_short(t) for t in texts]
@@ -406,7 +407,11 @@ def store(data_dir: Path, handle: str, texts: list[str] | list[Post], first_id: 
 
 
 def prepared(tmp_path: Path) -> tuple[CardRecord, dict]:
-    prepare("hoshi_yomi", tmp_path / "data", tmp_path / "cards", config=PrepareConfig(min_chars=500))
+    prepare(
+        "hoshi_yomi",
+        Folders.resolve(data=tmp_path / "data", cards=tmp_path / "cards"),
+        config=PrepareConfig(min_chars=500),
+    )
     stats = json.loads((tmp_path / "data" / "hoshi_yomi" / "stats.json").read_text(encoding="utf-8"))
     return load_record(tmp_path / "cards" / "hoshi_yomi.yaml"), stats
 

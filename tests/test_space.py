@@ -15,6 +15,7 @@ from hf_tweets import consent, platforms
 from hf_tweets.browser import space
 from hf_tweets.cards.record import PublishState
 from hf_tweets.cards.recordfile import save_record
+from hf_tweets.folders import Folders
 
 from conftest import SINGLE, make_record
 
@@ -132,7 +133,7 @@ def test_only_public_published_bots_of_people_not_opted_out_are_offered(hub, car
     add_bot(hub, cards, "alice")
     record = add_bot(hub, cards, "bob", private=setup.get("private", False), published=setup.get("published", True))
     if setup.get("opted_out"):
-        consent.add(platforms.account("x", "bob"), "asked by e-mail", cards)
+        consent.add(platforms.account("x", "bob"), "asked by e-mail", Folders.resolve(cards=cards).optout)
     if setup.get("deleted"):
         HfApi().delete_repo(record.repo_id)
     assert run("space", NS)[0] == 0

@@ -30,6 +30,7 @@ from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.limits import SEED
 from hf_tweets.options import (
     BROWSER_COPY,
+    FOLDER_PARAMS,
     NAMESPACE,
     PREPARE,
     REPUBLISH,
@@ -47,6 +48,7 @@ from hf_tweets.options import (
     run_stages,
     training_options,
     wandb_option,
+    with_folders,
 )
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
 from hf_tweets.sources import bots
@@ -96,7 +98,7 @@ def _passed_on(command: list[str]) -> list[str]:
     extra = []
     for param in target.params:
         option, given = param.opts[0], ctx.params.get(param.name)
-        if param.name not in ("data_dir", "cards_dir", "out_root") or given is None:
+        if param.name not in FOLDER_PARAMS or given is None:
             continue
         already = any(arg == option or arg.startswith(option + "=") for arg in command)
         if not already and ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
@@ -152,11 +154,11 @@ BOT_HELP = (
     is_flag=True,
     help="Write the page the Hub would show (as hf-tweets preview does) instead of Markdown.",
 )
-def render_command(records, output, cards_dir, templates_dir, as_html) -> None:
+@with_folders
+def render_command(records, output, templates_dir, as_html, folders) -> None:
     """Render records (paths, or bots in the cards folder) into README.md model cards."""
-    folder = settings.cards_dir(cards_dir)
-    paths = [str(bots.record(arg, folder)) for arg in records]
-    results = cards.render_records(paths, folder, output=output, templates_dir=templates_dir, as_html=as_html)
+    paths = [str(bots.record(arg, folders.cards)) for arg in records]
+    results = cards.render_records(paths, folders.cards, output=output, templates_dir=templates_dir, as_html=as_html)
     for path, text in results:
         if path is None:
             click.echo(text, nl=False)
@@ -173,7 +175,8 @@ def render_command(records, output, cards_dir, templates_dir, as_html) -> None:
     help="Pair a legacy multi-user card's columns with its accounts by their current names and pictures"
     f" (X API, ${settings.X_BEARER_TOKEN_ENV}).",
 )
-def import_command(readmes, cards_dir, resolve_handles) -> None:
+@with_folders
+def import_command(readmes, resolve_handles, folders) -> None:
     """Read model cards (legacy huggingtweets or hf-tweets) into records in the cards folder."""
     profiles = None
     if resolve_handles:
@@ -181,7 +184,7 @@ def import_command(readmes, cards_dir, resolve_handles) -> None:
 
         x_api.client()  # no token: say so before anything is imported
         profiles = x_api.current_profiles
-    outcomes = cards.import_readmes(list(readmes), settings.cards_dir(cards_dir), profiles)
+    outcomes = cards.import_readmes(list(readmes), folders.cards, profiles)
     for outcome in outcomes:
         click.echo(str(outcome), err=not outcome.ok)
     if not all(o.ok for o in outcomes):
@@ -244,26 +247,27 @@ ACCOUNTS_HELP = (
 @consent_option
 @data_dir_option
 @cards_dir_option
-def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, agreed, data_dir, cards_dir) -> None:
+@with_folders
+def fetch_command(handles, archive, from_file, handle, limit, no_replies, wait, agreed, folders) -> None:
     """Download public posts: from X, Bluesky or Mastodon, an account's export, or a file of texts."""
     from hf_tweets import consent
     from hf_tweets.sources import fetch as sources
 
-    folder, replies, cards = settings.data_dir(data_dir), not no_replies, settings.cards_dir(cards_dir)
+    folder, replies = folders.data, not no_replies
     if archive or from_file:
         if handles or (archive and from_file):
             raise click.UsageError("give HANDLE..., --archive PATH or --from FILE --handle NAME, one of them")
         results = [
-            sources.fetch_archive(archive, folder, include_replies=replies, handle=handle, cards_dir=cards)
+            sources.fetch_archive(archive, folders, include_replies=replies, handle=handle)
             if archive
-            else sources.fetch_file(from_file, folder, handle, cards_dir=cards)
+            else sources.fetch_file(from_file, folders, handle)
         ]
     elif handles:
         accounts = [sources.parse_account(h) for h in handles]
-        consent.check(accounts, cards)  # every one, before the first is fetched
-        waiting = {"wait": wait, "on_wait": _countdown, "cards_dir": cards}
+        consent.check(accounts, folders.optout)  # every one, before the first is fetched
+        waiting = {"wait": wait, "on_wait": _countdown}
         results = [
-            sources.fetch_account(a, folder, limit=limit, include_replies=replies, agreed=agreed, **waiting)
+            sources.fetch_account(a, folders, limit=limit, include_replies=replies, agreed=agreed, **waiting)
             for a in accounts
         ]
     else:
@@ -310,18 +314,16 @@ def _countdown(seconds: int) -> None:
 @include_cw_option
 @data_dir_option
 @cards_dir_option
-def prepare_command(
-    name, users, keep_newlines, eval_fraction, seed, min_chars, include_cw, data_dir, cards_dir
-) -> None:
+@with_folders
+def prepare_command(name, users, keep_newlines, eval_fraction, seed, min_chars, include_cw, folders) -> None:
     """Clean stored posts into train.txt/eval.txt and fill cards/NAME.yaml with users and counts."""
     from hf_tweets.training.prepare import prepare
 
     config = PrepareConfig(
         keep_newlines=keep_newlines, eval_fraction=eval_fraction, seed=seed, min_chars=min_chars, include_cw=include_cw
     )
-    folders = settings.data_dir(data_dir), settings.cards_dir(cards_dir)
-    bot, accounts = bots.for_prepare(",".join(name), users, folders[1], folders[0])
-    result = prepare(bot, *folders, accounts, config)
+    bot, accounts = bots.for_prepare(",".join(name), users, folders)
+    result = prepare(bot, folders, accounts, config)
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
     from hf_tweets.pipeline import counts_line
@@ -345,29 +347,21 @@ def prepare_command(
 @wandb_option
 @data_dir_option
 @cards_dir_option
-def train_command(name, config, resume, out, onnx, wandb_mode, data_dir, cards_dir) -> None:
+@with_folders
+def train_command(name, config, resume, out, onnx, wandb_mode, folders) -> None:
     """Fine-tune a causal LM on data/NAME (from prepare); keep the best epoch; write out/NAME and the record."""
     from hf_tweets.pipeline import train_stage
 
-    name = bots.name(",".join(name), settings.cards_dir(cards_dir))
-    folder = out or Path("out") / name
-    result = train_stage(
-        name,
-        settings.data_dir(data_dir),
-        settings.cards_dir(cards_dir),
-        folder,
-        config,
-        resume=resume,
-        wandb_mode=wandb_mode,
-    )
+    name = bots.name(",".join(name), folders.cards)
+    folder = out or folders.out / name
+    result = train_stage(name, folders, folder, config, resume=resume, wandb_mode=wandb_mode)
     from hf_tweets.browser.copy import copy_for_bot, forget_stale
 
     if onnx:
-        folders = settings.data_dir(data_dir), settings.cards_dir(cards_dir)
-        if warning := copy_for_bot(name, *folders, folder, then="the model is kept"):
+        if warning := copy_for_bot(name, folders, folder, then="the model is kept"):
             click.echo(f"warning: {warning}", err=True)
     else:
-        forget_stale(name, settings.cards_dir(cards_dir), folder)
+        forget_stale(name, folders.cards, folder)
     click.echo(
         f"trained {name}: eval loss {result.eval_loss:.4f} (perplexity {math.exp(min(result.eval_loss, 50)):.1f}),"
         f" {result.tokens_seen:,} tokens in {result.seconds:.0f} s; model in {result.folder}"
@@ -390,7 +384,8 @@ def train_command(name, config, resume, out, onnx, wandb_mode, data_dir, cards_d
     " generate more in their place (a few rounds at most).",
 )
 @data_dir_option
-def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -> None:
+@with_folders
+def generate_command(model, prompt, count, seed, as_json, no_copies, folders) -> None:
     """Write posts with a trained model (a folder, out/NAME, or a Hub repo id) and its saved settings."""
     import json
 
@@ -401,9 +396,7 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
         from hf_tweets.training.copies import training_posts
 
         name = Path(resolve(model)).name  # out/NAME, or a repo id's name: data/NAME holds its training posts
-        texts, dropped = generate_originals(
-            generator, prompt, count, training_posts(child(settings.data_dir(data_dir), name))
-        )
+        texts, dropped = generate_originals(generator, prompt, count, training_posts(child(folders.data, name)))
         if dropped or len(texts) < count:
             click.echo(f"dropped {dropped} copies of training posts; {len(texts)} of {count} texts kept", err=True)
     else:
@@ -411,7 +404,7 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, data_dir) -
     for text in texts:
         click.echo(json.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
     folder = Path(resolve(model))
-    if folder.is_dir() and NAME_RE.fullmatch(folder.name) and (settings.cards_dir() / f"{folder.name}.yaml").is_file():
+    if folder.is_dir() and NAME_RE.fullmatch(folder.name) and (folders.cards / f"{folder.name}.yaml").is_file():
         _say_next(["publish", folder.name, "--model-dir", str(folder)])
 
 
@@ -436,15 +429,14 @@ def run_command(**values) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in the web browser.")
 @out_option
 @cards_dir_option
-def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
+@with_folders
+def preview_command(names, port, open_browser, folders) -> None:
     """Serve the cards as the Hub would show them, on 127.0.0.1; a reload shows edits."""
     from hf_tweets.cards.preview import serve
 
-    folder = settings.cards_dir(cards_dir)
     serve(
-        [bots.name(name, folder) for name in names],
-        folder,
-        out_root=out_root,
+        [bots.name(name, folders.cards) for name in names],
+        folders,
         port=port,
         open_browser=open_browser,
         ready=lambda url: click.echo(f"previewing cards at {url} (Ctrl-C to stop)", err=True),
@@ -457,11 +449,12 @@ def preview_command(names, port, open_browser, out_root, cards_dir) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
 @out_option
 @cards_dir_option
-def demo_command(target, port, open_browser, out_root, cards_dir) -> None:
+@with_folders
+def demo_command(target, port, open_browser, folders) -> None:
     """Try a local model in this machine's browser, on the page its Space shows (served on 127.0.0.1)."""
     from hf_tweets.browser import demo
 
-    site = demo.site(target, out_root=out_root, cards_dir=settings.cards_dir(cards_dir))
+    site = demo.site(target, folders)
     if hint := demo.missing_onnx_hint(site):
         click.echo(hint, err=True)
     demo.serve(
@@ -532,20 +525,21 @@ def _collect(title: str | None, note: str | None, repo_ids: list[str], *, dry_ru
 @onnx_option("Send the folder's browser copy (onnx/) in the same commit")
 @collection_options
 @cards_dir_option
+@with_folders
 def publish_command(
-    name, model_dir, namespace, private, create_pr, dry_run, onnx, collection, collection_note, cards_dir
+    name, model_dir, namespace, private, create_pr, dry_run, onnx, collection, collection_note, folders
 ) -> None:
     """Push a model folder and its card to the Hub in one commit (nothing when nothing changed)."""
     from hf_tweets.hub.publish import publish  # huggingface_hub's HTTP stack loads only for commands that use it
 
     result = publish(
-        bots.record(",".join(name), settings.cards_dir(cards_dir)),
+        bots.record(",".join(name), folders.cards),
         model_dir,
         namespace=namespace,
         private=private,
         create_pr=create_pr,
         dry_run=dry_run,
-        cards_dir=settings.cards_dir(cards_dir),
+        optout=folders.optout,
         onnx=onnx,
     )
     click.echo("\n".join(result.lines()))
@@ -564,15 +558,15 @@ def publish_command(
     "--all", "take_all", is_flag=True, help="Also take down the namespace's other repos of the same accounts."
 )
 @cards_dir_option
-def unpublish_command(name, delete, _private, namespace, reason, take_all, cards_dir) -> None:
+@with_folders
+def unpublish_command(name, delete, _private, namespace, reason, take_all, folders) -> None:
     """Take a bot down (private, or --delete) and put its accounts on the opt-out list."""
     from hf_tweets.hub.unpublish import unpublish
 
     if delete and _private:
         raise click.UsageError("give --delete or --private, not both")
-    folder = settings.cards_dir(cards_dir)
-    record = bots.record(",".join(name), folder)
-    done = unpublish(record, cards_dir=folder, delete=delete, namespace=namespace, reason=reason, take_all=take_all)
+    record = bots.record(",".join(name), folders.cards)
+    done = unpublish(record, folders, delete=delete, namespace=namespace, reason=reason, take_all=take_all)
     for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
     for repo_id in done.repo_ids:
@@ -605,11 +599,12 @@ def _space_name(ctx, param, name: str) -> str:
 )
 @click.option("--collection", metavar="TITLE", help="Offer only the bots in NAMESPACE's collection of this title.")
 @cards_dir_option
-def space_command(namespace, name, collection, cards_dir) -> None:
+@with_folders
+def space_command(namespace, name, collection, folders) -> None:
     """Create or update NAMESPACE's static Space where visitors try its public bots in their browser."""
     from hf_tweets.browser.space import SpaceOptions, publish_space
 
-    options = SpaceOptions(namespace, settings.cards_dir(cards_dir), name=name, collection=collection)
+    options = SpaceOptions(namespace, folders, name=name, collection=collection)
     click.echo("\n".join(publish_space(options).lines()))
 
 
@@ -622,13 +617,14 @@ def optout() -> None:
 @click.argument("accounts", nargs=-1, required=True)
 @click.option("--reason", default="asked to be left out", show_default=True, help="Why (kept in the list).")
 @cards_dir_option
-def optout_add(accounts, reason, cards_dir) -> None:
+@with_folders
+def optout_add(accounts, reason, folders) -> None:
     """Put accounts on the opt-out list (a Bluesky handle with its DID, asked of the AppView)."""
     from hf_tweets import platforms
     from hf_tweets.hub.unpublish import list_accounts
 
     parsed = [platforms.parse_account(a) for a in accounts]  # all valid before any is written
-    done, warnings = list_accounts(parsed, reason, settings.cards_dir(cards_dir))
+    done, warnings = list_accounts(parsed, reason, folders.optout)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for account, outcome in done:
@@ -637,26 +633,28 @@ def optout_add(accounts, reason, cards_dir) -> None:
 
 @optout.command("list")
 @cards_dir_option
-def optout_list(cards_dir) -> None:
+@with_folders
+def optout_list(folders) -> None:
     """Print the opt-out list: account, date, reason."""
     from hf_tweets import consent
 
-    entries = consent.load(settings.cards_dir(cards_dir))
+    entries = consent.load(folders.optout)
     for entry in entries:
         did = f"\t{entry.did}" if entry.did else ""
         click.echo(f"{entry.account}\t{entry.date}\t{entry.reason}{did}")
-    click.echo(f"{len(entries)} on {settings.optout_path(settings.cards_dir(cards_dir))}", err=True)
+    click.echo(f"{len(entries)} on {folders.optout}", err=True)
 
 
 @optout.command("remove")
 @click.argument("accounts", nargs=-1, required=True)
 @cards_dir_option
-def optout_remove(accounts, cards_dir) -> None:
+@with_folders
+def optout_remove(accounts, folders) -> None:
     """Take accounts off the opt-out list (when the person has changed their mind)."""
     from hf_tweets import consent, platforms
 
     for account in [platforms.parse_account(a) for a in accounts]:  # every spelling, and a DID the list recorded
-        removed = consent.remove(account, settings.cards_dir(cards_dir))
+        removed = consent.remove(account, folders.optout)
         click.echo(f"{account}: {'removed' if removed else 'was not on the list'}")
 
 
@@ -683,6 +681,7 @@ def optout_remove(accounts, cards_dir) -> None:
 @out_option
 @cards_dir_option
 @data_dir_option
+@with_folders
 def republish_command(
     from_hub,
     save_records,
@@ -696,9 +695,7 @@ def republish_command(
     as_json,
     collection,
     collection_note,
-    out_root,
-    cards_dir,
-    data_dir,
+    folders,
 ) -> None:
     """Re-render every card and push only those that changed (one commit each); resumable."""
     from hf_tweets.hub.republish import report_json, republish
@@ -706,7 +703,7 @@ def republish_command(
 
     options = RepublishOptions(
         from_hub=from_hub,
-        only=frozenset(bots.name(name, settings.cards_dir(cards_dir)) for name in only),
+        only=frozenset(bots.name(name, folders.cards) for name in only),
         limit=limit,
         dry_run=dry_run,
         force=force,
@@ -714,16 +711,9 @@ def republish_command(
         jobs=jobs,
         max_commits_per_hour=max_commits_per_hour,
         save_records=save_records,
-        out_root=out_root,
     )
     with Progress(enabled=not as_json) as progress:
-        report = republish(
-            settings.cards_dir(cards_dir),
-            settings.data_dir(data_dir),
-            options,
-            on_item=progress.advance,
-            on_start=progress.start,
-        )
+        report = republish(folders, options, on_item=progress.advance, on_start=progress.start)
     click.echo(report_json(report) if as_json else table(report, dry_run))
     # The repos that are on the Hub as rendered (or, in a dry run, would be): they go into the collection.
     published = [o.repo_id for o in report.outcomes if o.status in ("changed", "unchanged", "would change")]
@@ -740,17 +730,17 @@ def republish_command(
 @out_option
 @data_dir_option
 @cards_dir_option
-def onnx_command(models, max_commits_per_hour, out_root, data_dir, cards_dir) -> None:
+@with_folders
+def onnx_command(models, max_commits_per_hour, folders) -> None:
     """Add the browser copy (onnx/) to bots on the Hub (REPO_ID) or model folders (DIR, NAME); one commit each.
 
     Nothing is sent for a repo whose copy was made from its weights as they are. One that fails is one line
     and the others go on; exit 1 if any failed."""
-    from hf_tweets.browser.hubcopy import Places, add_copies
+    from hf_tweets.browser.hubcopy import add_copies
 
-    places = Places(out_root, settings.data_dir(data_dir), settings.cards_dir(cards_dir))
     outcomes = add_copies(
         models,
-        places,
+        folders,
         max_commits_per_hour=max_commits_per_hour,
         on_outcome=lambda o: (
             click.echo(ERROR_LINE + o.line(), err=True) if o.status == "failed" else click.echo(o.line())
@@ -794,6 +784,7 @@ class _Notices(logging.Handler):
 @out_option
 @data_dir_option
 @cards_dir_option
+@with_folders
 def batch_command(
     file,
     executor,
@@ -806,9 +797,7 @@ def batch_command(
     as_json,
     collection,
     collection_note,
-    out_root,
-    data_dir,
-    cards_dir,
+    folders,
 ) -> None:
     """Train (and publish) every bot of a YAML file; a rerun skips what finished. Exits 1 if any bot failed.
 
@@ -824,11 +813,9 @@ def batch_command(
           cpus: 2                       # ray: what the task asks for (gpus: too)
     """
     from hf_tweets.fleet.commands import BatchOptions, batch
-    from hf_tweets.folders import Folders
 
-    folders = Folders.resolve(data=data_dir, cards=cards_dir, out=out_root).absolute()
     options = BatchOptions(executor, jobs, ray_address, package_spec, flavor, timeout, restart)
-    report = batch(file, folders, options, say=lambda line: click.echo(line, err=True))
+    report = batch(file, folders.absolute(), options, say=lambda line: click.echo(line, err=True))
     click.echo(report.json_lines() if as_json else "\n".join(report.lines()))
     _collect(collection, collection_note, report.repo_ids(), dry_run=False, err=as_json)  # --json: stdout stays JSON
     if report.failed:

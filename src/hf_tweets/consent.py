@@ -1,11 +1,11 @@
 """Consent: the opt-out list every command checks first, and the words for a model's consent.
 
-The opt-out list (``optout.yaml`` beside the cards folder, or $HF_TWEETS_OPTOUT: ``settings.optout_path``,
+The opt-out list (``optout.yaml`` beside the cards folder, or $HF_TWEETS_OPTOUT: ``Folders.optout``,
 the one place that says where it is) holds accounts whose posts hf-tweets will not fetch, train on or
 publish: ``hf-tweets unpublish`` adds the accounts of the model it takes down, ``hf-tweets optout
 add|list|remove`` manages it by hand (after an e-mail, say). ``check`` refuses, with the reason and the
-date, any work on a listed account. Every function takes the cards folder the command was given, so
-every command reads the same list.
+date, any work on a listed account. Every function takes the list's path, the ``optout`` of the folders the
+command was given (folders.py), so every command reads the same list.
 
     # hf-tweets opt-out list: accounts whose posts are never fetched, trained on or published.
     - account: mastodon:alice@mastodon.social
@@ -31,11 +31,10 @@ A model's consent (the record's ``consent``): "self" (the account holder's own e
 from __future__ import annotations
 
 import datetime
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hf_tweets import platforms, settings
+from hf_tweets import platforms
 from hf_tweets.cards import yamlio
 from hf_tweets.cards.record import CONSENTS
 from hf_tweets.errors import ConsentError, HfTweetsError
@@ -68,10 +67,9 @@ class OptOut:
         return data | ({"did": self.did} if self.did else {})
 
 
-def load(cards_dir: str | os.PathLike | None) -> list[OptOut]:
-    """The opt-out list ([] when there is none), one entry per account; HfTweetsError naming the file (and the
-    entry) when it cannot be read."""
-    path = settings.optout_path(cards_dir)
+def load(path: Path) -> list[OptOut]:
+    """The opt-out list at ``path`` ([] when there is none), one entry per account; HfTweetsError naming the file
+    (and the entry) when it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -144,9 +142,9 @@ def _broken(path: Path, what: str, fix: str) -> HfTweetsError:
     return HfTweetsError(f"the opt-out list {what}", where=path, fix=f"{fix}; nothing was done")
 
 
-def check(accounts: list[Account], cards_dir: str | os.PathLike | None) -> None:
-    """ConsentError, before any work, when one of ``accounts`` is on the opt-out list (``cards_dir``'s)."""
-    entries = load(cards_dir)
+def check(accounts: list[Account], optout: Path) -> None:
+    """ConsentError, before any work, when one of ``accounts`` is on the opt-out list at ``optout``."""
+    entries = load(optout)
     for account in accounts:
         entry = next((e for e in entries if e.covers(account)), None)
         if entry is not None:
@@ -155,40 +153,40 @@ def check(accounts: list[Account], cards_dir: str | os.PathLike | None) -> None:
             raise ConsentError(
                 f"{account} is on the opt-out list{since}{why}; hf-tweets does not fetch, train on or publish"
                 " its posts",
-                where=settings.optout_path(cards_dir),
+                where=optout,
                 fix=f"if the person has changed their mind, remove it with hf-tweets optout remove {account}",
             )
 
 
-def add(account: Account, reason: str, cards_dir: str | os.PathLike | None, *, did: str | None = None) -> str:
+def add(account: Account, reason: str, optout: Path, *, did: str | None = None) -> str:
     """Put ``account`` on the opt-out list (today's date), with the DID of a Bluesky handle when it is known.
     ADDED; ALREADY when it was on it; DID_ADDED when it was, without the DID given."""
-    entries = load(cards_dir)
+    entries = load(optout)
     did = did if account.platform == BLUESKY.name and not is_did(account.handle) else None
     old = next((e for e in entries if e.account.key == account.key), None)
     if old is None:
-        _save([*entries, OptOut(person(account), datetime.date.today().isoformat(), reason, did)], cards_dir)
+        _save([*entries, OptOut(person(account), datetime.date.today().isoformat(), reason, did)], optout)
         return ADDED
     if did is None or old.did is not None:
         return ALREADY
-    _save([replace(e, did=did) if e is old else e for e in entries], cards_dir)
+    _save([replace(e, did=did) if e is old else e for e in entries], optout)
     return DID_ADDED
 
 
-def remove(account: Account, cards_dir: str | os.PathLike | None) -> bool:
+def remove(account: Account, optout: Path) -> bool:
     """Take ``account`` off the opt-out list (by its handle, or the DID an entry recorded); False when it was not
     on it."""
-    entries = load(cards_dir)
+    entries = load(optout)
     kept = [e for e in entries if not e.covers(account)]
     if len(kept) == len(entries):
         return False
-    _save(kept, cards_dir)
+    _save(kept, optout)
     return True
 
 
-def _save(entries: list[OptOut], cards_dir) -> None:
+def _save(entries: list[OptOut], optout: Path) -> None:
     text = yamlio.dump([e.to_dict() for e in entries]) if entries else "[]\n"
-    atomic_write_text(settings.optout_path(cards_dir), HEADER + text)
+    atomic_write_text(optout, HEADER + text)
 
 
 def weakest(consents: list[str]) -> str:

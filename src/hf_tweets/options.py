@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from hf_tweets import settings
 from hf_tweets.cards.record import API_CONSENTS, check_namespace
+from hf_tweets.folders import Folders
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.limits import SEED, Range
 from hf_tweets.training.prepare import RANGES as PREPARE_RANGES
@@ -32,6 +35,7 @@ from hf_tweets.training.train import (
 )
 
 TRAIN, PREPARE, REPUBLISH = TrainConfig(), PrepareConfig(), RepublishOptions()
+R = TypeVar("R")
 
 # -- option types: a bad value is a usage error (exit 2) that says what the option takes ---------------------
 
@@ -89,10 +93,26 @@ out_option = click.option(
     "--out",
     "out_root",
     type=PathType(path_type=Path),
-    default=REPUBLISH.out_root,
+    default=settings.out_dir(),
     show_default=True,
     help="Where the repo folders are: out/NAME/ (model, card, predictions.png).",
 )
+# The parameters of --out, --data-dir and --cards-dir: one Folders in a command; a bot of a batch runs in the batch's.
+FOLDER_PARAMS = ("out_root", "data_dir", "cards_dir")
+
+
+def with_folders(command: Callable[..., R]) -> Callable[..., R]:
+    """A command's --data-dir, --cards-dir and --out (those it has; the others: their defaults) passed to it as one
+    ``folders`` (folders.Folders). Click's context keeps the values as given, for the next command (cli._passed_on)."""
+
+    @functools.wraps(command)
+    def with_place(*args: Any, **kwargs: Any) -> R:
+        out, data, cards = (kwargs.pop(name, None) for name in FOLDER_PARAMS)
+        return command(*args, folders=Folders.resolve(data=data, cards=cards, out=out), **kwargs)
+
+    return with_place
+
+
 wandb_option = click.option(
     "--wandb",
     "wandb_mode",
@@ -268,7 +288,6 @@ def _run_values(**values):
 
 
 RUN_PARAMS: list[click.Parameter] = _run_values.params
-FOLDER_PARAMS = ("out_root", "data_dir", "cards_dir")  # where a bot runs decides them, not the bot
 
 
 def parse_run(args: list[str]) -> dict:
@@ -319,9 +338,7 @@ def run_stages(
     return run(
         list(handles),
         archive,
-        settings.data_dir(data_dir),
-        settings.cards_dir(cards_dir),
-        out_root,
+        Folders.resolve(data=data_dir, cards=cards_dir, out=out_root),
         config,
         prepare_config=PrepareConfig(seed=config.seed, min_chars=min_chars, include_cw=include_cw),
         options=options,

@@ -21,6 +21,7 @@ from hf_tweets.cards.record import DEFAULT_NAMESPACE, CopyCheck, default_repo_na
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError, TrainInterrupted
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.platforms import Account
 from hf_tweets.text import clean_line
@@ -45,9 +46,8 @@ COPY_SAMPLES = 100  # generated for the memorisation check
 
 def train_stage(
     name: str,
-    data_dir: Path,
-    cards_dir: Path,
-    out_dir: Path,
+    folders: Folders,
+    model_dir: Path,
     config: TrainConfig,
     *,
     resume: bool | str = False,
@@ -55,19 +55,19 @@ def train_stage(
 ) -> TrainResult:
     """Train, then check how much the model copies (check_copies), with the preprocess and train runs in W&B when it
     is on; run URLs go into the record."""
-    prepared_posts(child(data_dir, name), name)  # say "run prepare" before anything else
+    prepared_posts(child(folders.data, name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
-    card = record_path(cards_dir, name)
+    card = record_path(folders.cards, name)
     accounts = load_record(card).accounts
     if mode == "off":
-        result = train(name, data_dir, cards_dir, out_dir, config, resume=resume)
-        check_copies(name, data_dir, cards_dir, out_dir, config.seed)
+        result = train(name, folders, model_dir, config, resume=resume)
+        check_copies(name, folders, model_dir, config.seed)
         return result
-    preprocess_url = tracking.preprocess_run(name, data_dir, accounts, mode)
-    run = tracking.start_train_run(name, data_dir, accounts, config, versions(), mode)
+    preprocess_url = tracking.preprocess_run(name, folders.data, accounts, mode)
+    run = tracking.start_train_run(name, folders.data, accounts, config, versions(), mode)
     try:
-        result = train(name, data_dir, cards_dir, out_dir, config, resume=resume, report_to=["wandb"])
-        copied = check_copies(name, data_dir, cards_dir, out_dir, config.seed)
+        result = train(name, folders, model_dir, config, resume=resume, report_to=["wandb"])
+        copied = check_copies(name, folders, model_dir, config.seed)
         run.summary["copy_rate"] = copied.rate  # beside the losses the Trainer logged
     finally:
         run.finish()
@@ -84,16 +84,16 @@ def train_stage(
     return result
 
 
-def add_samples(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, seed: int = 42) -> list[str]:
+def add_samples(name: str, folders: Folders, model_dir: Path, seed: int = 42) -> list[str]:
     """Generate a few posts with the record's widget prompt, none a copy of a training post, and keep them on the
     record."""
     from hf_tweets.training.copies import training_posts
     from hf_tweets.training.generate import Generator, generate_originals
 
-    card = record_path(cards_dir, name)
+    card = record_path(folders.cards, name)
     prompt = load_record(card).widget_prompt
     texts, _ = generate_originals(
-        Generator(str(model_dir), seed), prompt, SAMPLE_PROMPT_COUNT, training_posts(child(data_dir, name))
+        Generator(str(model_dir), seed), prompt, SAMPLE_PROMPT_COUNT, training_posts(child(folders.data, name))
     )
     samples = [text for text in map(clean_line, texts) if text]
 
@@ -104,14 +104,14 @@ def add_samples(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, see
     return samples
 
 
-def check_copies(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, seed: int = 42) -> CopyCheck:
+def check_copies(name: str, folders: Folders, model_dir: Path, seed: int = 42) -> CopyCheck:
     """The memorisation check: COPY_SAMPLES texts generated with a fixed seed and no prompt, counted against the
     training posts (copies.py); the result goes on the record (and so the card)."""
     from hf_tweets.training import copies
     from hf_tweets.training.generate import Generator
 
     texts = Generator(str(model_dir), seed)("", COPY_SAMPLES)
-    index = copies.CopyIndex(copies.training_posts(child(data_dir, name)))
+    index = copies.CopyIndex(copies.training_posts(child(folders.data, name)))
     check = CopyCheck(
         samples=len(texts), copied=copies.count_copies(index, texts), words=index.words, chars=index.chars
     )
@@ -120,7 +120,7 @@ def check_copies(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, se
         if record.training is not None:
             record.training = record.training.model_copy(update={"copies": check})
 
-    update_record(record_path(cards_dir, name), change)
+    update_record(record_path(folders.cards, name), change)
     return check
 
 
@@ -213,9 +213,7 @@ class RunOptions:
 def run(
     handles: list[str],
     archive: Path | None,
-    data_dir: Path,
-    cards_dir: Path,
-    out_root: Path,
+    folders: Folders,
     config: TrainConfig,
     *,
     prepare_config: PrepareConfig | None = None,
@@ -228,31 +226,31 @@ def run(
 
     steps = iter(f"{n}/{4 + options.publish}" for n in range(1, 6))
     named = [parse_account(h) for h in ([options.handle] if archive and options.handle else handles)]
-    consent.check(named, cards_dir)  # every account named, before any request (the Hub's too) and any file
+    consent.check(named, folders.optout)  # every account named, before any request (the Hub's too) and any file
     if options.publish:
         _preflight(options.namespace or DEFAULT_NAMESPACE)
     say(f"{next(steps)} fetch")
-    accounts = _fetch_stage(named, archive, data_dir, cards_dir, options, say)
+    accounts = _fetch_stage(named, archive, folders, options, say)
     name = options.name or default_repo_name(accounts)
-    folder, out_dir, card = child(data_dir, name), child(out_root, name), record_path(cards_dir, name)
+    folder, out_dir, card = child(folders.data, name), folders.model(name), record_path(folders.cards, name)
     _same_accounts_or_refuse(card, accounts)
-    sweep_orphans(cards_dir, out_dir, out_root, folder)
+    sweep_orphans(folders.cards, out_dir, folders.out, folder)
     if options.publish and not options.namespace and card.exists():  # the record may name another namespace
         _preflight(load_record(card).namespace)
 
     say(f"{next(steps)} prepare")
-    skipped = [] if _prepare_stage(name, accounts, data_dir, cards_dir, prepare_config, say) else ["prepare"]
+    skipped = [] if _prepare_stage(name, accounts, folders, prepare_config, say) else ["prepare"]
     previous = load_record(card)
     previous_state = previous.published(f"{options.namespace}/{name}" if options.namespace else None)
     previous_loss = previous.training.eval_loss if previous_state and previous.training else None
 
     say(f"{next(steps)} train")
-    if not _train_step(name, data_dir, cards_dir, out_dir, config, options.wandb_mode):
+    if not _train_step(name, folders, out_dir, config, options.wandb_mode):
         skipped.append("train")
-    _browser_copy_step(name, data_dir, cards_dir, out_dir, options, say)
+    _browser_copy_step(name, folders, out_dir, options, say)
 
     say(f"{next(steps)} card")
-    _card_stage(name, data_dir, cards_dir, out_dir, config.seed)
+    _card_stage(name, folders, out_dir, config.seed)
     record = load_record(card)
     summary = RunSummary(
         name,
@@ -267,68 +265,62 @@ def run(
         return summary
     say(f"{next(steps)} publish")
     refuse_worse(previous_loss, summary.eval_loss or 0.0, options.force, name)
-    _publish_stage(name, data_dir, card, out_dir, options, summary)
+    _publish_stage(name, folders, out_dir, options, summary)
     return summary
 
 
-def _fetch_stage(named: list[Account], archive: Path | None, data_dir: Path, cards_dir: Path, options: RunOptions,
+def _fetch_stage(named: list[Account], archive: Path | None, folders: Folders, options: RunOptions,
                  say) -> list[Account]:  # fmt: skip
     """Fetch the accounts (or read the archive, hf://datasets/... downloaded first); the accounts as fetched."""
     from hf_tweets.sources import fetch as sources
 
     include, agreed = options.include_replies, options.agreed
     if archive is None:
-        fetched = [
-            sources.fetch_account(a, data_dir, include_replies=include, agreed=agreed, cards_dir=cards_dir)
-            for a in named
-        ]
+        fetched = [sources.fetch_account(a, folders, include_replies=include, agreed=agreed) for a in named]
         return [f.profile.account for f in fetched]
     from hf_tweets.hub.datasets import local_archive
 
     export = sources.fetch_archive(
-        local_archive(archive, data_dir), data_dir, include_replies=include, handle=options.handle, cards_dir=cards_dir
+        local_archive(archive, folders.data), folders, include_replies=include, handle=options.handle
     )
     for warning in export.warnings:
         say(f"warning: {warning}")
     return [export.profile.account]
 
 
-def _prepare_stage(name: str, accounts: list[Account], data_dir: Path, cards_dir: Path, config: PrepareConfig,
-                   say) -> bool:  # fmt: skip
+def _prepare_stage(name: str, accounts: list[Account], folders: Folders, config: PrepareConfig, say) -> bool:
     """Prepare the training text unless what is there was made from the same posts and settings; whether it ran."""
     from hf_tweets.training.prepare import prepare
 
-    if prepared_from(child(data_dir, name)) == prepare_inputs(data_dir, accounts, config):
+    if prepared_from(child(folders.data, name)) == prepare_inputs(folders.data, accounts, config):
         return False
-    result = prepare(name, data_dir, cards_dir, accounts, config)
+    result = prepare(name, folders, accounts, config)
     if result.warning:
         say(f"warning: {result.warning}")
     return True
 
 
-def _train_step(
-    name: str, data_dir: Path, cards_dir: Path, out_dir: Path, config: TrainConfig, wandb_mode: str
-) -> bool:
+def _train_step(name: str, folders: Folders, out_dir: Path, config: TrainConfig, wandb_mode: str) -> bool:
     """Train unless out/NAME is a model of the same inputs (an interrupted training goes on from its last
     checkpoint); whether it trained."""
-    if trained_from(out_dir) == train_inputs(child(data_dir, name), config) and model_present(out_dir):
+    if trained_from(out_dir) == train_inputs(child(folders.data, name), config) and model_present(out_dir):
         return False
     try:
-        train_stage(name, data_dir, cards_dir, out_dir, config, resume="auto", wandb_mode=wandb_mode)
+        train_stage(name, folders, out_dir, config, resume="auto", wandb_mode=wandb_mode)
     except TrainInterrupted as stop:
         again = "run the same command again: it goes on from there"
         raise TrainInterrupted(stop.what, where=stop.where, fix=again) from None
     return True
 
 
-def _browser_copy_step(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, options: RunOptions, say) -> None:
+def _browser_copy_step(name: str, folders: Folders, out_dir: Path, options: RunOptions, say) -> None:
     """After training, skipped or not: the browser copy of these weights, made once (or, with --no-onnx, a copy
     of older weights forgotten)."""
     if not options.onnx:
-        forget_stale(name, cards_dir, out_dir)
+        forget_stale(name, folders.cards, out_dir)
         return
     then = "published" if options.publish else "the model is kept"
-    if warning := copy_for_bot(name, data_dir, cards_dir, out_dir, then=then):
+    if warning := copy_for_bot(name, folders, out_dir, then=then):
         say(f"warning: {warning}")
 
 
@@ -339,12 +331,12 @@ def _preflight(namespace: str) -> None:
     hub.check_write_access(hub.client(), namespace)
 
 
-def _card_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, seed: int) -> None:
+def _card_stage(name: str, folders: Folders, out_dir: Path, seed: int) -> None:
     """Sample generations, the thumbnail and README.md, in out/<name>/."""
     from hf_tweets.cards.thumbnail import write_thumbnail
 
-    samples = add_samples(name, data_dir, cards_dir, out_dir, seed)
-    card = record_path(cards_dir, name)
+    samples = add_samples(name, folders, out_dir, seed)
+    card = record_path(folders.cards, name)
     write_thumbnail(load_record(card), samples, out_dir / "predictions.png")
 
     def change(record) -> None:  # the card's thumbnail is the picture just drawn, once it is published beside it
@@ -352,19 +344,18 @@ def _card_stage(name: str, data_dir: Path, cards_dir: Path, out_dir: Path, seed:
             record.thumbnail = "predictions.png"
 
     update_record(card, change)
-    write_card(name, cards_dir, out_dir)
+    write_card(name, folders.cards, out_dir)
 
 
-def _publish_stage(
-    name: str, data_dir: Path, card: Path, out_dir: Path, options: RunOptions, summary: RunSummary
-) -> None:
+def _publish_stage(name: str, folders: Folders, out_dir: Path, options: RunOptions, summary: RunSummary) -> None:
     from hf_tweets.hub.publish import publish
 
-    outcome = publish(card, out_dir, namespace=options.namespace, onnx=options.onnx)
+    card = record_path(folders.cards, name)
+    outcome = publish(card, out_dir, namespace=options.namespace, onnx=options.onnx, optout=folders.optout)
     summary.published = outcome.url
     mode = tracking.resolve_mode(options.wandb_mode)
     if outcome.commit and mode != "off":
         endpoint = outcome.url.rsplit("/", 2)[0]
         tracking.log_published_model(
-            name, data_dir, outcome.plan.repo_id, outcome.commit, sorted(outcome.plan.files), endpoint, mode
+            name, folders.data, outcome.plan.repo_id, outcome.commit, sorted(outcome.plan.files), endpoint, mode
         )

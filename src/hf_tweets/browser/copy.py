@@ -25,6 +25,7 @@ from hf_tweets.browser.onnx import FP32, QUANTIZED, Session, Shape, export, quan
 from hf_tweets.cards.record import DEFAULT_PROMPT, BrowserCopy
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import BrowserCopyError, HfTweetsError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text, child, sha256_of, staged_folder
 from hf_tweets.training.prepare import EOS
 
@@ -92,14 +93,14 @@ def write_browser_copy(model_dir: Path, *, prompt: str = DEFAULT_PROMPT, texts: 
         ) from None
 
 
-def copy_for_bot(name: str, data_dir: Path, cards_dir: Path, model_dir: Path, *, then: str) -> str | None:
+def copy_for_bot(name: str, folders: Folders, model_dir: Path, *, then: str) -> str | None:
     """The browser copy of a bot's model folder, unless it is a copy of these weights already, with its facts on the
     record (a few of data/NAME's eval posts measure the agreement). One that cannot be made leaves no onnx/ (the
     record says none) and comes back as the warning line; ``then`` says what goes on without it ("published")."""
-    card = record_path(cards_dir, name)
+    card = record_path(folders.cards, name)
     if is_current(model_dir):
         return None
-    eval_file = child(data_dir, name) / "eval.txt"
+    eval_file = child(folders.data, name) / "eval.txt"
     posts = eval_file.read_text(encoding="utf-8").split(EOS) if eval_file.is_file() else []
     warning = None
     try:

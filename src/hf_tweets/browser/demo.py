@@ -24,6 +24,7 @@ from hf_tweets.browser.manifest import FILE, TRANSFORMERS_JS_CDN, Bot, Manifest
 from hf_tweets.browser.onnx import QUANTIZED
 from hf_tweets.cards.preview import WRONG_HOST, PreviewServer, local_host, serve_until_stopped
 from hf_tweets.errors import HfTweetsError, ModelFolderError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import NAME_RE
 
 PAGE = Path(__file__).parent / "page"
@@ -123,13 +124,14 @@ def _record(cards_dir: Path, name: str):
         return None
 
 
-def site(target: str, *, out_root: Path, cards_dir: Path) -> Site:
-    """Everything ``demo`` serves for ``target`` (NAME or DIR), checked before anything listens."""
-    folder = model_folder(target, out_root)
+def site(target: str, folders: Folders) -> Site:
+    """Everything ``demo`` serves for ``target`` (NAME or DIR, a bot's model folder in ``folders.out``), checked before
+    anything listens."""
+    folder = model_folder(target, folders.out)
     name = folder.resolve().name if NAME_RE.fullmatch(folder.resolve().name) else "model"
     library_url, library_folder, wasm_folder = library()
     manifest = Manifest(
-        bots=[bot(name, folder, cards_dir)],
+        bots=[bot(name, folder, folders.cards)],
         hub="",
         local_models=MODELS,
         library=library_url,

@@ -21,6 +21,7 @@ from hf_tweets.browser import copy
 from hf_tweets.cards.record import DEFAULT_PROMPT
 from hf_tweets.cards.recordfile import record_path
 from hf_tweets.errors import BrowserCopyError, HfTweetsError, PublishError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import NAME_RE, sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.pacing import CommitBucket
@@ -45,30 +46,22 @@ class Outcome:
         return f"{self.target}: {self.detail}"
 
 
-@dataclass(frozen=True)
-class Places:
-    """Where bots named by their name are: their model folders (out/NAME), eval posts and records."""
-
-    out_root: Path = Path("out")
-    data_dir: Path = Path("data")
-    cards_dir: Path = Path("cards")
-
-
 def add_copies(
     targets: Iterable[str],
-    places: Places = Places(),
+    folders: Folders,
     *,
     max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
 ) -> list[Outcome]:
     """Add the browser copy to each target (a model folder, a bot's name, or a Hub repo id); see the module
-    docstring. Every target is tried; the outcomes in order."""
+    docstring; a bot named by its name has its model folder, eval posts and record in ``folders``. Every target is
+    tried; the outcomes in order."""
     pacer, api, outcomes = CommitBucket(max_commits_per_hour), None, []
     for target in targets:
         try:
-            folder = _folder(target, places)
+            folder = _folder(target, folders)
             if folder is not None:
-                outcome = _folder_copy(target, folder, places)
+                outcome = _folder_copy(target, folder, folders)
             else:
                 api = api or hub.client()
                 outcome = _repo_copy(api, target, pacer)
@@ -79,10 +72,10 @@ def add_copies(
     return outcomes
 
 
-def _folder(target: str, places: Places) -> Path | None:
+def _folder(target: str, folders: Folders) -> Path | None:
     """The model folder a target names (a path, or out/NAME for a bot's name or accounts); None: a Hub repo id."""
-    bot = target if "/" in target else bots.name(target, places.cards_dir)
-    for candidate in (Path(target).expanduser(), places.out_root / bot if NAME_RE.fullmatch(bot) else None):
+    bot = target if "/" in target else bots.name(target, folders.cards)
+    for candidate in (Path(target).expanduser(), folders.model(bot) if NAME_RE.fullmatch(bot) else None):
         if candidate is not None and any((candidate / n).is_file() for n in ("config.json", "adapter_config.json")):
             return candidate
     if "/" not in target or Path(target.split("/")[0]).exists():
@@ -94,13 +87,13 @@ def _folder(target: str, places: Places) -> Path | None:
     return None
 
 
-def _folder_copy(target: str, folder: Path, places: Places) -> Outcome:
+def _folder_copy(target: str, folder: Path, folders: Folders) -> Outcome:
     sweep_orphans(folder)  # what a killed copy left: its staging folder
     if copy.is_current(folder):
         return Outcome(target, "current", f"the browser copy in {folder / copy.FOLDER} is current; nothing to do")
     name = folder.name
-    if NAME_RE.fullmatch(name) and record_path(places.cards_dir, name).is_file():
-        warning = copy.copy_for_bot(name, places.data_dir, places.cards_dir, folder, then="the model is kept")
+    if NAME_RE.fullmatch(name) and record_path(folders.cards, name).is_file():
+        warning = copy.copy_for_bot(name, folders, folder, then="the model is kept")
         if warning:
             raise BrowserCopyError(warning.split(": ", 1)[1], where=target)
     else:

@@ -25,6 +25,7 @@ from hf_tweets.browser.manifest import FILE, TITLE, Bot, Manifest
 from hf_tweets.cards.record import TRY_SPACE, CardRecord
 from hf_tweets.cards.recordfile import load_record
 from hf_tweets.errors import HfTweetsError, PublishError
+from hf_tweets.folders import Folders
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.client import LocalFile
 
@@ -44,7 +45,7 @@ class SpaceOptions:
     """What ``hf-tweets space`` was asked for."""
 
     namespace: str
-    cards_dir: Path
+    folders: Folders  # the records that say what was published, and the opt-out list
     name: str = TRY_SPACE
     collection: str | None = None  # only the bots in the namespace's collection of this title
 
@@ -92,10 +93,10 @@ def bot_of(record: CardRecord, repo_id: str, files: set[str], endpoint: str) -> 
 
 def choose_bots(api: HfApi, options: SpaceOptions) -> list[Bot]:
     """The bots the page offers: published, public on the Hub, not opted out (and in the collection, if asked)."""
-    optouts = consent.load(options.cards_dir)
+    optouts = consent.load(options.folders.optout)
     candidates = [
         (record, repo_id)
-        for record, repo_id in published_records(options.namespace, options.cards_dir)
+        for record, repo_id in published_records(options.namespace, options.folders.cards)
         if not any(entry.covers(a) for entry in optouts for a in record.accounts)
     ]
     if options.collection is not None:

@@ -38,6 +38,7 @@ from hf_tweets.cards.recordfile import load_record
 from hf_tweets.cards.render import render
 from hf_tweets.cards.templating import bundled_templates_dir, reload_templates
 from hf_tweets.errors import HfTweetsError, RecordError, UnsafePathError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import child
 from hf_tweets.text import plural
 
@@ -323,18 +324,18 @@ def _thumbnail(name: str, record: CardRecord, out_root: Path) -> str | None:
     return thumbnail_url(record)
 
 
-def _answer(target: str, cards_dir: Path, names: list[str], out_root: Path) -> tuple[int, str, bytes]:
+def _answer(target: str, folders: Folders, names: list[str]) -> tuple[int, str, bytes]:
     """Status, content type and body for a request target such as ``/``, ``/card/NAME?x=1``, ``/thumb/NAME``."""
     path = target.split("?", 1)[0].split("#", 1)[0]
     if path == "/":
-        records = _records(cards_dir, names)
-        thumbnails = {name: _thumbnail(name, record, out_root) for name, record, _ in records if record is not None}
+        records = _records(folders.cards, names)
+        thumbnails = {name: _thumbnail(name, record, folders.out) for name, record, _ in records if record is not None}
         return 200, HTML, index_page(records, thumbnails).encode("utf-8")
     if path.startswith("/card/"):
-        status, page = _card(path.removeprefix("/card/"), cards_dir)
+        status, page = _card(path.removeprefix("/card/"), folders.cards)
         return status, HTML, page.encode("utf-8")
     if path.startswith("/thumb/"):
-        return _picture(unquote(path.removeprefix("/thumb/")), out_root)
+        return _picture(unquote(path.removeprefix("/thumb/")), folders.out)
     return 404, HTML, _message("not found", "not found; the cards are listed at /").encode("utf-8")
 
 
@@ -348,20 +349,12 @@ def _picture(name: str, out_root: Path) -> tuple[int, str, bytes]:
     return 200, "image/png", picture.read_bytes()
 
 
-def serve(
-    names: list[str],
-    cards_dir: Path,
-    *,
-    out_root: Path = Path("out"),
-    port: int = 0,
-    open_browser: bool = False,
-    ready=None,
-) -> None:
-    """Serve the index and the card pages on 127.0.0.1 until interrupted (pictures `run` drew come from
-    ``out_root``/NAME/predictions.png)."""
+def serve(names: list[str], folders: Folders, *, port: int = 0, open_browser: bool = False, ready=None) -> None:
+    """Serve the index and the card pages of ``folders.cards`` on 127.0.0.1 until interrupted (pictures `run` drew
+    come from out/NAME/predictions.png)."""
     names = [name.removesuffix(".yaml") for name in names]  # NAME or NAME.yaml, as card render takes them
     for name in names:  # a bad name stops here, as one line from the CLI, before anything listens
-        child(cards_dir, name, ".yaml")
+        child(folders.cards, name, ".yaml")
     watch = _TemplateWatch()
 
     class Handler(BaseHTTPRequestHandler):
@@ -374,7 +367,7 @@ def serve(
                 return
             try:
                 watch.check()
-                status, content_type, body = _answer(self.path, cards_dir, names, out_root)
+                status, content_type, body = _answer(self.path, folders, names)
             except HfTweetsError as error:  # a template that does not load or render; says which and why
                 status, content_type, body = 500, HTML, _message("error", error.reason()).encode("utf-8")
             except Exception:  # no traceback, no file content, and never a request left without an answer

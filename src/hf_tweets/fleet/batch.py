@@ -55,16 +55,16 @@ def run_batch(
     bots: list[Bot],
     executor: Executor,
     journal: Journal,
-    cards_dir: Path,
+    optout: Path,
     *,
     restart: bool = False,
     say: Callable[[str], None] = lambda line: None,
 ) -> Report:
-    """Run every bot not finished before; see the module docstring."""
+    """Run every bot not finished before; see the module docstring (``optout``: the opt-out list's path)."""
     outcomes: dict[str, Attempt] = {}
     pending: dict[Future, tuple[Bot, Attempt | None]] = {}
     for bot in bots:
-        if (early := _before_work(bot, journal, cards_dir, restart)) is not None:
+        if (early := _before_work(bot, journal, optout, restart)) is not None:
             outcomes[bot.key] = early
             say(f"{bot.key}: {early.status} ({early.reason})")
             continue
@@ -99,7 +99,7 @@ def _journaled(journal: Journal, bot: Bot, attempt: Attempt) -> Attempt:
     return attempt
 
 
-def _before_work(bot: Bot, journal: Journal, cards_dir: Path, restart: bool) -> Attempt | None:
+def _before_work(bot: Bot, journal: Journal, optout: Path, restart: bool) -> Attempt | None:
     """The outcome of a bot that needs no worker: finished in an earlier run, or opted out; else None."""
     entry = journal.get(bot.key)
     if not restart and entry and entry.get("status") in FINISHED and entry.get("fingerprint") == bot.fingerprint():
@@ -107,7 +107,7 @@ def _before_work(bot: Bot, journal: Journal, cards_dir: Path, restart: bool) -> 
         reason = f"{entry['status']} in an earlier run{url} (--restart runs it again)"
         return Attempt(bot.key, "skipped", reason, url=entry.get("url"))
     try:
-        consent.check(bot.accounts(), cards_dir)
+        consent.check(bot.accounts(), optout)
     except ConsentError as error:
         return Attempt(bot.key, "skipped", error.reason(bot.key))
     except HfTweetsError as error:  # an unreadable opt-out list stops nothing but the bots it would decide

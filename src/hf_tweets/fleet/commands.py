@@ -30,7 +30,7 @@ def batch(
     """Check the file, then run its bots on the executor asked for; see fleet/batch.py."""
     bots = load_bots(file)  # the whole file is checked before any work
     journal = Journal(journal_path(folders.data), required=("status", "fingerprint"))
-    return run_batch(bots, _executor(folders, options), journal, folders.cards, restart=options.restart, say=say)
+    return run_batch(bots, _executor(folders, options), journal, folders.optout, restart=options.restart, say=say)
 
 
 def _executor(folders: Folders, options: BatchOptions) -> Executor:

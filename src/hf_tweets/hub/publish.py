@@ -25,7 +25,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from hf_tweets import consent
+from hf_tweets import consent, settings
 from hf_tweets.cards.basecard import render_base_card
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import PublishState, random_base
@@ -252,14 +252,14 @@ def publish(
     private: bool = False,
     create_pr: bool = False,
     dry_run: bool = False,
-    cards_dir: Path | None = None,
+    optout: Path | None = None,
     onnx: bool = True,
 ) -> PublishResult:
     """Publish a model folder and the card of ``record_path`` in one commit; see the module docstring. The
-    opt-out list is that of ``cards_dir`` (the command's), else of the record's folder; ``onnx``: send its
+    opt-out list is ``optout`` (the command's), else the one beside the record's folder; ``onnx``: send its
     browser copy (onnx/) when it has one."""
     record = load_record(record_path)
-    consent.check(record.accounts, record_path.parent if cards_dir is None else cards_dir)  # before any request
+    consent.check(record.accounts, optout or settings.optout_path(record_path.parent))  # before any request
     sweep_orphans(record_path.parent)
     found = model_files(model_dir) | (onnx_files(model_dir) if onnx else {})
     api = hub.client()

@@ -39,7 +39,8 @@ from hf_tweets.cards.record import CardRecord, PublishState
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError, ConsentError, HfTweetsError, RecordError
-from hf_tweets.fsutil import child, sweep_orphans
+from hf_tweets.folders import Folders
+from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.client import LocalFile
 from hf_tweets.hub.pacing import CommitBucket
@@ -158,7 +159,6 @@ class RepublishOptions:
     jobs: int = 4
     max_commits_per_hour: float = DEFAULT_COMMITS_PER_HOUR  # 0: no pacing
     save_records: bool = False  # with from_hub: keep the imported records
-    out_root: Path = Path("out")  # where `run` left out/<name>/predictions.png
 
 
 @dataclass
@@ -169,7 +169,7 @@ class _Batch:
     options: RepublishOptions
     pacer: CommitBucket
     journal: Journal
-    cards_dir: Path
+    folders: Folders
 
 
 def republish_one(batch: _Batch, item: Item) -> Outcome:
@@ -193,7 +193,7 @@ def _republish_one(batch: _Batch, item: Item) -> Outcome:
         return read
     record, remote = read
     try:
-        consent.check(record.accounts, batch.cards_dir)
+        consent.check(record.accounts, batch.folders.optout)
     except ConsentError as error:  # taken down (unpublish) or asked by the person: never put back
         return Outcome(item.repo_id, "skipped", error.what)
     if item.thumbnail is not None:  # the card points at the image this commit uploads
@@ -293,7 +293,7 @@ def _finish(
         update_record(item.record_file, change)
     elif batch.options.save_records:
         record.set_published(item.repo_id, state)
-        save_record(record, record_path(batch.cards_dir, record.name))
+        save_record(record, record_path(batch.folders.cards, record.name))
     return outcome
 
 
@@ -314,26 +314,26 @@ class Report:
 
 
 def republish(
-    cards_dir: Path,
-    data_dir: Path,
+    folders: Folders,
     options: RepublishOptions | None = None,
     *,
     on_item: Callable[[Outcome], None] = lambda o: None,
     on_start: Callable[[int, CommitBucket], None] = lambda n, pacer: None,
 ) -> Report:
-    """Re-render and push every card that changed; see the module docstring."""
-    options = options or RepublishOptions()
+    """Re-render and push every card that changed; see the module docstring. A picture `run` drew,
+    out/NAME/predictions.png, goes out with its card."""
+    options, journal_dir = options or RepublishOptions(), folders.data / "republish"
     api = hub.client()
-    sweep_orphans(cards_dir, data_dir / "republish")
+    sweep_orphans(folders.cards, journal_dir)
     start = time.perf_counter()
     only = set(options.only) or None
     if options.from_hub:
         items = items_from_hub(listing(api, options.from_hub), only)
     else:
-        items = items_from_records(api, cards_dir, only)
+        items = items_from_records(api, folders.cards, only)
     items = items[: options.limit] if options.limit else items
     if not items:
-        where = f"the namespace {options.from_hub}" if options.from_hub else f"{cards_dir}"
+        where = f"the namespace {options.from_hub}" if options.from_hub else f"{folders.cards}"
         fix = (
             "check the namespace's name"
             if options.from_hub
@@ -345,15 +345,15 @@ def republish(
             fix=fix,
         )
     for item in items:  # thumbnails drawn by `hf-tweets run` go out with their card
-        picture = child(options.out_root, item.repo_id.rsplit("/", 1)[-1]) / "predictions.png"
+        picture = folders.model(item.repo_id.rsplit("/", 1)[-1]) / "predictions.png"
         item.thumbnail = picture if picture.is_file() else None
     dry_run = options.dry_run
     batch = _Batch(
         api,
         options,
         CommitBucket(0 if dry_run else options.max_commits_per_hour),
-        Journal(None if dry_run else data_dir / "republish" / "journal.jsonl"),
-        cards_dir,
+        Journal(None if dry_run else journal_dir / "journal.jsonl"),
+        folders,
     )
     on_start(len(items), batch.pacer)
     outcomes: list[Outcome] = []

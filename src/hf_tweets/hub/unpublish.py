@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hf_tweets import consent, settings
+from hf_tweets import consent
 from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.errors import HfTweetsError
+from hf_tweets.folders import Folders
 from hf_tweets.hub import client as hub
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
@@ -50,7 +51,7 @@ def learn_did(account: Account) -> str | None:
 
 
 def list_accounts(
-    accounts: list[Account], reason: str, cards_dir: Path, learn: Callable[[Account], str | None] = learn_did
+    accounts: list[Account], reason: str, optout: Path, learn: Callable[[Account], str | None] = learn_did
 ) -> tuple[list[tuple[Account, str]], list[str]]:
     """Put ``accounts`` on the opt-out list, each with the DID ``learn`` finds: ((account, consent.add's answer)
     each, warnings for the DIDs that could not be learned). optout add and unpublish both do this."""
@@ -64,14 +65,14 @@ def list_accounts(
                 f"{account}: its DID could not be learned ({error.what}); an export of that account (.car) is"
                 " refused only once its DID is on the list too: hf-tweets optout add did:plc:..."
             )
-        done.append((account, consent.add(account, reason, cards_dir, did=did)))
+        done.append((account, consent.add(account, reason, optout, did=did)))
     return done, warnings
 
 
 def unpublish(
     record_path: Path,
+    folders: Folders,
     *,
-    cards_dir: Path,
     delete: bool = False,
     namespace: str | None = None,
     reason: str = "",
@@ -83,9 +84,9 @@ def unpublish(
     record = load_record(record_path)
     repo_id = f"{namespace or record.namespace}/{record.name}"
     why = reason or f"{'deleted' if delete else 'unpublished'} {repo_id}"
-    added, warnings = list_accounts(record.accounts, why, cards_dir, learn)
+    added, warnings = list_accounts(record.accounts, why, folders.optout, learn)
     listed = [str(a) for a, outcome in added if outcome == consent.ADDED]
-    others = same_people(record.accounts, repo_id, cards_dir)
+    others = same_people(record.accounts, repo_id, folders)
     targets = [(record_path, repo_id), *(others if take_all else [])]
     api = hub.client()
     for path, target in targets:
@@ -94,19 +95,19 @@ def unpublish(
         [t for _, t in targets],
         delete,
         listed,
-        settings.optout_path(cards_dir),
+        folders.optout,
         [] if take_all else [t for _, t in others],
         warnings,
     )
 
 
-def same_people(accounts: list[Account], repo_id: str, cards_dir: Path) -> list[tuple[Path, str]]:
+def same_people(accounts: list[Account], repo_id: str, folders: Folders) -> list[tuple[Path, str]]:
     """(record, repo) of every other repo of ``repo_id``'s namespace that a record of the cards folder says it
     published from one of ``accounts`` (by handle, or by the DID the opt-out list keeps for it)."""
-    entries = [e for e in consent.load(cards_dir) if any(e.covers(a) for a in accounts)]
+    entries = [e for e in consent.load(folders.optout) if any(e.covers(a) for a in accounts)]
     entries += [consent.OptOut(a, "", "") for a in accounts]
     prefix, found = repo_id.split("/")[0] + "/", []
-    for path in sorted(Path(cards_dir).glob("*.yaml")):
+    for path in sorted(folders.cards.glob("*.yaml")):
         try:
             other = load_record(path)
         except HfTweetsError:  # a broken record publishes nothing: publish refuses it

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from hf_tweets import consent
 from hf_tweets.errors import SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text
 from hf_tweets.sources.posts import Post, Profile, load_posts, raw_path, save_posts, save_profile, user_file
 
@@ -121,22 +122,22 @@ class Run:
 
 
 def fetch(
-    open_feed: Callable[[str, Path | None, Wait | None], AbstractContextManager[Feed]],
+    open_feed: Callable[[str, Path, Wait | None], AbstractContextManager[Feed]],
     handle: str,
-    data_dir: Path,
+    folders: Folders,
     *,
     limit: int = LIMIT,
     include_replies: bool = True,
     wait: bool = False,
     on_page: Callable[[int], None] = lambda n: None,
     on_wait: Wait = time.sleep,
-    cards_dir: Path | None,
 ) -> tuple[Profile, int, int]:
-    """Fetch new posts of ``handle`` into the data folder through the feed ``open_feed(handle, cards_dir, waiter)``
-    gives (``waiter``: ``on_wait`` with ``wait``, else None: stop at a rate limit). Return (profile, new, total)."""
-    with open_feed(handle, cards_dir, on_wait if wait else None) as feed:
-        consent.check([feed.profile.account], cards_dir)  # the name the API gives, as well as the one asked for
-        run = Run(data_dir, feed.profile, limit, include_replies)
+    """Fetch new posts of ``handle`` into the data folder through the feed ``open_feed(handle, optout, waiter)``
+    gives (``optout``: the folders' opt-out list; ``waiter``: ``on_wait`` with ``wait``, else None: stop at a rate
+    limit). Return (profile, new, total)."""
+    with open_feed(handle, folders.optout, on_wait if wait else None) as feed:
+        consent.check([feed.profile.account], folders.optout)  # the name the API gives, as well as the one asked for
+        run = Run(folders.data, feed.profile, limit, include_replies)
         for page in feed.pages(run, run.state()):
             items = page.items[: run.room]
             if not items:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 
 from hf_tweets import consent, platforms, settings
 from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY
 from hf_tweets.sources import api_source
@@ -119,9 +120,9 @@ def _lenient_transport():
     return LenientJson
 
 
-def lookup(api: Client, account: Account, cards_dir: Path | None, on_wait: Wait | None = None) -> tuple[str, Profile]:
+def lookup(api: Client, account: Account, optout: Path, on_wait: Wait | None = None) -> tuple[str, Profile]:
     """(DID, profile) of an account; SourceError for one that is unknown, taken down or deactivated, ConsentError
-    for one that asks logged-out viewers not to see it or is on the opt-out list (``cards_dir``'s). ``on_wait``:
+    for one that asks logged-out viewers not to see it or is on the opt-out list at ``optout``. ``on_wait``:
     as api_source.patiently's (None: stop at a rate limit)."""
     view = _request(lambda: api.app.bsky.actor.get_profile({"actor": account.handle}), account, None, on_wait)
     did = view.did
@@ -139,7 +140,7 @@ def lookup(api: Client, account: Account, cards_dir: Path | None, on_wait: Wait 
     shown = view.handle if isinstance(view.handle, str) and BLUESKY.handle(view.handle) == view.handle else None
     shown = shown if shown != "handle.invalid" else None
     # The opt-out list may name the account by its DID, or by the handle it has now, whichever was given here.
-    consent.check([Account(BLUESKY.name, did), *([Account(BLUESKY.name, shown)] if shown else [])], cards_dir)
+    consent.check([Account(BLUESKY.name, did), *([Account(BLUESKY.name, shown)] if shown else [])], optout)
     name = display_name(view.display_name, shown or account.handle)
     return did, Profile(account.handle, name, clean_url(view.avatar), "bluesky-api", platform=BLUESKY.name)
 
@@ -162,21 +163,21 @@ def _odd_did(account: Account, did: object, kind: str) -> SourceError:
     )
 
 
-def fetch(handle: str, data_dir: Path, **options) -> tuple[Profile, int, int]:
-    """Fetch new posts of a Bluesky account (handle or DID) into the data folder (the opt-out list is
-    ``cards_dir``'s); the options are api_source.fetch's. Return (profile, new, total)."""
-    return api_source.fetch(_feed, handle, data_dir, **options)
+def fetch(handle: str, folders: Folders, **options) -> tuple[Profile, int, int]:
+    """Fetch new posts of a Bluesky account (handle or DID) into the data folder (the opt-out list is the
+    folders'); the options are api_source.fetch's. Return (profile, new, total)."""
+    return api_source.fetch(_feed, handle, folders, **options)
 
 
 @contextlib.contextmanager
-def _feed(handle: str, cards_dir: Path | None, on_wait: Wait | None) -> Iterator[_Feed]:
+def _feed(handle: str, optout: Path, on_wait: Wait | None) -> Iterator[_Feed]:
     try:
         account = platforms.account(BLUESKY.name, handle)
     except HfTweetsError as error:
         raise SourceError(error.what, fix=error.fix) from None
     api = client()
     with contextlib.closing(api.request):  # the connection to the AppView
-        did, profile = lookup(api, account, cards_dir, on_wait)
+        did, profile = lookup(api, account, optout, on_wait)
         yield _Feed(api, account, did, profile, on_wait)
 
 

@@ -32,6 +32,7 @@ from hf_tweets import platforms
 from hf_tweets.cards.record import MAX_USERS
 from hf_tweets.cards.recordfile import find_record, load_record, record_path
 from hf_tweets.errors import HfTweetsError, RecordNotFoundError, SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import NAME_RE
 from hf_tweets.platforms import Account
 from hf_tweets.sources.posts import stored_accounts
@@ -98,20 +99,20 @@ def record(arg: str, cards_dir: Path) -> Path:
         ) from None
 
 
-def for_prepare(arg: str, users: str | None, cards_dir: Path, data_dir: Path) -> tuple[str, list[Account] | None]:
+def for_prepare(arg: str, users: str | None, folders: Folders) -> tuple[str, list[Account] | None]:
     """(name, accounts) of the bot ``prepare`` makes or remakes; accounts None: the record's.
 
     With --users, ``arg`` is the new bot's name as given (when it can name a file; else its accounts' repo
     name) and ``users`` its accounts; without, ``arg`` is a record, accounts, or a repo name of fetched ones."""
     if users:
-        return (arg if NAME_RE.fullmatch(arg) else name(arg, cards_dir)), parse_accounts(users)
-    if _is_record(arg, cards_dir) and not arg.endswith(".yaml"):
+        return (arg if NAME_RE.fullmatch(arg) else name(arg, folders.cards)), parse_accounts(users)
+    if _is_record(arg, folders.cards) and not arg.endswith(".yaml"):
         return arg, None
     accounts = accounts_in(arg)
     if accounts is None:
-        return arg, accounts_named(data_dir, arg)
+        return arg, accounts_named(folders.data, arg)
     resolved = platforms.repo_name(accounts)
-    card = record_path(cards_dir, resolved)
+    card = record_path(folders.cards, resolved)
     if not card.is_file():
         return resolved, sorted(accounts, key=_slug)
     theirs = load_record(card).accounts

@@ -1,9 +1,9 @@
 """Where posts come from: a platform's API, an account's export, or a file of texts. Each ends in the store.
 
 ``fetch_account`` asks the account's platform's source (sources/registry.py); ``fetch_archive`` asks
-the source whose export it is, by its content; ``fetch_file`` reads texts for a given account. The
-opt-out list (the one of the cards folder each is given, as every command's) is checked before any
-of them asks or stores anything: an export's account by every name it is known by (its own id, such
+the source whose export it is, by its content; ``fetch_file`` reads texts for a given account. Each
+stores into the data folder of the folders it is given and checks their opt-out list (the command's)
+before it asks or stores anything: an export's account by every name it is known by (its own id, such
 as a Bluesky DID, and ``--handle``), before its posts are stored (consent.py).
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hf_tweets import consent, platforms
 from hf_tweets.errors import HfTweetsError, SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.platforms import Account
 from hf_tweets.sources import registry
@@ -24,36 +25,28 @@ from hf_tweets.sources.text_file import read_text_file
 
 def fetch_account(
     who: Account | str,
-    data_dir: Path,
+    folders: Folders,
     *,
     limit: int = LIMIT,
     include_replies: bool = True,
     wait: bool = False,
     on_wait=None,
     agreed: str = "public",
-    cards_dir: Path | None,
 ) -> Fetched:
     """Posts of an account (or an account as written on a command line) from its platform's API.
 
-    ``agreed`` is "permission" when the person agreed to the model (fetch --consent permission), else "public";
-    the opt-out list is ``cards_dir``'s (settings.optout_path)."""
+    ``agreed`` is "permission" when the person agreed to the model (fetch --consent permission), else "public"."""
     account = who if isinstance(who, Account) else parse_account(who)
-    consent.check([account], cards_dir)
-    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
+    consent.check([account], folders.optout)
+    sweep_orphans(folders.data / "raw")  # temp files of a fetch killed earlier
     waiting = {"on_wait": on_wait} if on_wait else {}
     source = registry.api(account.platform)
     profile, new, total = source.fetch(
-        account.handle,
-        data_dir,
-        limit=limit,
-        include_replies=include_replies,
-        wait=wait,
-        cards_dir=cards_dir,
-        **waiting,
+        account.handle, folders, limit=limit, include_replies=include_replies, wait=wait, **waiting
     )
     if agreed != profile.consent:
         profile.consent = agreed
-        save_profile(data_dir, profile)
+        save_profile(folders.data, profile)
     return Fetched(profile, new, total)
 
 
@@ -68,9 +61,7 @@ class Fetched:
     warnings: tuple[str, ...] = ()
 
 
-def fetch_archive(
-    path: Path, data_dir: Path, *, include_replies: bool = True, handle: str | None = None, cards_dir: Path | None
-) -> Fetched:
+def fetch_archive(path: Path, folders: Folders, *, include_replies: bool = True, handle: str | None = None) -> Fetched:
     """Posts from an account's export (an X archive, a Bluesky repo .car, a Mastodon archive), known by its content;
     whose they are comes from the export, else from ``handle`` (a bare tweets file). An export is its holder's own
     download: the model's consent is "self".
@@ -80,8 +71,8 @@ def fetch_archive(
     ``--handle``.
     """
     given = parse_account(handle) if handle else None
-    consent.check([given] if given else [], cards_dir)  # before the file is read
-    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
+    consent.check([given] if given else [], folders.optout)  # before the file is read
+    sweep_orphans(folders.data / "raw")  # temp files of a fetch killed earlier
     reader = registry.export_reader(Path(path))
     archive = reader.read_export(Path(path), include_replies)
     profile = archive.profile
@@ -98,12 +89,12 @@ def fetch_archive(
             raise SourceError(
                 f"{path}: is {profile.account}'s archive, not {given}'s; drop --handle or pick the right archive"
             )
-        consent.check([profile.account], cards_dir)  # the id the export gives (a DID), as well as the one given
+        consent.check([profile.account], folders.optout)  # the id the export gives (a DID), as well as the one given
         profile = renamed
-    consent.check([profile.account], cards_dir)
+    consent.check([profile.account], folders.optout)
     profile.consent = "self"
     warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle {given} instead'}" for e in archive.unread)
-    return replace(_store(profile, archive.posts, data_dir, f"{path} has no posts"), warnings=warnings)
+    return replace(_store(profile, archive.posts, folders.data, f"{path} has no posts"), warnings=warnings)
 
 
 def _whose(path: Path, unread: list[SourceError]) -> SourceError:
@@ -115,16 +106,16 @@ def _whose(path: Path, unread: list[SourceError]) -> SourceError:
     return SourceError("has no data/account.js to say whose posts these are", where=path, fix="add --handle NAME")
 
 
-def fetch_file(path: Path, data_dir: Path, handle: str | None, *, cards_dir: Path | None):
+def fetch_file(path: Path, folders: Folders, handle: str | None) -> Fetched:
     """Posts from a .jsonl/.csv file of texts, for ``--handle`` (any platform's account)."""
     if not handle:
         raise SourceError("--from needs --handle NAME: whose posts are these?")
     account = parse_account(handle)
-    consent.check([account], cards_dir)
-    sweep_orphans(data_dir / "raw")  # temp files of a fetch killed earlier
+    consent.check([account], folders.optout)
+    sweep_orphans(folders.data / "raw")  # temp files of a fetch killed earlier
     posts = read_text_file(path)
     profile = Profile(account.handle, account.handle, None, "file", platform=account.platform)
-    return _store(profile, posts, data_dir, f"{path} has no posts")
+    return _store(profile, posts, folders.data, f"{path} has no posts")
 
 
 def parse_account(text: str) -> Account:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from hf_tweets import __version__, platforms, settings
 from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.mastodon import MASTODON
 from hf_tweets.sources import api_source
@@ -132,13 +133,13 @@ def opt_out(account: dict) -> str | None:
     return None
 
 
-def fetch(handle: str, data_dir: Path, **options) -> tuple[Profile, int, int]:
-    """Fetch new public posts of ``handle`` (user@instance) into the data folder (the opt-out list is
-    ``cards_dir``'s); the options are api_source.fetch's. Return (profile, new, total)."""
-    return api_source.fetch(_timeline, handle, data_dir, **options)
+def fetch(handle: str, folders: Folders, **options) -> tuple[Profile, int, int]:
+    """Fetch new public posts of ``handle`` (user@instance) into the data folder (the opt-out list is the
+    folders'); the options are api_source.fetch's. Return (profile, new, total)."""
+    return api_source.fetch(_timeline, handle, folders, **options)
 
 
-def _timeline(handle: str, cards_dir: Path | None, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
+def _timeline(handle: str, optout: Path, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
     try:
         account = platforms.account(MASTODON.name, handle)
     except HfTweetsError as error:

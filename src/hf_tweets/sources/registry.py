@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from hf_tweets import platforms
 from hf_tweets.errors import HfTweetsError
+from hf_tweets.folders import Folders
 from hf_tweets.platforms import Account
 from hf_tweets.sources import exports
 from hf_tweets.sources.posts import Profile
@@ -37,13 +38,12 @@ class ApiSource(Protocol):
     def fetch(
         self,
         handle: str,
-        data_dir: Path,
+        folders: Folders,
         *,
         limit: int = ...,
         include_replies: bool = ...,
         wait: bool = ...,
         on_wait: Callable[[int], None] = ...,
-        cards_dir: Path | None,
     ) -> tuple[Profile, int, int]:
         """Store the account's new public posts (api_source.fetch); (profile, new posts, posts stored)."""
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from hf_tweets import settings
 from hf_tweets.cards.record import HANDLE_RE
 from hf_tweets.errors import SourceError
+from hf_tweets.folders import Folders
 from hf_tweets.sources import api_source
 from hf_tweets.sources.api_source import LIMIT, Page, RateLimit, Run, Wait
 from hf_tweets.sources.dates import iso_utc
@@ -89,13 +90,13 @@ def current_profiles(handles: list[str]) -> dict[str, tuple[str, str | None]]:
     return found
 
 
-def fetch(handle: str, data_dir: Path, **options) -> tuple[Profile, int, int]:
-    """Fetch new posts of ``handle`` into the data folder (the opt-out list is ``cards_dir``'s); the options are
+def fetch(handle: str, folders: Folders, **options) -> tuple[Profile, int, int]:
+    """Fetch new posts of ``handle`` into the data folder (the opt-out list is the folders'); the options are
     api_source.fetch's. Return (profile, new posts, total stored)."""
-    return api_source.fetch(_timeline, handle, data_dir, **options)
+    return api_source.fetch(_timeline, handle, folders, **options)
 
 
-def _timeline(handle: str, cards_dir: Path | None, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
+def _timeline(handle: str, optout: Path, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
     api = client()
     user_id, profile = lookup(api, handle)
     return nullcontext(_Timeline(api, user_id, profile, on_wait))

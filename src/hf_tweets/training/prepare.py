@@ -62,6 +62,7 @@ from hf_tweets import consent, platforms
 from hf_tweets.cards.record import HANDLE_RE, MAX_USERS, CardRecord, validate_record
 from hf_tweets.cards.recordfile import load_record, record_path, save_record, update_record
 from hf_tweets.errors import PrepareError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
 from hf_tweets.limits import SEED, Range, check
 from hf_tweets.platforms import Account
@@ -304,22 +305,18 @@ class Prepared:
 
 
 def prepare(
-    name: str,
-    data_dir: Path,
-    cards_dir: Path,
-    handles: list[str] | None = None,
-    config: PrepareConfig | None = None,
+    name: str, folders: Folders, handles: list[str] | None = None, config: PrepareConfig | None = None
 ) -> Prepared:
     """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml.
 
     The users are ``handles``, else the record's, else the fetched accounts whose repo name ``name`` is."""
-    config = config or PrepareConfig()
-    card, folder = record_path(cards_dir, name), child(data_dir, name)
+    config, data_dir = config or PrepareConfig(), folders.data
+    card, folder = record_path(folders.cards, name), child(data_dir, name)
     record = load_record(card) if card.exists() else None
     # Without accounts or a record, the name is a repo name: of the fetched accounts it names (sources/bots.py).
     accounts = accounts_of(handles or (record.accounts if record else accounts_named(data_dir, name)))
-    consent.check(accounts, cards_dir)  # before any file is written
-    sweep_orphans(folder, cards_dir)  # temp files of a prepare killed earlier
+    consent.check(accounts, folders.optout)  # before any file is written
+    sweep_orphans(folder, folders.cards)  # temp files of a prepare killed earlier
     if len(accounts) > MAX_USERS:
         raise PrepareError(f"{len(accounts)} users; a model is trained on 1 to {MAX_USERS}", where=name)
     users = []

@@ -34,6 +34,7 @@ from hf_tweets import __version__, consent
 from hf_tweets.cards.record import DEFAULT_BASE_MODEL
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
 from hf_tweets.limits import SEED, Range, check
 from hf_tweets.training import lora
@@ -230,9 +231,8 @@ def _callbacks(seconds_before: float = 0.0, inputs: str = ""):
 
 def train(
     name: str,
-    data_dir: Path,
-    cards_dir: Path,
-    out_dir: Path,
+    folders: Folders,
+    model_dir: Path,
     config: TrainConfig,
     *,
     resume: bool | str = False,
@@ -240,7 +240,7 @@ def train(
     on_start=None,
     callbacks: list | None = None,
 ) -> TrainResult:
-    """Fine-tune on data/<name>/, write the model to ``out_dir`` and the facts to cards/<name>.yaml.
+    """Fine-tune on data/<name>/, write the model to ``model_dir`` and the facts to cards/<name>.yaml.
 
     ``resume``: False starts afresh; True goes on from the last checkpoint (TrainError if there is none to go
     on from); "auto" goes on from a checkpoint of an interrupted run of the same inputs, else starts afresh."""
@@ -250,12 +250,12 @@ def train(
 
     hf_logging.set_verbosity_error()  # checkpoint chatter; errors still show
 
-    folder = child(data_dir, name)
+    folder = child(folders.data, name)
     train_posts, eval_posts, stats = prepared_posts(folder, name)
-    card = record_path(cards_dir, name)
-    consent.check(load_record(card).accounts, cards_dir)  # fail early: a broken record, an opted-out account
+    card = record_path(folders.cards, name)
+    consent.check(load_record(card).accounts, folders.optout)  # fail early: a broken record, an opted-out account
     lora.check(config)  # and on settings that cannot make a model the Hub loads
-    sweep_orphans(cards_dir, out_dir.parent)
+    sweep_orphans(folders.cards, model_dir.parent)
     config = replace(config)  # a copy: the facts found below (block size, precision used) are this run's
     inputs, checkpoints = inputs_fingerprint(folder, config), folder / "checkpoints"
     last, marker = _checkpoint_to_resume(checkpoints, inputs, resume)
@@ -286,8 +286,8 @@ def train(
     eval_loss = trainer.evaluate()["eval_loss"]  # the best epoch's weights are loaded by now
     tokens = sum(len(b["input_ids"]) for b in train_blocks) * math.ceil(config.epochs)
     facts = {"keep_newlines": stats.get("keep_newlines", False), "version": __version__, "inputs": inputs}
-    _save(model, tokenizer, out_dir, config, base, facts, limit, folder / lora.TINY_BASE)
-    result = TrainResult(out_dir, train_loss, eval_loss, tokens, seconds, config)
+    _save(model, tokenizer, model_dir, config, base, facts, limit, folder / lora.TINY_BASE)
+    result = TrainResult(model_dir, train_loss, eval_loss, tokens, seconds, config)
     _remember(card, result, base)
     return result
 
