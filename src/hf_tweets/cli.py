@@ -46,6 +46,7 @@ from hf_tweets.options import (
     ranged,
     run_options,
     run_stages,
+    serve_options,
     training_options,
     wandb_option,
     with_folders,
@@ -425,8 +426,7 @@ def run_command(**values) -> None:
 
 @cli.command("preview", epilog=BOT_HELP)
 @click.argument("names", nargs=-1)
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
-@click.option("--open", "open_browser", is_flag=True, help="Open the index in the web browser.")
+@serve_options("index")
 @out_option
 @cards_dir_option
 @with_folders
@@ -445,8 +445,7 @@ def preview_command(names, port, open_browser, folders) -> None:
 
 @cli.command("demo")
 @click.argument("target", metavar="NAME|DIR")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one).")
-@click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
+@serve_options("page")
 @out_option
 @cards_dir_option
 @with_folders

@@ -123,6 +123,15 @@ wandb_option = click.option(
 )
 
 
+def serve_options(page: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """--port and --open, for preview and demo, which serve ``page`` on 127.0.0.1."""
+    port = click.option(
+        "--port", type=click.IntRange(0, 65535), default=0, help="Port on 127.0.0.1 (default: a free one)."
+    )
+    browser = click.option("--open", "open_browser", is_flag=True, help=f"Open the {page} in the web browser.")
+    return lambda command: port(browser(command))
+
+
 def max_commits_option(tail: str):
     """--max-commits-per-hour, for republish and onnx: one bucket of commits, paced the same way."""
     return click.option(
