@@ -57,7 +57,9 @@ class RateLimit:
 class Feed(Protocol):
     """One platform's side of a fetch, for an account it has looked up."""
 
-    profile: Profile
+    @property
+    def profile(self) -> Profile:  # read only: a frozen dataclass is a Feed too
+        """The account's profile, as the platform answered."""
 
     def pages(self, run: Run, state: dict) -> Iterator[Page]:
         """The account's pages, newest first, from where ``state`` (the cursor file's content, {} for none) says."""

@@ -249,6 +249,7 @@ def post_of(rkey: str, record: object, *, labels: frozenset[str] = frozenset(), 
     """A post record (app.bsky.feed.post, as a dict) as a stored post, with the AppView's ``labels`` on it and when
     it was ``indexed`` (for a date the record lacks); None when it is not public. ValueError says what is wrong."""
     _check_type(record, POST)
+    assert isinstance(record, dict)  # _check_type refuses anything else
     text = record.get("text")
     if not isinstance(text, str):
         raise ValueError("text is not a string")
@@ -269,6 +270,7 @@ def post_of(rkey: str, record: object, *, labels: frozenset[str] = frozenset(), 
 def repost_of(record: object) -> Post:
     """A repost record (app.bsky.feed.repost) as a stored post; ValueError says what is wrong."""
     _check_type(record, REPOST)
+    assert isinstance(record, dict)  # _check_type refuses anything else
     subject = record.get("subject")
     return reposted(subject.get("uri") if isinstance(subject, dict) else None, record.get("createdAt"))
 
@@ -280,7 +282,7 @@ def reposted(subject: object, when: object) -> Post:
     found = URI_RE.fullmatch(subject) if isinstance(subject, str) else None
     if not found or found["collection"] != POST:
         raise ValueError("its subject is not a post's at:// URI")
-    return Post("repost-" + hashlib.sha256(subject.encode()).hexdigest()[:20], _date(when, None), "", "retweet")
+    return Post("repost-" + hashlib.sha256(found.string.encode()).hexdigest()[:20], _date(when, None), "", "retweet")
 
 
 def _check_type(record: object, kind: str) -> None:

@@ -22,6 +22,7 @@ import os
 from array import array
 from bisect import bisect_left
 from pathlib import Path
+from typing import NoReturn
 
 from hf_tweets.errors import SourceError
 from hf_tweets.text import clean_line
@@ -93,7 +94,7 @@ class CarFile:
         except (ValueError, RecursionError):
             self._refuse(f"{NOT_CAR}: its header is not DAG-CBOR")
 
-    def _index(self, offset: int) -> tuple[array, array, array]:
+    def _index(self, offset: int) -> tuple[array[int], array[int], array[int]]:
         """Where each block is, sorted by its key (``_key``): (keys, offsets of the CIDs, lengths of CID and data)."""
         import numpy as np
 
@@ -117,11 +118,12 @@ class CarFile:
             lengths.append(length)
             offset = place + length
         order = np.argsort(np.frombuffer(keys, np.uint64), kind="stable")  # numpy: the sort takes 8 bytes a block
-        return tuple(
+        keys, places, lengths = (
             array("Q", np.frombuffer(column, np.uint64)[order].tobytes()) for column in (keys, places, lengths)
         )
+        return keys, places, lengths
 
-    def _refuse(self, what: str, fix: str = AGAIN):
+    def _refuse(self, what: str, fix: str = AGAIN) -> NoReturn:
         raise SourceError(what, where=self.where, fix=fix)
 
 

@@ -90,8 +90,9 @@ def _parse_other_date(value: object) -> str:
         moment = _x_date(value.strip()) or _iso_date(value.strip())
         if moment is None:
             raise ValueError(f"{snippet(value)} is not a date")
-        if moment.tzinfo is not None:
-            moment = moment.replace(tzinfo=None) - moment.utcoffset()
+        offset = moment.utcoffset()  # None when the date names no zone
+        if offset is not None:
+            moment = moment.replace(tzinfo=None) - offset
     except (ValueError, OverflowError):
         raise ValueError(f"{snippet(value)} is not a date") from None
     date = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"  # strftime pads years < 1000 on some platforms only

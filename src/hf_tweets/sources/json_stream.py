@@ -32,8 +32,8 @@ class JsonStream:
         self.stream, self.where, self.fix = stream, where, fix
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
         self.text, self.pos, self.offset, self.eof = "", 0, 0, False  # offset: characters before self.text
-        pairs = {"object_pairs_hook": self._unique} if unique_keys else {}  # a Python call per object: small files
-        self.parse = json.JSONDecoder(parse_constant=self._constant, **pairs).raw_decode
+        pairs = self._unique if unique_keys else None  # a Python call per object: small files
+        self.parse = json.JSONDecoder(parse_constant=self._constant, object_pairs_hook=pairs).raw_decode
 
     def _constant(self, name: str):
         """NaN, Infinity and -Infinity, which Python's json reads and JSON has not."""
@@ -61,7 +61,9 @@ class JsonStream:
         if self.pos < len(self.text) and self.text[self.pos] not in " \t\n\r":
             return self.text[self.pos]
         while True:
-            self.pos = _SPACE.match(self.text, self.pos).end()
+            space = _SPACE.match(self.text, self.pos)
+            assert space is not None  # [...]* matches anywhere, if only the empty string
+            self.pos = space.end()
             if self.pos < len(self.text) or not self._more():
                 return self.text[self.pos : self.pos + 1]
 

@@ -121,7 +121,8 @@ def opt_out(account: dict) -> str | None:
     found = SIGNAL.search(to_text(account.get("note")))
     if found:
         return f"#{found[1].lower()} in its bio"
-    for field in account.get("fields") if isinstance(account.get("fields"), list) else []:
+    fields = account.get("fields")
+    for field in fields if isinstance(fields, list) else []:
         for key in ("name", "value"):
             found = SIGNAL.search(to_text(field.get(key))) if isinstance(field, dict) else None
             if found:
@@ -164,17 +165,25 @@ class _Timeline:
             query["max_id"] = state["max_id"]
         elif run.stored and run.stored[0].id.isdigit():
             query["since_id"] = run.stored[0].id
-        call, seen = partial(self.api.account_statuses, self.user_id, **query), set()
+        from mastodon.types_base import Entity  # the base of every answer Mastodon.py makes
+
+        call = partial(self.api.account_statuses, self.user_id, **query)
+        seen: set[str] = set()
         while True:
             page = _call(call, self.api, self.profile.account, run.new, self.on_wait)
             if not page:
                 return
-            following = self.api.get_pagination_info(page, "next") if isinstance(page, list) else None
+            if isinstance(page, list) and isinstance(page, Entity):  # a list Mastodon.py made: it may say what next
+                following = self.api.get_pagination_info(page, "next")
+            else:
+                following = None
             statuses = _statuses(page)
             ids = {str(status.get("id")) for status in statuses[: run.room] if isinstance(status, dict)}
             again, seen = ids <= seen, seen | ids  # a server that gives a page again
             max_id = following.get("max_id") if following is not None else None
             yield Page(statuses, {"max_id": str(max_id)} if max_id is not None else {}, following is None or again)
+            if following is None:
+                return  # that page said it was the last
             call = partial(self.api.fetch_next, _untyped(following))
 
     def posts(self, items: list, new: int) -> list[Post | None]:

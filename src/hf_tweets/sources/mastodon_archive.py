@@ -209,7 +209,8 @@ def _tar_files(path: Path, inflater: Callable) -> Iterator[tuple[str, str, objec
     with open_regular(path, str(path)) as raw:
         inflated = _Counted(inflater(raw), str(path), budget, raw.tell, whole=True)
         # bufsize: the stream is read a MiB at a time (tarfile's 10 KiB reads cost a tenth of the reading time)
-        with _read_errors(str(path)), tarfile.open(fileobj=inflated, mode="r|", bufsize=CHUNK) as archive:
+        # ignore: typeshed asks a stream mode's fileobj for write, seek, tell and close too; "r|" only reads it
+        with _read_errors(str(path)), tarfile.open(fileobj=inflated, mode="r|", bufsize=CHUNK) as archive:  # type: ignore[call-overload]
             seen: dict[str, str] = {}  # outbox.json, actor.json: the folder each was found in
             for member in archive:
                 where = f"{path}:{member.name}"
@@ -322,7 +323,8 @@ class _Outbox:
     def __init__(self, path: Path, include_replies: bool):
         self.path, self.include_replies = path, include_replies
         self.posts: list[Post] = []
-        self.skipped, self.private, self.seen, self.actors = 0, 0, False, set()
+        self.skipped, self.private, self.seen = 0, 0, False
+        self.actors: set[str] = set()
 
     def read(self, stream, where: str) -> None:
         self.seen, reader, fields = True, JsonStream(stream, where, JSON_FIX), {}
@@ -435,6 +437,7 @@ def _post(item: dict, note: object, index: int, where: str) -> Post:
     """A Create's Note, or an Announce (a boost: its text is the boosted post's URL), as a Post."""
     boost = item["type"] == "Announce"
     source = item if boost else note
+    assert isinstance(source, dict)  # a Create's note is: _add refuses one that is not a Note
     url = source.get("id")
     if not isinstance(url, str) or not url:
         raise SourceError(f"orderedItems[{index}] has no id", where=where, fix="is the file damaged?")
@@ -448,6 +451,7 @@ def _post(item: dict, note: object, index: int, where: str) -> Post:
         target = note.get("id") if isinstance(note, dict) else note
         text, kind, cw = replace_lone_surrogates(target) if isinstance(target, str) else "", "retweet", False
     else:
+        assert isinstance(note, dict)  # the source, checked above
         content = note.get("content")
         if content is not None and not isinstance(content, str):
             raise SourceError(f"orderedItems[{index}]: content is not text", where=where, fix="is the file damaged?")
@@ -485,4 +489,5 @@ def _actor(actor: object, where: str) -> tuple[Profile, str]:
     icon = actor.get("icon")
     avatar = clean_url(icon.get("url")) if isinstance(icon, dict) else None
     profile = Profile(account.handle, display_name(name, account.handle), avatar, "archive", platform=account.platform)
+    assert isinstance(actor_id, str)  # the host came from it: platforms.account refuses "user@"
     return profile, actor_id

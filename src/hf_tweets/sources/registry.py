@@ -19,7 +19,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from hf_tweets import platforms
 from hf_tweets.errors import HfTweetsError
@@ -67,9 +67,6 @@ class Renaming(ExportReader, Protocol):
         """``profile`` under ``given`` (--handle) when that is the same account, else None."""
 
 
-Source = TypeVar("Source")
-
-
 def api(platform: str) -> ApiSource:
     """The module that fetches ``platform``'s posts from its API."""
     kind = platforms.get(platform)
@@ -87,7 +84,8 @@ def export_reader(path: Path) -> ExportReader:
     return _load(FALLBACK_EXPORT, ExportReader)
 
 
-def _load(name: str, protocol: type[Source]) -> Source:
+def _load(name: str, protocol: type) -> Any:
+    # Any, not a TypeVar: PEP 544 lets no protocol class stand for a type[P]; the callers' return types name it.
     module: ModuleType = importlib.import_module(name)
     if not isinstance(module, protocol):  # a platform names a module that lacks the protocol's functions
         raise TypeError(f"{name} is not an {protocol.__name__} (sources/registry.py)")

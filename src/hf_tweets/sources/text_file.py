@@ -103,7 +103,7 @@ def _jsonl_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
 
 def _csv_rows(raw: str, path: Path) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(raw, newline=""))
-    rows = []
+    rows: list[tuple[int, dict]] = []
     try:
         if not reader.fieldnames or "text" not in reader.fieldnames:
             raise SourceError(f'{path}: the CSV needs a header row with a "text" column')

@@ -55,7 +55,8 @@ def read_archive(path: Path, include_replies: bool = True) -> Archive:
     """The profile (or None), posts, replies left out and unusable side files of a zip, a folder or a tweets file."""
     with _Members.open(path) as members:
         parts, modern = _parts(members)
-        posts, skipped, newest = [], 0, ("", None, "")
+        posts: list[Post] = []
+        skipped, newest = 0, ("", None, "")
         with collector_paused():
             for name in parts:
                 left_out, found = _read_part(members.read(name), members.where(name), include_replies, posts)

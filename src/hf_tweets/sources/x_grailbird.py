@@ -52,9 +52,12 @@ def owner(
     if isinstance(details, tuple):
         where, value = details
         try:
-            return _owner(_handle(value, where), value, user)
+            named = _handle(value, where)
         except SourceError as error:
             problems.append(error)
+        else:
+            assert isinstance(value, dict)  # _handle refuses any other value
+            return _owner(named, value, user)
     handle = None
     if user:
         try:
