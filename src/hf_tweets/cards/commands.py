@@ -25,7 +25,10 @@ def render_records(
 ) -> list[tuple[Path | None, str]]:
     """Render each record; write to ``output`` (a file, or a folder of <name>/README.md), or return the text."""
     records = [load_record(find_record(arg, cards_dir)) for arg in args]  # all valid before anything is written
-    texts = [(r.name, render(r, templates_dir)) for r in records]
+    texts: list[tuple[str, str]] = []
+    for r in records:
+        assert r.name is not None  # validation fills it in (CardRecord._repo_name)
+        texts.append((r.name, render(r, templates_dir)))
     if as_html:
         from hf_tweets.cards.preview import card_page
 
@@ -77,6 +80,7 @@ def import_readme(source: Path, cards_dir: Path, profiles: Profiles | None = Non
         record, notes = import_card(text, source), []
         if profiles is not None and not record.paired:
             record, notes = _paired(record, profiles)
+        assert record.name is not None  # validation fills it in (CardRecord._repo_name)
         target = record_path(cards_dir, record.name)
         return ImportOutcome(source, target, replace_record(record, target), notes=notes)
     except HfTweetsError as error:
@@ -104,5 +108,6 @@ def import_readmes(sources: list[Path], cards_dir: Path, profiles: Profiles | No
 
 def check_paths(paths: list[Path]) -> tuple[list[str], list[str], int]:
     """(problems, notes) of every record and README under ``paths``, and how many files were checked."""
-    files, notes = expand(paths), []
+    files = expand(paths)
+    notes: list[str] = []
     return [line for path in files for line in check_path(path, notes)], notes, len(files)

@@ -190,7 +190,9 @@ def _cells(line: str) -> list[str]:
 
 
 def _links(inline) -> list[tuple[str, str]]:
-    links, href, text = [], None, []
+    links: list[tuple[str, str]] = []
+    href: str | None = None
+    text: list[str] = []
     for child in inline.children or []:
         if child.type == "link_open":
             href, text = child.attrs.get("href"), []

@@ -213,6 +213,7 @@ def _eval_results(results: list[EvalResult]) -> str:
 def card_page(readme: str, title: str) -> str:
     """A README as the Hub shows it, as one HTML page."""
     card = ModelCard(readme)
+    assert isinstance(card.data, ModelCardData)  # ModelCard's card_data_class
     body = sanitise(_MD.render(card.text))
     return _page(
         title,
@@ -221,7 +222,9 @@ def card_page(readme: str, title: str) -> str:
     )
 
 
-def index_page(records: list[tuple[str, CardRecord | None, str]], thumbnails: dict[str, str] | None = None) -> str:
+def index_page(
+    records: list[tuple[str, CardRecord | None, str]], thumbnails: dict[str, str | None] | None = None
+) -> str:
     """Every card: thumbnail (``thumbnails``: name -> where the picture is), names, counts, last published."""
     tiles = []
     for name, record, error in records:

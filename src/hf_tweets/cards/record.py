@@ -371,7 +371,7 @@ class CardRecord(_Model):
     def _few_users(cls, users: list[User]) -> list[User]:
         if len(users) > MAX_USERS:
             raise ValueError(f"has {len(users)} users; a model is trained on 1 to {MAX_USERS} users")
-        _once([u.account.key for u in users if u.handle is not None])
+        _once([account.key for u in users if (account := u.account) is not None])
         return users
 
     @field_validator("handles")
@@ -452,7 +452,9 @@ class CardRecord(_Model):
         """The accounts the model was trained on: the users' own, else ``handles`` (X accounts, a legacy card's)."""
         if self.handles is not None:
             return [Account(platforms.DEFAULT, h) for h in self.handles]
-        return [u.account for u in self.users]
+        accounts = [account for u in self.users if (account := u.account) is not None]
+        assert len(accounts) == len(self.users)  # without handles, every user has its own (_accounts refuses less)
+        return accounts
 
     @model_validator(mode="after")
     def _repo_name(self) -> CardRecord:
@@ -570,7 +572,7 @@ _FIXES = {
 
 def problems_of(error: ValidationError) -> list[Problem]:
     """Turn pydantic's errors into Problems that name the field and the fix."""
-    problems = []
+    problems: list[Problem] = []
     for err in error.errors(include_url=False):
         loc = [
             p for p in err["loc"] if p != "" and not (isinstance(p, str) and "[" in p)

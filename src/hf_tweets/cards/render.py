@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,6 +46,7 @@ def card_data(record: CardRecord, endpoint: str | None = None) -> ModelCardData:
     """The card's front matter as huggingface_hub metadata (a repo-file thumbnail resolved on ``endpoint``)."""
     adapter = record.weights == "adapter"
     results = _eval_results(record)
+    relation: dict[str, Any] = {"base_model_relation": "adapter"} if adapter else {}
     return ModelCardData(
         language=record.language,
         license=record.license,
@@ -54,7 +56,7 @@ def card_data(record: CardRecord, endpoint: str | None = None) -> ModelCardData:
         tags=ADAPTER_TAGS if adapter else TAGS,
         eval_results=results,
         model_name=record.name if results else None,  # the model-index's name; without results, no key at all
-        **({"base_model_relation": "adapter"} if adapter else {}),
+        **relation,
         thumbnail=thumbnail_url(record, endpoint),
         widget=[widget_example(record)],
     )
@@ -80,9 +82,11 @@ def _eval_results(record: CardRecord) -> list[EvalResult] | None:
     training = record.training
     if training is None or training.eval_loss is None:
         return None
+    perplexity = training.eval_perplexity
+    assert perplexity is not None  # it is exp(eval_loss)
     accounts = record.accounts
     words = labels.words_of(a.platform for a in accounts)
-    common = {
+    common: dict[str, Any] = {
         "task_type": "text-generation",
         "task_name": "Text Generation",
         "dataset_type": EVAL_DATASET_TYPE.format(repo_id=record.repo_id),
@@ -94,7 +98,7 @@ def _eval_results(record: CardRecord) -> list[EvalResult] | None:
         EvalResult(
             **common,
             metric_type="perplexity",
-            metric_value=round(training.eval_perplexity, 2),  # as the card's metrics table shows it
+            metric_value=round(perplexity, 2),  # as the card's metrics table shows it
             metric_name=_EVAL_NAMES[1],
         ),
     ]
@@ -126,7 +130,7 @@ class _Unusual(Exception):
 
 
 _Representer = yaml.representer.SafeRepresenter
-_REPRESENT = {
+_REPRESENT: dict[type, Callable[[yaml.representer.SafeRepresenter, Any], yaml.ScalarNode]] = {
     str: _Representer.represent_str,
     int: _Representer.represent_int,
     float: _Representer.represent_float,
@@ -147,7 +151,7 @@ def _events(data: dict[str, Any]) -> list[yaml.Event]:
 
 
 def _add_events(value: Any, events: list[yaml.Event], seen: set[int]) -> None:
-    kind = type(value)
+    kind: type = type(value)
     if kind in _REPRESENT:
         events.append(_scalar_event(kind, value, math.copysign(1.0, value) if kind is float else 1.0))
         return
@@ -188,6 +192,7 @@ def _metadata(data: ModelCardData) -> dict[str, Any]:
     results = values.pop("eval_results", None)
     if results is not None:
         values.pop("model_name", None)
+        assert data.model_name is not None  # ModelCardData refuses eval results without a model name
         values["model-index"] = eval_results_to_model_index(data.model_name, results)
     return values
 
@@ -281,7 +286,8 @@ def base_model_label(base_model: str | None) -> str:
     return "" if base_model is None else _GPT2_FAMILY.get(base_model.rsplit("/", 1)[-1], base_model)
 
 
-_SHOWN = {  # how each metric is written in the card (the importer reads these back), with no thousands separator
+# How each metric is written in the card (the importer reads these back), with no thousands separator.
+_SHOWN: dict[str, Callable[[Any], str]] = {
     "train_loss": repr,
     "eval_loss": repr,
     "eval_perplexity": lambda value: f"{value:.2f}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ class InliningLoader(jinja2.FileSystemLoader):
     include. Supported: ``include "a"`` and ``include "a" if name else "b"``.
     """
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         checks = [uptodate]
 
@@ -62,7 +63,7 @@ class InliningLoader(jinja2.FileSystemLoader):
 
         # NFC here, once, so that cards (templates + NFC record text) need no per-card normalising.
         text = unicodedata.normalize("NFC", _INCLUDE.sub(inline, source))
-        return text, filename, lambda: all(c() for c in checks if c)
+        return text, filename, lambda: all(c() for c in checks)  # FileSystemLoader always gives a check
 
 
 def _finalize(value: Any) -> Any:

@@ -60,7 +60,8 @@ class _Glyphs:
     """Which characters a font can draw: those whose bitmap is not the font's 'missing glyph' box."""
 
     def __init__(self, font: ImageFont.FreeTypeFont, color: bool = False):
-        self.font, self.color, self.known = font, color, {}
+        self.font, self.color = font, color
+        self.known: dict[str, bool] = {}
         self.missing = self._mask("\U0010fffd")  # a private-use code point: no font draws it
 
     def _mask(self, char: str) -> bytes:
@@ -154,7 +155,8 @@ class Face:
 
     def _runs(self, line: str) -> list[tuple[str, ImageFont.FreeTypeFont, dict]]:
         return [
-            (text, self.emoji if emoji else self.text, {"direction": direction} if direction else {})
+            # a cluster is EMOJI only when the colour font draws it: emoji is never true without self.emoji
+            (text, self.emoji if emoji and self.emoji else self.text, {"direction": direction} if direction else {})
             for text, emoji, direction in visual_runs(line, self.is_emoji)
         ]
 
@@ -401,7 +403,7 @@ def _samples(canvas, prompt: str, samples: list[str], face: Face, prompt_face: F
         lines = wrap(text, face, box_width - 48, max(1, (height - 40) // 34))
         y = y0 + 14
         for n, line in enumerate(lines):
-            x = 84
+            x: float = 84
             if n == 0 and prompt and text.startswith(prompt) and line.startswith(prompt):
                 prompt_face.draw(canvas, (x, y), prompt, ACCENT)  # the prompt, highlighted
                 x += prompt_face.getlength(prompt + " ")

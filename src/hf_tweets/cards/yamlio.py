@@ -21,13 +21,16 @@ Writing (``dump``) uses the Python emitter, which keeps emoji readable.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 MAX_DIGITS = 30
 MAX_DEPTH = 100
-_CParser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # libyaml's loader constructs as the pure-Python one does; the checker sees that one
+    _CParser = yaml.SafeLoader
+else:
+    _CParser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
