@@ -123,6 +123,24 @@ def test_bursts_of_429_and_5xx_are_waited_out(run, hub, card, model, monkeypatch
     assert err.count("the Hub asked to wait 3 s (HTTP 429); waiting before trying the commit again") == 2
 
 
+@pytest.mark.parametrize("parent, was", [(None, "empty"), ("head", "at {head}")], ids=["no parent", "a parent"])
+def test_a_refused_commit_says_where_its_plan_was(hub, parent, was):
+    from hf_tweets.errors import ConcurrentUpdateError
+    from hf_tweets.hub import client
+
+    HfApi().create_repo(REPO)
+    head = hub.repo(REPO).head.sha
+    request = client.Commit(REPO, head if parent else None, {"a.txt": client.LocalFile.of("a.txt", b"a\n")})
+    hub.fail("POST", r"/commit/", 412)
+    with pytest.raises(ConcurrentUpdateError) as raised:
+        client.commit(HfApi(), request)
+    assert raised.value.line() == (
+        f"{REPO}: the repo changed after the plan was made (it is no longer {was.format(head=head[:7])}); nothing was"
+        " overwritten; run the command again to plan against the new version (add --dry-run to see it first)"
+    )
+    assert ours(hub) == 0
+
+
 def test_a_retry_after_beyond_the_cap_ends_with_what_to_do(run, hub, card, model, monkeypatch):
     import hf_tweets.hub.client
 

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import huggingface_hub
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_url
@@ -255,7 +255,7 @@ class Commit:
     message: str = "Publish with hf-tweets"
     description: str = ""
     create_pr: bool = False
-    modes: dict[str, str] = field(default_factory=dict)  # path -> "lfs" or "regular", where already known
+    modes: dict[str, Literal["lfs", "regular"]] = field(default_factory=dict)  # where already known
     repo_type: str | None = None  # None: a model; "space" for the try-it Space
 
     def operations(self) -> list:
@@ -313,10 +313,10 @@ def commit(api: HfApi, request: Commit) -> Landed:
     except _Moved:
         if found := landed(api, request):  # an earlier try went through though its answer was lost
             return found
+        was = f"at {request.parent[:7]}" if request.parent else "empty"
         raise ConcurrentUpdateError(
             request.repo_id,
-            f"the repo changed after the plan was made (it is no longer at {request.parent[:7]}); nothing was"
-            " overwritten",
+            f"the repo changed after the plan was made (it is no longer {was}); nothing was overwritten",
             fix="run the command again to plan against the new version (add --dry-run to see it first)",
         ) from None
     except GaveUp as error:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Final
 
 from huggingface_hub import Collection, HfApi
 
@@ -21,7 +23,7 @@ from hf_tweets.errors import HfTweetsError, PublishError
 from hf_tweets.hub import client as hub
 from hf_tweets.text import plural
 
-ITEM_TYPE = "model"
+ITEM_TYPE: Final = "model"
 NOTE_LIMIT = 500  # characters: the Hub refuses a longer note
 TITLE_LIMIT = 60  # characters: the Hub's collection form takes no longer title
 
@@ -107,13 +109,13 @@ def _add(
     if not dry_run:
         for repo_id in added:
             hub.call(
-                lambda r=repo_id: api.add_collection_item(collection.slug, r, ITEM_TYPE, note=note, exists_ok=True),
+                partial(api.add_collection_item, collection.slug, repo_id, ITEM_TYPE, note=note, exists_ok=True),
                 repo_id,
                 "adding the item",
             )
         for repo_id in noted:
             hub.call(
-                lambda r=repo_id: api.update_collection_item(collection.slug, items[r].item_object_id, note=note),
+                partial(api.update_collection_item, collection.slug, items[repo_id].item_object_id, note=note),
                 repo_id,
                 "updating the item's note",
             )
@@ -143,6 +145,8 @@ def collect(
 ) -> Iterator[CollectionResult]:
     """Add published repos to the collection ``title`` of each one's namespace, one namespace at a time."""
     groups = by_namespace(repo_ids)
-    api = hub.client() if groups else None
+    if not groups:
+        return  # no client, so no token needed
+    api = hub.client()
     for namespace, ids in groups.items():
         yield add_to_collection(api, namespace, title, ids, note=note, dry_run=dry_run)

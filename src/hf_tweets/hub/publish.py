@@ -22,6 +22,7 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from huggingface_hub import HfApi, hf_hub_download
 
@@ -90,12 +91,13 @@ class PublishResult:
     def lines(self) -> list[str]:
         """What ``hf-tweets publish`` prints."""
         plan = self.plan
+        commit = (self.commit or "")[:7]  # set when unchanged (the repo's head) or committed (the new commit)
         if self.status == "unchanged":
-            return [f"{plan.repo_id} is up to date at {self.commit[:7]}: nothing to publish ({self.url})"]
+            return [f"{plan.repo_id} is up to date at {commit}: nothing to publish ({self.url})"]
         if self.status == "pull-request":
             return [f"opened a pull request on {plan.repo_id} ({plan.summary()}): {self.url}"]
         if self.status == "committed":
-            return [f"published {plan.repo_id}: commit {self.commit[:7]} ({plan.summary()}) {self.url}"]
+            return [f"published {plan.repo_id}: commit {commit} ({plan.summary()}) {self.url}"]
         where = f"against {plan.parent[:7]}" if plan.parent else "the repo would be created"
         lines = [f"plan for {plan.repo_id} ({where}): {plan.summary()}"]
         for mark, paths in (("+", plan.added), ("~", plan.changed), ("-", plan.deleted)):
@@ -105,7 +107,7 @@ class PublishResult:
         return lines + self.readme_diff + ["dry run: nothing was sent"]
 
 
-def _size(size: int | None) -> str:
+def _size(size: float | None) -> str:
     if size is None:
         return "? B"
     for unit in ("B", "kB", "MB", "GB"):
@@ -156,7 +158,7 @@ def onnx_files(model_dir: Path) -> dict[str, Path]:
     }
 
 
-def _browser_facts(path: Path | None):
+def _browser_facts(path: Path):
     """The BrowserCopy facts of an onnx/browser_copy.json (None: unreadable, then the card says no copy)."""
     from hf_tweets.cards.record import BrowserCopy
 
@@ -194,7 +196,9 @@ def make_plan(api: HfApi, repo_id: str, files: dict[str, LocalFile]) -> Plan:
 def same_model_or_refuse(api: HfApi, plan: Plan, card) -> None:
     """PublishError unless the repo's card is a model of the same accounts: two accounts can derive one name
     (platforms.repo_name), and a repo may hold someone else's model; neither is ever overwritten."""
-    text = hub.call(lambda: hub.fetch_readme(api, plan.repo_id, plan.parent), plan.repo_id, "downloading README.md")
+    parent = plan.parent
+    assert parent is not None  # asked only of a repo that exists
+    text = hub.call(lambda: hub.fetch_readme(api, plan.repo_id, parent), plan.repo_id, "downloading README.md")
     if text is None:
         return
     try:
@@ -216,7 +220,9 @@ def same_model_or_refuse(api: HfApi, plan: Plan, card) -> None:
 
 def _commit(api: HfApi, plan: Plan, create_pr: bool) -> hub.Landed:
     # Files the repo already has keep their storage (LFS or not): the plan knows it, so no preupload request.
-    modes = {path: "lfs" if plan.remote[path].sha256 else "regular" for path in plan.changed}
+    modes: dict[str, Literal["lfs", "regular"]] = {
+        path: "lfs" if plan.remote[path].sha256 else "regular" for path in plan.changed
+    }
     request = hub.Commit(
         plan.repo_id,
         plan.parent,
@@ -288,6 +294,7 @@ def publish(
             "dry-run", plan, readme_diff=readme_diff(plan, readme) if "README.md" in plan.added + plan.changed else []
         )
     if base is not None:  # before the adapter: the adapter is useless until its base loads
+        assert card.base_model is not None  # _random_base found the base it names
         publish_base(api, card.base_model, base, private)
     if not plan.changes:
         _remember(record_path, card, plan.parent, files["README.md"].sha256)

@@ -100,7 +100,7 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def listing(api: HfApi, namespace: str) -> dict[str, str]:
+def listing(api: HfApi, namespace: str) -> dict[str, str | None]:
     """repo id -> head sha for every model of a namespace (one request per page)."""
     return {
         m.id: m.sha for m in hub.call(lambda: list(api.list_models(author=namespace)), namespace, "listing the repos")
@@ -138,7 +138,7 @@ def items_from_records(api: HfApi, cards_dir: Path, only: set[str] | None) -> li
     return items
 
 
-def items_from_hub(heads: dict[str, str], only: set[str] | None) -> list[Item]:
+def items_from_hub(heads: dict[str, str | None], only: set[str] | None) -> list[Item]:
     return [
         Item(repo_id, None, None, sha)
         for repo_id, sha in sorted(heads.items())
@@ -252,7 +252,9 @@ def _send(batch: _Batch, item: Item, record: CardRecord, remote: str | None, new
 
 
 def _readme(api: HfApi, item: Item) -> str | None:
-    return hub.call(lambda: hub.fetch_readme(api, item.repo_id, item.head), item.repo_id, "downloading README.md")
+    head = item.head
+    assert head is not None  # _not_here has left out every repo that is not on the Hub
+    return hub.call(lambda: hub.fetch_readme(api, item.repo_id, head), item.repo_id, "downloading README.md")
 
 
 def _commit(batch: _Batch, item: Item, record: CardRecord, new: str, new_hash: str) -> Outcome:
@@ -293,6 +295,7 @@ def _finish(
         update_record(item.record_file, change)
     elif batch.options.save_records:
         record.set_published(item.repo_id, state)
+        assert record.name is not None  # validation fills it in (CardRecord._repo_name)
         save_record(record, record_path(batch.folders.cards, record.name))
     return outcome
 

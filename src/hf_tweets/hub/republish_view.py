@@ -6,7 +6,7 @@ import sys
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
 from hf_tweets.hub.pacing import CommitBucket
@@ -31,7 +31,7 @@ class Progress:
             console=Console(stderr=True),
             disable=not self.enabled,
         )
-        self.task = None
+        self.task: TaskID | None = None  # start() adds it
         self.total, self.done, self.changed, self.started = 0, 0, 0, time.monotonic()
         self.pacer = CommitBucket(0)
 
@@ -49,6 +49,7 @@ class Progress:
     def advance(self, outcome: Outcome) -> None:
         self.done += 1
         self.changed += outcome.status in ("changed", "would change")
+        assert self.task is not None  # republish starts the bar before its first outcome
         self.bar.update(self.task, advance=1, last=f"{outcome.repo_id}: {outcome.status}", eta=_clock(self.eta()))
 
     def eta(self) -> float:
