@@ -108,6 +108,15 @@ def test_a_batch_of_jobs_shows_no_experimental_warning_of_huggingface_hub(hub, t
     assert outcome.status == "failed" and [str(w.message) for w in shown if "experimental" in str(w.message)] == []
 
 
+@pytest.mark.parametrize("token", [None, True], ids=["no token given", "token=True (the saved one)"])
+def test_the_job_gets_the_token_as_a_string_secret(hub, tmp_path, token):
+    executor = HfJobsExecutor(HfApi(token=token), poll=POLL)
+    bot = archive_bot(tmp_path, "empty-bot", tweets=0)
+    report = run_batch([bot], executor, Journal(tmp_path / "journal.jsonl"), tmp_path / "cards")
+    [outcome], [job] = report.outcomes, hub.jobs.jobs.values()  # the bot fails in its job (no posts), not before
+    assert (outcome.status, outcome.worker, job.spec["secrets"]) == ("failed", job.id, {"HF_TOKEN": hub.token})
+
+
 @pytest.mark.slow
 def test_a_job_that_times_out_is_tried_once_more_then_reported_with_its_reason(hub, tmp_path):
     bot = archive_bot(tmp_path, "slow-bot", timeout="1s")

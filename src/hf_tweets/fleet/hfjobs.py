@@ -97,7 +97,8 @@ class HfJobsExecutor:
     def _run(self, bot: Bot) -> Attempt:
         token, upload, job_id = "", None, ""
         try:
-            token = self.api.token or huggingface_hub.get_token() or ""
+            given = self.api.token if isinstance(self.api.token, str) else None  # True: the saved one, as below
+            token = given or huggingface_hub.get_token() or ""
             if not token:
                 raise PublishError(self.api.endpoint, "no Hugging Face token found", fix=token_help())
             timeout = bot.timeout or self.timeout
@@ -117,6 +118,7 @@ class HfJobsExecutor:
         return attempt
 
     def _upload(self, bot: Bot) -> str:
+        assert bot.archive is not None  # _run uploads only a bot's archive
         archive = Path(bot.archive)
         if not archive.exists():  # this bot fails alone, and is not tried again: another worker will not find it
             raise SourceError("no such file", where=archive, fix="fix the path (relative to the batch file)")
@@ -163,8 +165,9 @@ class HfJobsExecutor:
                     namespace=namespace,
                 )
             except HfHubHTTPError as error:
-                if status_of(error) in (402, 403):
-                    raise _no_jobs(namespace, status_of(error)) from None
+                status = status_of(error)
+                if status in (402, 403):
+                    raise _no_jobs(namespace, status) from None
                 raise
 
         def started() -> JobInfo | None:

@@ -165,15 +165,18 @@ class BotHost:
             number = next(self._ids)
             self._waiting[number] = answer
             line = json.dumps({"id": number, "argv": [*argv, str(self.process.pid)], "output": output})
+            stdin = self.process.stdin
+            assert stdin is not None  # Popen(stdin=PIPE)
             try:
-                self.process.stdin.write(line.encode() + b"\n")
-                self.process.stdin.flush()
+                stdin.write(line.encode() + b"\n")
+                stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
                 self._waiting.pop(number, None)
                 raise HostGone(self._why()) from None
         return answer.result()
 
     def _read(self) -> None:
+        assert self.process.stdout is not None  # Popen(stdout=PIPE)
         for line in self.process.stdout:
             answer = json.loads(line)
             with self._lock:
@@ -182,8 +185,8 @@ class BotHost:
                 waiting.set_result(answer["code"])
         self.process.wait()
         with self._lock:
-            waiting, self._waiting = list(self._waiting.values()), {}
-        for future in waiting:
+            left, self._waiting = list(self._waiting.values()), {}
+        for future in left:
             future.set_exception(HostGone(self._why()))
 
     def _why(self) -> str:
@@ -197,6 +200,7 @@ class BotHost:
 
     def close(self) -> None:
         """End the host (its bots have ended: the batch waited for them)."""
+        assert self.process.stdin is not None and self.process.stdout is not None  # Popen(stdin=PIPE, stdout=PIPE)
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         try:

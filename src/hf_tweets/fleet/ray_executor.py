@@ -52,7 +52,7 @@ class RayExecutor:
         self.ray, self.folders = ray, folders
         self.started = False
         if not ray.is_initialized():
-            env = {"env_vars": {k: os.environ[k] for k in PASSED_ON if k in os.environ}}
+            env: dict[str, object] = {"env_vars": {k: os.environ[k] for k in PASSED_ON if k in os.environ}}
             if address and (package_spec or "").lower() != "none":
                 env["pip"] = [package_spec or f"hf-tweets=={__version__}"]
             ray.init(address=address, runtime_env=env, include_dashboard=False, log_to_driver=False)

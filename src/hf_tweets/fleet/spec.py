@@ -27,6 +27,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, create_model
@@ -92,7 +93,7 @@ def _spec_model() -> type[BaseModel]:
     """The pydantic model of one bot's entry: every key, of its type (no int for a bool), nothing else."""
     strict = {bool: StrictBool, int: StrictInt, float: StrictInt | StrictFloat, str: StrictStr}
     kinds = {key: setting.kind for key, setting in SETTINGS.items()} | EXECUTOR
-    entry = {key: (strict[kind] | None, None) for key, kind in kinds.items()}
+    entry: dict[str, Any] = {key: (strict[kind] | None, None) for key, kind in kinds.items()}  # name -> (type, default)
     entry["timeout"] = (StrictStr | StrictInt | None, None)  # 7200 (seconds) or "2h"
     entry |= {"handles": (list[StrictStr] | None, None), "handle": (StrictStr | None, None)}
     return create_model("BotEntry", __config__=ConfigDict(extra="forbid"), **entry)
@@ -124,7 +125,12 @@ class Bot:
 
     def run_settings(self) -> dict[str, object]:
         """The run options this bot sets, by key (a setting left unset is run's default)."""
-        given = {"name": self.name, "base_model": self.base_model, "epochs": self.epochs, "namespace": self.namespace}
+        given: dict[str, object] = {
+            "name": self.name,
+            "base_model": self.base_model,
+            "epochs": self.epochs,
+            "namespace": self.namespace,
+        }
         given = {k: v for k, v in given.items() if v is not None} | dict(self.settings)
         given |= {"lora": self.lora, "publish": self.publish, "onnx": self.wants_onnx()}
         if self.consent != "public":
@@ -150,7 +156,7 @@ class Bot:
         """The TrainConfig this bot trains with (TrainError for a setting out of range, as on the command line)."""
         from hf_tweets.training.train import TrainConfig
 
-        given = self.run_settings()
+        given: dict[str, Any] = self.run_settings()  # each of the type its run option takes (BotEntry)
         return TrainConfig(**{f.name: given[f.name] for f in fields(TrainConfig) if f.name in given})
 
     def accounts(self) -> list[platforms.Account]:
@@ -241,7 +247,7 @@ def _bot(entry, number: int, path: Path) -> Bot:
         raise refuse(error.what, error.fix or "fix the handle") from None
     archive = (path.parent / entry["archive"]) if has_archive else None  # a missing one fails its bot alone
     name = entry.get("name")
-    key = name or (default_repo_name(accounts) if accounts else _archive_key(archive))
+    key = name or (default_repo_name(accounts) if archive is None else _archive_key(archive))  # one of them, above
     if name is not None and not _safe_name(name):
         raise refuse(f"name '{name}' is not a repo name", "use letters, digits, '-', '_' and '.'")
     if "namespace" in entry:
@@ -266,7 +272,8 @@ def _bot(entry, number: int, path: Path) -> Bot:
     )
     try:  # every setting checked now, as run checks its options, not when the bot's turn comes
         bot.train_config()
-        PrepareConfig(**{k: v for k, v in bot.run_settings().items() if k in ("min_chars", "include_cw")})
+        prepare: dict[str, Any] = {k: v for k, v in bot.run_settings().items() if k in ("min_chars", "include_cw")}
+        PrepareConfig(**prepare)
         parse_run(bot.run_args()[1:])  # the rest as run's own options check them (wandb, handle, ...)
     except HfTweetsError as error:
         raise refuse(error.what, error.fix or "fix the setting") from None
