@@ -114,13 +114,13 @@ def load_trained(folder: Path):
     facts = _facts(folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     if not (folder / "adapter_config.json").is_file():
-        model = AutoModelForCausalLM.from_pretrained(folder)
-        return model, tokenizer, facts or getattr(model.config, "hf_tweets", None) or {}
+        full = AutoModelForCausalLM.from_pretrained(folder)
+        return full, tokenizer, facts or getattr(full.config, "hf_tweets", None) or {}
     from peft import PeftConfig, PeftModel
 
     base = next(
         (str(c) for c in (folder / "base", facts.get("base")) if c and (Path(c) / "config.json").is_file()),
-        PeftConfig.from_pretrained(folder).base_model_name_or_path,
+        PeftConfig.from_pretrained(str(folder)).base_model_name_or_path,
     )
     try:
         model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), folder)
@@ -131,7 +131,8 @@ def load_trained(folder: Path):
             fix="connect once so it is in the Hugging Face cache, or train again",
         ) from None
     if (folder / "generation_config.json").is_file():
-        model.generation_config = GenerationConfig.from_pretrained(folder)
+        # ignore: torch types Module.__setattr__ for tensors and modules, though it stores any value
+        model.generation_config = GenerationConfig.from_pretrained(folder)  # type: ignore[assignment]
     return model, tokenizer, facts
 
 

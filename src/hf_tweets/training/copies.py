@@ -72,6 +72,7 @@ def _word_spans(normal: str) -> list[tuple[int, int]]:
     spans = []
     for token in _TOKEN.finditer(normal):
         word = _INNER.fullmatch(normal, token.start(), token.end())
+        assert word is not None  # \p{P}*+(.*?)\p{P}*+ matches any text
         if word.end(1) > word.start(1):
             spans.append(word.span(1))
     return spans

@@ -114,7 +114,9 @@ class Generator:
     def _check_prompt(self, prompt: str) -> None:
         """HfTweetsError for a prompt that leaves no room to write in: a text is at most max_length tokens (the
         saved sampling settings), prompt included, and transformers' own error would not say what to do."""
-        tokens = len(self.pipeline.tokenizer(self.prefix + prompt, add_special_tokens=False)["input_ids"])
+        tokenizer = self.pipeline.tokenizer
+        assert tokenizer is not None  # given to pipeline() in __init__
+        tokens = len(tokenizer(self.prefix + prompt, add_special_tokens=False)["input_ids"])
         if tokens >= self.max_length:
             raise HfTweetsError(
                 f"the prompt is {tokens:,} tokens and this model writes texts of {self.max_length} tokens at most,"

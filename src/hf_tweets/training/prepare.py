@@ -51,7 +51,7 @@ import json
 import random
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,12 +96,12 @@ class PrepareConfig:
         check(asdict(self), RANGES, PrepareError)
 
 
-def accounts_of(users: list[Account | str]) -> list[Account]:
+def accounts_of(users: Sequence[Account | str]) -> list[Account]:
     """Accounts, from accounts or as written on a command line (platforms.parse_account)."""
     return [u if isinstance(u, Account) else platforms.parse_account(u) for u in users]
 
 
-def inputs_fingerprint(data_dir: Path, users: list[Account | str], config: PrepareConfig) -> str:
+def inputs_fingerprint(data_dir: Path, users: Sequence[Account | str], config: PrepareConfig) -> str:
     """What prepared text is made from: the users' stored posts and the settings (kept in stats.json)."""
     accounts = accounts_of(users)
     names = [a.handle.lower() if a.platform == platforms.DEFAULT else a.key for a in accounts]  # X: as before
@@ -305,7 +305,7 @@ class Prepared:
 
 
 def prepare(
-    name: str, folders: Folders, handles: list[str] | None = None, config: PrepareConfig | None = None
+    name: str, folders: Folders, handles: Sequence[Account | str] | None = None, config: PrepareConfig | None = None
 ) -> Prepared:
     """Clean the stored posts of the record's users into train/eval text and update cards/<name>.yaml.
 
@@ -348,6 +348,7 @@ def prepare(
     splits = [split(u.kept, config.eval_fraction, rng) for u in users]
     train = balance([t for t, _ in splits], rng)
     evaluation = [post for _, e in splits for post in e]
+    train_chars = sum(map(len, train))
     stats = {
         "name": name,
         "seed": config.seed,
@@ -356,7 +357,7 @@ def prepare(
         "min_chars": config.min_chars,
         "inputs": inputs_fingerprint(data_dir, accounts, config),
         "train_posts": len(train),
-        "train_chars": sum(map(len, train)),
+        "train_chars": train_chars,
         "eval_posts": len(evaluation),
         "language": language.code,
         "language_detection": language.summary(),
@@ -370,7 +371,7 @@ def prepare(
         saved = update_record(
             card, lambda current: _with_language(_updated_record(current, name, users, card), language.code)
         )
-    return Prepared(name, folder, users, stats["train_chars"], len(evaluation), warning, language.code, saved.language)
+    return Prepared(name, folder, users, train_chars, len(evaluation), warning, language.code, saved.language)
 
 
 def _write_unit(folder: Path, texts: dict[str, str], stats: dict) -> None:

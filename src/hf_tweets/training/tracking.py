@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import netrc
 from pathlib import Path
+from typing import Literal
 
 from hf_tweets import settings
 from hf_tweets.errors import HfTweetsError
@@ -35,9 +36,11 @@ def _init(mode: str, folder: Path, **kwargs):
 
     folder.mkdir(parents=True, exist_ok=True)
     project, entity = settings.wandb_target()
+    # one of resolve_mode's two that start a run (with "off", none is started)
+    started: Literal["online", "offline"] = "online" if mode == "online" else "offline"
     try:  # absolute: wandb's service process resolves paths against its own working directory
         return wandb.init(
-            project=project, entity=entity, mode=mode, dir=str(folder.resolve()), reinit="finish_previous", **kwargs
+            project=project, entity=entity, mode=started, dir=str(folder.resolve()), reinit="finish_previous", **kwargs
         )
     except Exception as error:  # wandb raises its own types for login and network problems
         raise HfTweetsError(

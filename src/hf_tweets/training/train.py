@@ -186,8 +186,9 @@ def _callbacks(seconds_before: float = 0.0, inputs: str = ""):
     from transformers import TrainerCallback
 
     class Progress(TrainerCallback):
-        bar = None
+        bar: tqdm | None = None
         interrupted = False
+        started = 0.0  # perf_counter() when training (re)starts: set by _fit
 
         def on_train_begin(self, args, state, control, **kwargs):
             self.bar = tqdm(total=state.max_steps, initial=state.global_step, desc="training", unit="step")
@@ -197,6 +198,7 @@ def _callbacks(seconds_before: float = 0.0, inputs: str = ""):
             self.interrupted = True
 
         def on_step_end(self, args, state, control, **kwargs):
+            assert self.bar is not None  # on_train_begin made it
             self.bar.update(state.global_step - self.bar.n)
             if self.interrupted:
                 control.should_save = control.should_training_stop = True
@@ -295,6 +297,7 @@ def train(
 def _checkpoint_to_resume(checkpoints: Path, inputs: str, resume: bool | str) -> tuple[Path | None, dict]:
     """The checkpoint this run goes on from and its marker, or (None, {}) for a new run, whose folder of
     checkpoints is emptied: another run's checkpoints must never be resumed."""
+    last: Path | None
     if resume is True:
         last, marker = _resumable(checkpoints)
     else:
@@ -309,7 +312,7 @@ def _blocks(model, tokenizer, config: TrainConfig, train_posts: list[str], eval_
     (train blocks, eval blocks, the longest block the model reads)."""
     eos = tokenizer.eos_token_id
     encoded = tokenizer(train_posts + eval_posts, add_special_tokens=False)["input_ids"]
-    limit = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
+    limit = getattr(model.config, "n_positions", 0) or getattr(model.config, "max_position_embeddings", 1024)
     if config.block_size > limit:  # the position embeddings end there: an IndexError in the first step
         raise TrainError(
             f"block size {config.block_size} is more than {config.base_model} reads ({limit} tokens)",
@@ -326,6 +329,7 @@ def _arguments(config: TrainConfig, checkpoints: Path, report_to, *, bf16: bool,
     """The Trainer's arguments: the recipe's schedule, an evaluation and a checkpoint each epoch, the best kept."""
     from transformers import TrainingArguments
 
+    assert config.learning_rate is not None and config.batch_size is not None  # TrainConfig.__post_init__ sets them
     return TrainingArguments(
         output_dir=str(checkpoints),
         num_train_epochs=config.epochs,
@@ -358,6 +362,7 @@ def _fit(trainer, progress, last: Path | None, config: TrainConfig, checkpoints:
     """trainer.train from ``last`` (or the start); one-line errors for running out of memory and for Ctrl-C."""
     import torch
 
+    assert config.batch_size is not None  # TrainConfig.__post_init__ sets it
     progress.started = time.perf_counter()
     try:
         outcome = trainer.train(resume_from_checkpoint=str(last) if last else None)
