@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from hf_tweets import __version__
@@ -67,7 +68,7 @@ def is_current(model_dir: Path) -> bool:
     return bool(weights) and made_from(model_dir) == weights
 
 
-def write_browser_copy(model_dir: Path, *, prompt: str = DEFAULT_PROMPT, texts: list[str] = ()) -> BrowserCopy:
+def write_browser_copy(model_dir: Path, *, prompt: str = DEFAULT_PROMPT, texts: Sequence[str] = ()) -> BrowserCopy:
     """Write ``model_dir/onnx/`` (see the module docstring) and return its facts; BrowserCopyError when it cannot be
     made or fails its check, and then no ``onnx/`` is left (an older copy is of other weights: it goes too)."""
     weights = weights_sha256(model_dir)

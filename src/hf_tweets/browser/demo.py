@@ -186,6 +186,7 @@ def make_handler(site: Site, log=None):
             path = unquote(urlsplit(self.path).path)
             if path == f"/{FILE}":
                 return self._bytes(200, "application/json", manifest, body)
+            file: Path | None
             if path in PAGE_FILES:
                 file = PAGE / PAGE_FILES[path]
             else:

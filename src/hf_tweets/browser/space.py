@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict
 
 from huggingface_hub import HfApi, SpaceCardData
 from huggingface_hub.errors import RepositoryNotFoundError
@@ -171,7 +172,14 @@ def space_files(namespace: str, manifest: Manifest, endpoint: str) -> dict[str, 
     return files
 
 
-def library(repo_id: str) -> dict[str, str]:
+class Library(TypedDict, total=False):
+    """Manifest's library and wasm folders, when they are not its defaults."""
+
+    library: str
+    wasm: str
+
+
+def library(repo_id: str) -> Library:
     """Where the Space's page loads transformers.js and onnxruntime-web's .wasm files from: the pinned CDN
     (nothing to say: the manifest's defaults), or one self-hosted URL folder holding both
     ($HF_TWEETS_TRANSFORMERS_JS). A folder of this machine is no place for a page on the Hub to load from."""
@@ -199,13 +207,14 @@ def publish_space(options: SpaceOptions) -> SpaceResult:
     files = space_files(options.namespace, manifest, api.endpoint)
     remote = hub.remote_files(api, options.repo_id, repo_type=REPO_TYPE)
     created = remote is None
-    if created:
+    if remote is None:
         hub.call(
             lambda: api.create_repo(options.repo_id, repo_type=REPO_TYPE, space_sdk="static", exist_ok=True),
             options.repo_id,
             "creating the Space",
         )
         remote = hub.remote_files(api, options.repo_id, repo_type=REPO_TYPE)
+        assert remote is not None  # the Space was just created
     parent, existing = remote
     changed = {p: f for p, f in files.items() if p not in existing or not existing[p].same_as(f)}
     commit = None
