@@ -93,9 +93,12 @@ def _say_next(command: list[str], then: list[str] | None = None) -> None:
 def _passed_on(command: list[str]) -> list[str]:
     """``command`` with the folder options given to this command that it takes, and does not have already."""
     ctx = click.get_current_context()
-    target = cli
+    target: click.Command = cli
     for word in command[:2]:
-        target = target.get_command(ctx, word) if isinstance(target, click.Group) else target
+        if isinstance(target, click.Group):
+            found = target.get_command(ctx, word)
+            assert found is not None, word  # the commands a next line names are hf-tweets' own
+            target = found
     extra = []
     for param in target.params:
         option, given = param.opts[0], ctx.params.get(param.name)
@@ -190,7 +193,7 @@ def import_command(readmes, resolve_handles, folders) -> None:
         click.echo(str(outcome), err=not outcome.ok)
     if not all(o.ok for o in outcomes):
         raise SystemExit(1)
-    names = list(dict.fromkeys(o.target.stem for o in outcomes))
+    names = list(dict.fromkeys(o.target.stem for o in outcomes if o.target is not None))  # all ok: each has one
     if len(names) <= MAX_USERS:
         only = [arg for name in names for arg in ("--only", name)]
         _say_next(["card", "render", *names], then=["republish", "--dry-run", *only])

@@ -62,7 +62,7 @@ def sha256_of(*paths: Path):
 
 def write_failed(path: Path, error: OSError) -> WriteError:
     """A WriteError naming the file, with what to do for the usual causes."""
-    fixes = {
+    fixes: dict[int | None, str] = {  # OSError.errno may be None
         errno.ENOSPC: "the disk is full: free some space and run the command again",
         errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
         errno.EACCES: "check the folder's permissions",

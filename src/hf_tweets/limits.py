@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hf_tweets.errors import HfTweetsError
+
 
 @dataclass(frozen=True)
 class Range:
@@ -24,8 +26,9 @@ class Range:
     whole: bool = False
 
     def __contains__(self, value: object) -> bool:
-        number = not isinstance(value, bool) and isinstance(value, int | float)
-        if not number or math.isnan(value) or (self.whole and not float(value).is_integer()):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if math.isnan(value) or (self.whole and not float(value).is_integer()):
             return False
         low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
         high = self.high is not None and (value >= self.high if self.high_open else value > self.high)
@@ -38,6 +41,7 @@ class Range:
             return kind
         low = None if self.low is None else f"{'above' if self.low_open else 'from'} {_shown(self.low)}"
         if self.high is None:
+            assert low is not None  # neither end set: returned above
             return f"{kind} {low.replace('from', 'of', 1)} or more" if not self.low_open else f"{kind} {low}"
         high = f"{'below' if self.high_open else 'at most'} {_shown(self.high)}"
         if low is None:
@@ -46,7 +50,7 @@ class Range:
         return f"{kind} {low}{joiner}{high.replace('at most ', '') if joiner == ' to ' else high}"
 
 
-def check(values: dict[str, object], ranges: dict[str, Range], error: type[Exception]) -> None:
+def check(values: dict[str, object], ranges: dict[str, Range], error: type[HfTweetsError]) -> None:
     """Raise ``error`` (an HfTweetsError class) for the first value outside its key's range ('epochs -1 is out of
     range; give epochs a number above 0 and at most 1,000'); keys without a range are not checked."""
     for key, value in values.items():

@@ -52,8 +52,10 @@ class FloatRange(click.FloatRange):
 
 def ranged(limits: Range) -> click.ParamType:
     """The click type of a setting's Range (limits.py): IntRange for whole numbers, else FloatRange."""
-    kind = click.IntRange if limits.whole else FloatRange
-    return kind(limits.low, limits.high, min_open=limits.low_open, max_open=limits.high_open)
+    if limits.whole:  # its ends are whole numbers too
+        low, high = (None if end is None else int(end) for end in (limits.low, limits.high))
+        return click.IntRange(low, high, min_open=limits.low_open, max_open=limits.high_open)
+    return FloatRange(limits.low, limits.high, min_open=limits.low_open, max_open=limits.high_open)
 
 
 class PathType(click.Path):

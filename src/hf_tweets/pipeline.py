@@ -354,7 +354,7 @@ def _publish_stage(name: str, folders: Folders, out_dir: Path, options: RunOptio
     outcome = publish(card, out_dir, namespace=options.namespace, onnx=options.onnx, optout=folders.optout)
     summary.published = outcome.url
     mode = tracking.resolve_mode(options.wandb_mode)
-    if outcome.commit and mode != "off":
+    if outcome.commit and outcome.url and mode != "off":  # a commit has its URL
         endpoint = outcome.url.rsplit("/", 2)[0]
         tracking.log_published_model(
             name, folders.data, outcome.plan.repo_id, outcome.commit, sorted(outcome.plan.files), endpoint, mode

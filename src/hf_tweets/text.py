@@ -64,7 +64,7 @@ def py_str(value: str) -> str:
     return repr(value)
 
 
-def format_scalar(value: object) -> str:
+def format_scalar(value: bool | int | float | str) -> str:  # a record's Scalar
     """Show a hyper-parameter value so that ``parse_scalar`` gives it back exactly."""
     if isinstance(value, bool):
         return "true" if value else "false"
