@@ -10,9 +10,10 @@ test:  ## the whole suite: the README's test command, what CI runs
 test-fast:  ## the suite without the slow tests (kill -9 enumerations, trainings, Ray, jobs, browsers)
 	.venv/bin/python -m pytest -m "not slow"
 
-lint:  ## the lint gates of .ci/run
+lint:  ## the lint gates of .ci/run: ruff, its format check, and mypy on src/
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 format:  ## fix what lint's format check finds
 	.venv/bin/ruff format .
