@@ -25,7 +25,7 @@ from hf_tweets.cards import commands as cards
 from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, TRY_SPACE
 from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, EXECUTORS
-from hf_tweets.fsutil import NAME_RE, child
+from hf_tweets.fsutil import NAME_RE
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.limits import SEED
 from hf_tweets.options import (
@@ -357,7 +357,7 @@ def train_command(name, config, resume, out, onnx, wandb_mode, folders) -> None:
     from hf_tweets.pipeline import train_stage
 
     name = bots.name(",".join(name), folders.cards)
-    folder = out or folders.out / name
+    folder = out or folders.model(name)
     result = train_stage(name, folders, folder, config, resume=resume, wandb_mode=wandb_mode)
     from hf_tweets.browser.copy import copy_for_bot, forget_stale
 
@@ -400,7 +400,7 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, folders) ->
         from hf_tweets.training.copies import training_posts
 
         name = Path(resolve(model)).name  # out/NAME, or a repo id's name: data/NAME holds its training posts
-        texts, dropped = generate_originals(generator, prompt, count, training_posts(child(folders.data, name)))
+        texts, dropped = generate_originals(generator, prompt, count, training_posts(folders.prepared(name)))
         if dropped or len(texts) < count:
             click.echo(f"dropped {dropped} copies of training posts; {len(texts)} of {count} texts kept", err=True)
     else:

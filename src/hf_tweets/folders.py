@@ -4,7 +4,8 @@ A command builds one ``Folders`` from its ``--data-dir``, ``--cards-dir`` and ``
 (``Folders.resolve``: an option not given is $HF_TWEETS_DATA_DIR, $HF_TWEETS_CARDS_DIR, else ./data,
 ./cards and ./out, settings.py's defaults) and passes it down whole; a function that needs two of the places
 takes the Folders, never the places one by one. The opt-out list is found once, here: $HF_TWEETS_OPTOUT, else
-optout.yaml beside the cards folder (settings.optout_path). A bot's model folder is ``out/NAME`` (``model``).
+optout.yaml beside the cards folder (settings.optout_path). A bot's prepared text is ``data/NAME``
+(``prepared``), its model folder ``out/NAME`` (``model``).
 A batch's workers get the folders as the options of ``hf-tweets run`` (``args``), so a worker finds the
 opt-out list as a command would.
 """
@@ -47,6 +48,10 @@ class Folders:
     def absolute(self) -> Folders:
         """The same folders from anywhere (a worker in another folder): data, cards and out made absolute."""
         return replace(self, data=self.data.resolve(), cards=self.cards.resolve(), out=self.out.resolve())
+
+    def prepared(self, name: str) -> Path:
+        """A bot's training text and its stored facts, data/NAME (prepare's); UnsafePathError as ``model``."""
+        return child(self.data, name)
 
     def model(self, name: str) -> Path:
         """A bot's model folder, out/NAME; UnsafePathError for a name that cannot name a folder."""

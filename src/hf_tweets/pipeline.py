@@ -22,7 +22,7 @@ from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import HfTweetsError, TrainInterrupted
 from hf_tweets.folders import Folders
-from hf_tweets.fsutil import atomic_write_text, child, sweep_orphans
+from hf_tweets.fsutil import atomic_write_text, sweep_orphans
 from hf_tweets.platforms import Account
 from hf_tweets.text import clean_line
 from hf_tweets.training import tracking
@@ -55,7 +55,7 @@ def train_stage(
 ) -> TrainResult:
     """Train, then check how much the model copies (check_copies), with the preprocess and train runs in W&B when it
     is on; run URLs go into the record."""
-    prepared_posts(child(folders.data, name), name)  # say "run prepare" before anything else
+    prepared_posts(folders.prepared(name), name)  # say "run prepare" before anything else
     mode = tracking.resolve_mode(wandb_mode)
     card = record_path(folders.cards, name)
     accounts = load_record(card).accounts
@@ -93,7 +93,7 @@ def add_samples(name: str, folders: Folders, model_dir: Path, seed: int = 42) ->
     card = record_path(folders.cards, name)
     prompt = load_record(card).widget_prompt
     texts, _ = generate_originals(
-        Generator(str(model_dir), seed), prompt, SAMPLE_PROMPT_COUNT, training_posts(child(folders.data, name))
+        Generator(str(model_dir), seed), prompt, SAMPLE_PROMPT_COUNT, training_posts(folders.prepared(name))
     )
     samples = [text for text in map(clean_line, texts) if text]
 
@@ -111,7 +111,7 @@ def check_copies(name: str, folders: Folders, model_dir: Path, seed: int = 42) -
     from hf_tweets.training.generate import Generator
 
     texts = Generator(str(model_dir), seed)("", COPY_SAMPLES)
-    index = copies.CopyIndex(copies.training_posts(child(folders.data, name)))
+    index = copies.CopyIndex(copies.training_posts(folders.prepared(name)))
     check = CopyCheck(
         samples=len(texts), copied=copies.count_copies(index, texts), words=index.words, chars=index.chars
     )
@@ -232,7 +232,7 @@ def run(
     say(f"{next(steps)} fetch")
     accounts = _fetch_stage(named, archive, folders, options, say)
     name = options.name or default_repo_name(accounts)
-    folder, out_dir, card = child(folders.data, name), folders.model(name), record_path(folders.cards, name)
+    folder, out_dir, card = folders.prepared(name), folders.model(name), record_path(folders.cards, name)
     _same_accounts_or_refuse(card, accounts)
     sweep_orphans(folders.cards, out_dir, folders.out, folder)
     if options.publish and not options.namespace and card.exists():  # the record may name another namespace
@@ -292,7 +292,7 @@ def _prepare_stage(name: str, accounts: list[Account], folders: Folders, config:
     """Prepare the training text unless what is there was made from the same posts and settings; whether it ran."""
     from hf_tweets.training.prepare import prepare
 
-    if prepared_from(child(folders.data, name)) == prepare_inputs(folders.data, accounts, config):
+    if prepared_from(folders.prepared(name)) == prepare_inputs(folders.data, accounts, config):
         return False
     result = prepare(name, folders, accounts, config)
     if result.warning:
@@ -303,7 +303,7 @@ def _prepare_stage(name: str, accounts: list[Account], folders: Folders, config:
 def _train_step(name: str, folders: Folders, out_dir: Path, config: TrainConfig, wandb_mode: str) -> bool:
     """Train unless out/NAME is a model of the same inputs (an interrupted training goes on from its last
     checkpoint); whether it trained."""
-    if trained_from(out_dir) == train_inputs(child(folders.data, name), config) and model_present(out_dir):
+    if trained_from(out_dir) == train_inputs(folders.prepared(name), config) and model_present(out_dir):
         return False
     try:
         train_stage(name, folders, out_dir, config, resume="auto", wandb_mode=wandb_mode)

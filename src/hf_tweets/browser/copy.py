@@ -27,7 +27,7 @@ from hf_tweets.cards.record import DEFAULT_PROMPT, BrowserCopy
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import BrowserCopyError, HfTweetsError
 from hf_tweets.folders import Folders
-from hf_tweets.fsutil import atomic_write_text, child, sha256_of, staged_folder
+from hf_tweets.fsutil import atomic_write_text, sha256_of, staged_folder
 from hf_tweets.training.prepare import EOS
 
 FOLDER = "onnx"
@@ -101,7 +101,7 @@ def copy_for_bot(name: str, folders: Folders, model_dir: Path, *, then: str) -> 
     card = record_path(folders.cards, name)
     if is_current(model_dir):
         return None
-    eval_file = child(folders.data, name) / "eval.txt"
+    eval_file = folders.prepared(name) / "eval.txt"
     posts = eval_file.read_text(encoding="utf-8").split(EOS) if eval_file.is_file() else []
     warning = None
     try:

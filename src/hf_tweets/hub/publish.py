@@ -26,13 +26,14 @@ from typing import Literal
 
 from huggingface_hub import HfApi, hf_hub_download
 
-from hf_tweets import consent, settings
+from hf_tweets import consent
 from hf_tweets.cards.basecard import render_base_card
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.record import PublishState, random_base
 from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.cards.render import render
 from hf_tweets.errors import CardImportError, HfTweetsError, PublishError
+from hf_tweets.folders import Folders
 from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.hub import client as hub
 from hf_tweets.hub.client import LocalFile, RemoteFile
@@ -265,7 +266,7 @@ def publish(
     opt-out list is ``optout`` (the command's), else the one beside the record's folder; ``onnx``: send its
     browser copy (onnx/) when it has one."""
     record = load_record(record_path)
-    consent.check(record.accounts, optout or settings.optout_path(record_path.parent))  # before any request
+    consent.check(record.accounts, optout or Folders.resolve(cards=record_path.parent).optout)  # before any request
     sweep_orphans(record_path.parent)
     found = model_files(model_dir) | (onnx_files(model_dir) if onnx else {})
     api = hub.client()

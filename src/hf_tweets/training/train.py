@@ -35,7 +35,7 @@ from hf_tweets.cards.record import DEFAULT_BASE_MODEL
 from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import TrainError, TrainInterrupted
 from hf_tweets.folders import Folders
-from hf_tweets.fsutil import atomic_write_text, child, staged_folder, sweep_orphans
+from hf_tweets.fsutil import atomic_write_text, staged_folder, sweep_orphans
 from hf_tweets.limits import SEED, Range, check
 from hf_tweets.training import lora
 from hf_tweets.training.basemodel import EOS, TINY, is_unnamed_folder, load
@@ -252,7 +252,7 @@ def train(
 
     hf_logging.set_verbosity_error()  # checkpoint chatter; errors still show
 
-    folder = child(folders.data, name)
+    folder = folders.prepared(name)
     train_posts, eval_posts, stats = prepared_posts(folder, name)
     card = record_path(folders.cards, name)
     consent.check(load_record(card).accounts, folders.optout)  # fail early: a broken record, an opted-out account
