@@ -12,4 +12,7 @@ kill_at.install()
 
 import gc  # noqa: E402
 
+from hf_tweets.training import language  # noqa: E402
+
+language.preload()  # as the bot host does: a forked prepare does not load the detector again
 gc.freeze()  # what was imported is never garbage: the gc.collect() of each training's start skips it

@@ -315,8 +315,34 @@ def three_bots(tmp_path, tiny_model) -> Path:
     )
 
 
+def loaded_at_start_hook(tmp_path: Path, monkeypatch) -> Path:
+    """A sitecustomize the bot host runs: each bot's process writes, as it starts, whether the language detector
+    was loaded already (by the host, before it forked) into FOLDER/KEY."""
+    hooks, seen = tmp_path / "hooks", tmp_path / "loaded"
+    hooks.mkdir()
+    seen.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('LOADED_AT_START'):\n"
+        "    from hf_tweets.fleet import worker\n"
+        "    from hf_tweets.training import language\n"
+        "    real = worker.run_bot\n"
+        "    def run_bot(bot, folders):\n"
+        "        path = os.path.join(os.environ['LOADED_AT_START'], bot.key)\n"
+        "        with open(path, 'w') as f:\n"
+        "            f.write(str(language._IDENTIFIER is not None))\n"
+        "        return real(bot, folders)\n"
+        "    worker.run_bot = run_bot\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("LOADED_AT_START", str(seen))
+    return seen
+
+
 @pytest.mark.slow
-def test_local_batch_runs_every_bot_reports_the_failure_and_a_rerun_skips_what_finished(run, three_bots, tmp_path):
+def test_local_batch_runs_every_bot_reports_the_failure_and_a_rerun_skips_what_finished(run, three_bots, tmp_path,
+                                                                                         monkeypatch):  # fmt: skip
+    loaded = loaded_at_start_hook(tmp_path, monkeypatch)
     code, out, err = run("batch", str(three_bots), "--jobs", "2", "--json")
     assert code == 1, err
     outcomes = {o["key"]: o for o in map(json.loads, out.splitlines())}
@@ -328,6 +354,8 @@ def test_local_batch_runs_every_bot_reports_the_failure_and_a_rerun_skips_what_f
         assert not (tmp_path / "out" / name / "onnx").exists()  # HF_TWEETS_ONNX=0 (the suite's) reaches each bot
     log = (tmp_path / "data" / "batch" / "logs" / "broken.log").read_text()
     assert "hf-tweets run --archive" in log and "hf-tweets: error:" in log
+    # the host loaded the language detector (~1 s) once, before it forked: no bot's prepare loads it again
+    assert {p.name: p.read_text() for p in loaded.iterdir()} == {"wren": "True", "broken": "True", "moss": "True"}
 
     code, out, err = run("batch", str(three_bots))
     assert code == 1

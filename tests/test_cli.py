@@ -167,3 +167,21 @@ def test_seed_cards_render_and_reimport(run, seed_cards, tmp_path):
         assert import_card(readme.read_text(encoding="utf-8")) == record
     assert run("card", "check", "out", "cards")[0] == 0
     assert SEED_CARDS.exists()
+
+
+@pytest.mark.parametrize("argv, frozen", [(None, True), (["--version"], False)], ids=["the process's own", "a call"])
+def test_only_the_processs_own_command_skips_the_last_collection(monkeypatch, argv, frozen):
+    """An interpreter that imported torch and transformers spends some 1.2 s of its end in a last garbage
+    collection: the console script's main freezes what is left as it exits. A call with an argv (a test, a batch
+    worker in a host) is one command of many: its garbage must stay collectable."""
+    import gc
+
+    from hf_tweets import cli
+
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(sys, "argv", ["hf-tweets", "--version"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 0
+    assert calls == (["freeze"] if frozen else [])

@@ -11,6 +11,7 @@ what to run next is the last line of a command, by the one rule of
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import shlex
@@ -832,21 +833,32 @@ def _announce_notices() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; turn any error into one line on stderr and exit code 1."""
+    """Run the CLI; turn any error into one line on stderr and exit code 1. Without ``argv`` it is the process's
+    own command (the console script, ``python -m hf_tweets``), which ends with it."""
     _announce_notices()
     args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        code = _main(args)
+    finally:
+        if argv is None:  # the interpreter ends now: its last collection would walk torch's and transformers'
+            gc.freeze()  # objects (some 1.2 s once they are imported) to free memory the OS takes back anyway
+    sys.exit(code)
+
+
+def _main(args: list[str]) -> int:
+    """The exit code of one command line (0: done)."""
     try:  # obj: the command line, for a hint that repeats it (_this_command)
         code = cli.main(args=args, prog_name="hf-tweets", standalone_mode=False, obj={"argv": args})
     except click.ClickException as error:  # usage errors: click's own message, exit 2
         error.show()
-        sys.exit(error.exit_code)
+        return error.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("hf-tweets: interrupted", err=True)
-        sys.exit(130)
+        return 130
     except Exception as error:  # the one place errors become a message
         if settings.debug():
             raise
         hint = f" (set {settings.DEBUG_ENV}=1 for the traceback)"
         click.echo(ERROR_LINE + one_line(error, settings.secret_values(), hint), err=True)
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    return code if isinstance(code, int) else 0

@@ -51,7 +51,9 @@ class HostGone(Exception):
 
 
 def main(argv: list[str]) -> int:
+    from hf_tweets.errors import HfTweetsError
     from hf_tweets.fleet.worker import die_with_parent
+    from hf_tweets.training import language
 
     batch = int(argv[0])
     die_with_parent(batch, watch=False)  # a watching thread would make the forks below unsafe: looked at in the loop
@@ -61,6 +63,8 @@ def main(argv: list[str]) -> int:
     for name in OPTIONAL:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    with contextlib.suppress(HfTweetsError):  # each bot's prepare would load the language detector (~1 s) again
+        language.preload()  # missing, it fails the bots that need it, with its own message
     gc.freeze()  # what the imports made is never garbage: each bot's collections (and copies of pages) skip it
     _serve(batch)
     return 0

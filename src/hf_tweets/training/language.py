@@ -71,8 +71,13 @@ def _identifier() -> Any:
                     where="py3langid",
                     fix="install hf-tweets' dependencies again: pip install -e .",
                 ) from None
-            _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)  # ~0.5 s, once
+            _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)  # ~1 s (lzma), once
         return _IDENTIFIER
+
+
+def preload() -> None:
+    """Load the detector now: a process that forks bots (the bot host) loads it once for all of them."""
+    _identifier()
 
 
 def sample(posts: list[str], size: int = SAMPLE) -> list[str]:
