@@ -4,9 +4,19 @@ real huggingface_hub client calls them."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.errors import BadRequestError, HfHubHTTPError
+
+from hf_tweets.cards import labels
+from hf_tweets.cards.check import check_readme_text
+from hf_tweets.cards.importer import import_card
+from hf_tweets.cards.render import render
+
+from conftest import make_record
 
 # -- the loopback Hub's discussions, through the real client ----------------------------------------------------
 
@@ -103,3 +113,32 @@ def test_the_hub_refuses_what_the_real_one_refuses(threads, call, error, status)
     with pytest.raises(error) as raised:
         call(api, other)
     assert raised.value.response.status_code == status
+
+
+# -- the card's link ---------------------------------------------------------------------------------------------
+
+BEFORE = (  # the sentence cards carried before the link: they still import
+    "If you are Pixel Poet and want this model taken down, open a discussion on this repository or write to its"
+    " owner: `hf-tweets unpublish` takes it down in one command and keeps your account out of future models."
+)
+
+
+def takedown_line(text: str) -> str:
+    return next(line for line in text.splitlines() if "taken down" in line)
+
+
+def test_the_card_links_a_new_discussion_with_the_fixed_title(hub):
+    record = make_record(consent="public")
+    text = render(record, endpoint=hub.url)
+    link = re.search(r"\[ask for it in a discussion\]\((?P<url>[^)]+)\)", takedown_line(text))["url"]
+    parts = urlsplit(link)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{hub.url}/huggingtweets/pixel_poet/discussions/new"
+    assert parse_qs(parts.query) == {"title": [labels.TAKEDOWN_TITLE]} and " " not in link
+    assert import_card(text) == record and check_readme_text(text, "README.md") == []
+
+
+def test_cards_rendered_before_the_link_still_import():
+    record = make_record(consent="public")
+    text = render(record)
+    earlier = text.replace(takedown_line(text), BEFORE)
+    assert earlier != text and import_card(earlier) == record and check_readme_text(earlier, "README.md") == []
