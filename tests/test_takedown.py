@@ -4,6 +4,7 @@ real huggingface_hub client calls them."""
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -142,3 +143,141 @@ def test_cards_rendered_before_the_link_still_import():
     text = render(record)
     earlier = text.replace(takedown_line(text), BEFORE)
     assert earlier != text and import_card(earlier) == record and check_readme_text(earlier, "README.md") == []
+
+
+# -- requests and unpublish --reply ---------------------------------------------------------------------------------
+
+
+def _ask(hub, repo_id: str, who: str, title: str, text: str, date: str | None = None) -> int:
+    """A discussion opened by ``who`` (a new user of the loopback Hub), dated ``date``; its number."""
+    made = HfApi(token=hub.add_user(who)).create_discussion(repo_id, title, description=text)
+    if date:
+        hub.repo(repo_id).threads[made.num - 1].date = date
+    return made.num
+
+
+@pytest.fixture
+def inbox(hub):
+    """Three bots of huggingtweets: two open take-down requests (alpha's older, beta's newer) beside a closed one,
+    another discussion and a pull request titled as a request; and a request on another namespace's repo."""
+    api = HfApi(token=hub.token)
+    for name in ("alpha", "beta", "gamma"):
+        api.create_repo(f"huggingtweets/{name}")
+    hub.store.create("someone/delta", private=False)  # a namespace the tester may not write to
+    title = labels.TAKEDOWN_TITLE
+    closed = _ask(hub, "huggingtweets/alpha", "carol", title, "Answered already.", "2026-05-01T00:00:00.000Z")
+    api.change_discussion_status("huggingtweets/alpha", closed, "closed")
+    _ask(hub, "huggingtweets/alpha", "alice", title, "Please take this down, I am @alice.", "2026-01-02T10:00:00.000Z")
+    _ask(hub, "huggingtweets/beta", "dan", "Great bot", "It writes like me.", "2026-06-01T00:00:00.000Z")
+    _ask(hub, "huggingtweets/beta", "bob", title, "I never agreed.\nRemove it\x1b[31m", "2026-03-04T09:00:00.000Z")
+    api.create_commit("huggingtweets/gamma", [CommitOperationAdd("x.txt", b"x")], commit_message=title, create_pr=True)
+    _ask(hub, "someone/delta", "erin", title, "Not yours to list.", "2026-07-01T00:00:00.000Z")
+    return hub
+
+
+NEXT = (
+    "next: hf-tweets unpublish beta --reply"
+    " 'Done: this model is taken down, and your account is kept out of future models.'"
+)
+
+
+def test_requests_lists_the_open_take_down_discussions_newest_first(run, inbox):
+    code, out, err = run("requests")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "2026-03-04T09:00:00Z  huggingtweets/beta  bob  #2: I never agreed. Remove it [31m",
+        "2026-01-02T10:00:00Z  huggingtweets/alpha  alice  #2: Please take this down, I am @alice.",
+    ]
+    assert err.splitlines() == ["2 open take-down requests on huggingtweets's bots", NEXT]
+
+
+def test_requests_json_is_one_object_a_line(run, inbox):
+    code, out, err = run("requests", "huggingtweets", "--json")
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {
+            "repo_id": "huggingtweets/beta",
+            "num": 2,
+            "author": "bob",
+            "date": "2026-03-04T09:00:00Z",
+            "text": "I never agreed.\nRemove it\x1b[31m",
+        },
+        {
+            "repo_id": "huggingtweets/alpha",
+            "num": 2,
+            "author": "alice",
+            "date": "2026-01-02T10:00:00Z",
+            "text": "Please take this down, I am @alice.",
+        },
+    ]
+    assert err.splitlines()[-1] == NEXT
+
+
+def test_requests_of_another_namespace(run, inbox):
+    code, out, err = run("requests", "someone")
+    assert (code, out) == (0, "2026-07-01T00:00:00Z  someone/delta  erin  #1: Not yours to list.\n")
+    assert err.splitlines()[-1].startswith("next: hf-tweets unpublish delta --namespace someone --reply ")
+    code, out, err = run("requests", "nobody")
+    assert (code, out, err) == (0, "", "0 open take-down requests on nobody's bots\n")
+
+
+@pytest.fixture
+def asked(hub, card):
+    """pixel_poet's repo with a take-down request (1) and another discussion (2)."""
+    HfApi(token=hub.token).create_repo("huggingtweets/pixel_poet")
+    _ask(hub, "huggingtweets/pixel_poet", "pixel", labels.TAKEDOWN_TITLE, "This is me; please remove it.")
+    _ask(hub, "huggingtweets/pixel_poet", "fan", "Love it", "More please.")
+    return hub
+
+
+def _thread(hub, num):
+    thread = hub.repo("huggingtweets/pixel_poet").threads[num - 1]
+    return thread.status, [(e["type"], e["author"]["name"]) for e in thread.events]
+
+
+@pytest.mark.parametrize("delete", [False, True], ids=["private", "delete"])
+def test_unpublish_reply_answers_and_closes_the_request(run, asked, delete):
+    hub = asked
+    flags = ["--delete"] if delete else []
+    hub.requests.clear()
+    code, out, err = run("unpublish", "pixel_poet", *flags, "--reply", "Done, and sorry.")
+    assert code == 0, err
+    url = f"{hub.url}/huggingtweets/pixel_poet/discussions/1"
+    assert out.splitlines()[:2] == [
+        f"huggingtweets/pixel_poet: {'deleted' if delete else 'made private'}",
+        f"huggingtweets/pixel_poet: answered and closed take-down request #1 ({url})",
+    ]
+    writes = [(m, p) for m, p in hub.requests if m in ("POST", "PUT", "DELETE") and "/api/" in p]
+    closing = ("POST", "/api/models/huggingtweets/pixel_poet/discussions/1/status")
+    taking_down = (
+        ("DELETE", "/api/repos/delete") if delete else ("PUT", "/api/models/huggingtweets/pixel_poet/settings")
+    )
+    assert writes == ([closing, taking_down] if delete else [taking_down, closing])
+    if delete:  # its discussions went with it
+        assert hub.repo("huggingtweets/pixel_poet") is None
+        return
+    assert _thread(hub, 1) == ("closed", [("comment", "pixel"), ("comment", "tester"), ("status-change", "tester")])
+    assert hub.repo("huggingtweets/pixel_poet").threads[0].events[1]["data"]["latest"]["raw"] == "Done, and sorry."
+    assert _thread(hub, 2) == ("open", [("comment", "fan")])
+    assert run("requests")[1] == ""
+
+
+def test_unpublish_without_reply_leaves_the_requests_open(run, asked):
+    assert run("unpublish", "pixel_poet")[0] == 0
+    assert _thread(asked, 1) == ("open", [("comment", "pixel")])
+
+
+BAD = [
+    ("an empty reply", ["unpublish", "pixel_poet", "--reply", "  "], "huggingtweets/pixel_poet: the reply is empty;"),
+    ("no token", ["requests"], "no Hugging Face token found; set HF_TOKEN"),
+]
+
+
+@pytest.mark.parametrize("args, message", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_gets_one_line_and_changes_nothing(run, asked, tmp_path, monkeypatch, args, message):
+    if args[0] == "requests":
+        monkeypatch.delenv("HF_TOKEN")
+    code, out, err = run(*args)
+    assert (code, out, err.count("\n")) == (1, "", 1) and message in err
+    assert not asked.repo("huggingtweets/pixel_poet").private and not (tmp_path / "optout.yaml").exists()
+    assert _thread(asked, 1) == ("open", [("comment", "pixel")])
