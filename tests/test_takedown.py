@@ -281,3 +281,15 @@ def test_bad_input_gets_one_line_and_changes_nothing(run, asked, tmp_path, monke
     assert (code, out, err.count("\n")) == (1, "", 1) and message in err
     assert not asked.repo("huggingtweets/pixel_poet").private and not (tmp_path / "optout.yaml").exists()
     assert _thread(asked, 1) == ("open", [("comment", "pixel")])
+
+
+def test_a_lost_answer_to_the_close_does_not_post_the_reply_twice(run, asked):
+    asked.fail("POST", r"/discussions/1/status$", asked.LOSE)  # closed and answered, but the answer never arrives
+    asked.fail("GET", r"/discussions$", 503)  # and the listing needs a second try
+    code, out, err = run("unpublish", "pixel_poet", "--reply", "Done.")
+    assert code == 0, err
+    assert out.splitlines()[1].endswith(
+        "answered and closed take-down request #1 (" + asked.url + "/huggingtweets/pixel_poet/discussions/1)"
+    )
+    assert _thread(asked, 1) == ("closed", [("comment", "pixel"), ("comment", "tester"), ("status-change", "tester")])
+    assert asked.count("POST", "/discussions/1/status") == 1
