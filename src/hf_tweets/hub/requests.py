@@ -16,15 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from huggingface_hub import HfApi
+from huggingface_hub import DiscussionComment, HfApi
 from huggingface_hub.errors import RepositoryNotFoundError
 
 from hf_tweets.cards.labels import TAKEDOWN_TITLE
 from hf_tweets.errors import PublishError
 from hf_tweets.hub import client as hub
 from hf_tweets.text import clean_line
-
-OPEN_DISCUSSIONS = {"discussion_type": "discussion", "discussion_status": "open"}  # not pull requests
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,8 @@ def open_requests(api: HfApi, repo_id: str) -> list[Request]:
 
     def listed():
         try:
-            return [d for d in api.get_repo_discussions(repo_id, **OPEN_DISCUSSIONS) if is_request(d.title)]
+            found = api.get_repo_discussions(repo_id, discussion_type="discussion", discussion_status="open")
+            return [d for d in found if is_request(d.title)]  # discussions only: a pull request is no request
         except RepositoryNotFoundError:
             return []
         except Exception as error:  # noqa: BLE001 - 403: discussions turned off, so no one could ask there
@@ -81,7 +80,7 @@ def _with_text(api: HfApi, repo_id: str, discussion) -> Request:
     details = hub.call(
         lambda: api.get_discussion_details(repo_id, discussion.num), repo_id, f"reading discussion {discussion.num}"
     )
-    comments = [e for e in details.events if e.type == "comment"]
+    comments = [e for e in details.events if isinstance(e, DiscussionComment)]
     text = comments[0].content if comments else ""
     return Request(repo_id, discussion.num, discussion.author, discussion.created_at, text, discussion.url)
 
