@@ -23,7 +23,8 @@ from click.core import ParameterSource
 
 from hf_tweets import __version__, platforms, settings
 from hf_tweets.cards import commands as cards
-from hf_tweets.cards.record import DEFAULT_PROMPT, MAX_USERS, TRY_SPACE
+from hf_tweets.cards.labels import TAKEDOWN_TITLE
+from hf_tweets.cards.record import DEFAULT_NAMESPACE, DEFAULT_PROMPT, MAX_USERS, TRY_SPACE
 from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, EXECUTORS
 from hf_tweets.fsutil import NAME_RE
@@ -560,20 +561,27 @@ def publish_command(
 @click.option(
     "--all", "take_all", is_flag=True, help="Also take down the namespace's other repos of the same accounts."
 )
+@click.option(
+    "--reply",
+    metavar="TEXT",
+    help="Answer each open take-down request of the repos taken down with TEXT, and close it (hf-tweets requests).",
+)
 @cards_dir_option
 @with_folders
-def unpublish_command(name, delete, _private, namespace, reason, take_all, folders) -> None:
+def unpublish_command(name, delete, _private, namespace, reason, take_all, reply, folders) -> None:
     """Take a bot down (private, or --delete) and put its accounts on the opt-out list."""
-    from hf_tweets.hub.unpublish import unpublish
+    from hf_tweets.hub.unpublish import UnpublishOptions, unpublish
 
     if delete and _private:
         raise click.UsageError("give --delete or --private, not both")
     record = bots.record(",".join(name), folders.cards)
-    done = unpublish(record, folders, delete=delete, namespace=namespace, reason=reason, take_all=take_all)
+    done = unpublish(record, folders, UnpublishOptions(delete, namespace, reason, take_all, reply))
     for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
     for repo_id in done.repo_ids:
         click.echo(f"{repo_id}: {'deleted' if done.deleted else 'made private'}")
+    for request in done.answered:
+        click.echo(f"{request.repo_id}: answered and closed take-down request #{request.num} ({request.url})")
     listed = ", ".join(done.listed) if done.listed else "none new (they were on it already)"
     click.echo(f"opt-out list {done.optout}: added {listed}")
     if done.others:
@@ -583,6 +591,31 @@ def unpublish_command(name, delete, _private, namespace, reason, take_all, folde
 
     for space in withdraw(done.repo_ids):  # the try-it Space no longer offers them
         click.echo(f"{space.repo_id}: removed {', '.join(space.bots)} from its bots.json")
+
+
+REPLY = "Done: this model is taken down, and your account is kept out of future models."  # requests' next line
+
+
+@cli.command(
+    "requests",
+    epilog=f"A request is an open discussion titled '{TAKEDOWN_TITLE}', as a card's take-down link opens it."
+    f" NAMESPACE defaults to {DEFAULT_NAMESPACE}.",
+)
+@click.argument("namespace", type=NAMESPACE, default=DEFAULT_NAMESPACE)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def requests_command(namespace, as_json) -> None:
+    """List the open take-down requests on NAMESPACE's bots, newest first: repo, author, date, text."""
+    import json
+
+    from hf_tweets.hub.requests import inbox
+
+    found = inbox(namespace)
+    for request in found:
+        click.echo(json.dumps(request.to_dict(), ensure_ascii=False) if as_json else request.line())
+    click.echo(f"{len(found)} open take-down request{'' if len(found) == 1 else 's'} on {namespace}'s bots", err=True)
+    if found:
+        also = [] if namespace == DEFAULT_NAMESPACE else ["--namespace", namespace]
+        _say_next(["unpublish", found[0].repo_id.split("/", 1)[1], *also, "--reply", REPLY])
 
 
 def _space_name(ctx, param, name: str) -> str:

@@ -4,8 +4,8 @@ It speaks the protocol huggingface_hub 2.4 and transformers 5.23 use with
 HF_HUB_DISABLE_XET=1 (see ../shared/docs/hub-api-subset.md): whoami, repo
 create/delete/info/exists (siblings, sha), model listing by author with Link
 pagination, tree listing, preupload, the NDJSON commit (parent_commit checks,
-deletions, pull requests), the pull-request listing of ``get_repo_discussions``
-(paged by ``p``, filtered by type, status and author), the LFS batch API with
+deletions, pull requests), discussions and pull requests in one numbering
+(list, details, create, comment, close: discussions.py), the LFS batch API with
 basic transfer, validate-yaml (with the Hub's metadata rules for what cards
 use, metadata.py), and resolve HEAD/GET with the headers the client
 checks. Every 404 carries an X-Error-Code, as the real Hub's do. Dataset
@@ -44,7 +44,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from . import collections, jobs, metadata, ratelimit
+from . import collections, discussions, jobs, metadata, ratelimit
 from .store import Entry, Repo, Store, git_blob_sha, is_lfs, is_model, namespace_of, repo_id_of, repo_key
 
 ORG = "huggingtweets"
@@ -207,7 +207,7 @@ def _handler(hub: LoopbackHub):
     return Handler
 
 
-class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
+class _Handler(collections.Routes, discussions.Routes, jobs.Routes, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stalls
     hub: LoopbackHub
@@ -550,41 +550,8 @@ class _Handler(collections.Routes, jobs.Routes, BaseHTTPRequestHandler):
         new = self.hub.store.commit(r, base, header.get("summary", ""), files, pr=create_pr, author=self.who[0])
         result = {"commitUrl": f"{self.hub.url}/{repo}/commit/{new.sha}", "commitOid": new.sha, "success": True}
         if create_pr:
-            result["pullRequestUrl"] = f"{self.hub.url}/{repo}/discussions/{len(r.prs)}"
+            result["pullRequestUrl"] = f"{self.hub.url}/{repo}/discussions/{r.threads[-1].num}"
         self._json(result)
-
-    def discussions(self, repo: str) -> None:
-        """Pull requests only (this Hub has no other discussions), open until merged, newest first."""
-        r = self.hub.readable(repo, self.who)
-        wanted_type, status, author = (self.query.get(k) for k in ("type", "status", "author"))
-        items = [
-            {
-                "num": n,
-                "title": pr.title,
-                "status": "open",
-                "author": {"name": pr.author},
-                "createdAt": pr.date,
-                "isPullRequest": True,
-                "repo": {"name": repo, "type": "model"},
-            }
-            for n, pr in reversed(list(enumerate(r.prs, 1)))
-        ]
-        items = [
-            i
-            for i in items
-            if wanted_type in (None, "all", "pull_request")
-            and status in (None, "all", "open")
-            and author in (None, i["author"]["name"])
-        ]
-        start = int(self.query.get("p", 0)) * self.hub.page_size
-        self._json(
-            {
-                "discussions": items[start : start + self.hub.page_size],
-                "count": len(items),
-                "start": start,
-                "numClosedDiscussions": 0,
-            }
-        )
 
     # -- downloads -------------------------------------------------------------------------------
     def resolve(self, repo: str, rev: str, path: str) -> None:
@@ -669,7 +636,7 @@ ROUTES = [
         ("GET", rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)(?:/(?P<path>.+))?", "tree"),
         ("POST", rf"/api/models/{REPO}/preupload/(?P<rev>[^/]+)", "preupload"),
         ("POST", rf"/api/models/{REPO}/commit/(?P<rev>[^/]+)", "commit"),
-        ("GET", rf"/api/models/{REPO}/discussions", "discussions"),
+        *((m, rf"/api/models/{REPO}/{p}", n) for m, p, n in discussions.ROUTES),
         ("PUT", rf"/api/models/{REPO}/settings", "update_settings"),
         ("POST", rf"/{REPO}\.git/info/lfs/objects/batch", "lfs_batch"),
         ("PUT", r"/_lfs/(?P<oid>[0-9a-f]{64})", "lfs_upload"),

@@ -87,16 +87,35 @@ class Commit:
 
 
 @dataclass
+class Thread:
+    """A discussion or a pull request: the Hub numbers both in one sequence (discussions.py serves them)."""
+
+    num: int
+    title: str
+    author: str
+    date: str
+    pr: int | None = None  # a pull request's commit: its index in Repo.prs
+    status: str = "open"  # open, closed (merged and draft for pull requests)
+    events: list[dict] = field(default_factory=list)  # comments and status changes, as the Hub shapes them
+
+
+@dataclass
 class Repo:
     repo_id: str
     private: bool = False
     commits: list[Commit] = field(default_factory=list)  # main, oldest first
-    prs: list[Commit] = field(default_factory=list)  # pull request N is prs[N - 1]
+    prs: list[Commit] = field(default_factory=list)  # the pull requests' commits (threads number them)
     sdk: str | None = None  # a Space's (static, gradio, docker ...)
+    threads: list[Thread] = field(default_factory=list)  # discussion or pull request N is threads[N - 1]
 
     @property
     def head(self) -> Commit:
         return self.commits[-1]
+
+    def open_thread(self, title: str, author: str, date: str, pr: int | None = None) -> Thread:
+        thread = Thread(len(self.threads) + 1, title, author, date, pr)
+        self.threads.append(thread)
+        return thread
 
 
 class Store:
@@ -119,7 +138,10 @@ class Store:
                 [Commit(**{**c, "files": {p: Entry(**e) for p, e in c["files"].items()}}) for c in data[k]]
                 for k in ("commits", "prs")
             )
-            self.repos[data["repo_id"]] = Repo(data["repo_id"], data["private"], commits, prs, data.get("sdk"))
+            repo = Repo(data["repo_id"], data["private"], commits, prs, data.get("sdk"))
+            made_before = [Thread(n, c.title, c.author, c.date, n - 1) for n, c in enumerate(prs, 1)]  # no threads
+            repo.threads = [Thread(**t) for t in data["threads"]] if "threads" in data else made_before
+            self.repos[data["repo_id"]] = repo
 
     def save(self, force: bool = False) -> None:
         """Write state.json, at most once a second (rewriting it per commit is quadratic for big hubs)."""
@@ -173,6 +195,8 @@ class Store:
             self._sha(repo.repo_id, title, parent.sha, str(time.time_ns())), parent.sha, title, now_iso(), files, author
         )
         (repo.prs if pr else repo.commits).append(commit)
+        if pr:
+            repo.open_thread(title, author, commit.date, pr=len(repo.prs) - 1)
         self.save()
         return commit
 
@@ -182,7 +206,8 @@ class Store:
             return repo.head
         if revision.startswith("refs/pr/") and revision[8:].isdigit():
             number = int(revision[8:])
-            return repo.prs[number - 1] if 0 < number <= len(repo.prs) else None
+            thread = repo.threads[number - 1] if 0 < number <= len(repo.threads) else None
+            return repo.prs[thread.pr] if thread and thread.pr is not None else None
         return next((c for c in repo.commits + repo.prs if c.sha == revision), None)
 
     @staticmethod

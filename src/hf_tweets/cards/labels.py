@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from urllib.parse import quote
 
 from hf_tweets import platforms
 
@@ -80,9 +81,13 @@ CONSENT_SENTENCES = {
 MACHINE_MADE = (
     "Everything this model writes is machine-generated: it was not written by {names} and does not speak for them."
 )
+# The title of a take-down request: the card's link opens a discussion with it, and `hf-tweets requests` finds the
+# requests by it, so every request is found the same way whoever maintains the bots.
+TAKEDOWN_TITLE = "Take-down request"
 TAKEDOWN = (
-    "If you are {names} and want this model taken down, open a discussion on this repository or write to its"
-    " owner: `hf-tweets unpublish` takes it down in one command and keeps your account out of future models."
+    "If you are {names} and want this model taken down, [ask for it in a discussion]({url}) on this repository or"
+    " write to its owner: `hf-tweets unpublish` takes it down in one command and keeps your account out of future"
+    " models."
 )
 
 ACCOUNTS_SEP = " · "  # between the handles in a multi-user card's header: "@a · @b · @c"
@@ -285,6 +290,11 @@ def _fields_pattern(sentence: str, fields: tuple[tuple[str, str], ...]) -> re.Pa
     patterns = dict(fields)
     parts = re.split(r"\{(" + "|".join(patterns) + r")\}", sentence)
     return re.compile("".join(patterns[p] if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+
+
+def takedown_url(endpoint: str, repo_id: str) -> str:
+    """Where the card sends a take-down request: a new discussion on the repo, its title filled in."""
+    return f"{endpoint}/{repo_id}/discussions/new?title={quote(TAKEDOWN_TITLE)}"
 
 
 def eval_dataset_name(words: Words, accounts: list[str]) -> str:

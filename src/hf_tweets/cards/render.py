@@ -304,16 +304,18 @@ def _metrics(record: CardRecord) -> list[tuple[Safe, Safe]]:
     return [(_md(labels.METRICS[key]), Safe(_SHOWN[key](value))) for key, value in values.items() if value is not None]
 
 
-def _consent(record: CardRecord, words: labels.Words) -> SimpleNamespace | None:
-    """The consent section's sentences, escaped for Markdown (they name the users)."""
+def _consent(record: CardRecord, words: labels.Words, endpoint: str | None) -> SimpleNamespace | None:
+    """The consent section's sentences, escaped for Markdown (they name the users); the take-down link goes to
+    the repo's discussions on ``endpoint`` (default: the configured Hub)."""
     if record.consent is None:
         return None
     names = [str(_md(u.display_name)) for u in record.users]  # the only text of strangers here
     listed = labels.listing(names)
+    url = _url(labels.takedown_url(endpoint or settings.hub_endpoint(), record.repo_id))
     return SimpleNamespace(
         sentence=Safe(labels.consent_sentence(record.consent, words, len(names), labels.where_of(record.accounts))),
         machine_made=Safe(labels.MACHINE_MADE.format(names=listed)),
-        takedown=Safe(labels.TAKEDOWN.format(names=listed)),
+        takedown=Safe(labels.TAKEDOWN.format(names=listed, url=url)),
     )
 
 
@@ -346,7 +348,7 @@ def context(record: CardRecord, endpoint: str | None = None) -> dict[str, Any]:
         "accounts": [AccountView.of(h, i, count) for i, h in enumerate(record.accounts)],
         "paired": record.paired,  # False: the card must not say which user is which account
         "cw": any(u.counts.cw for u in record.users),  # a row for posts left out behind a content warning
-        "consent": _consent(record, words),
+        "consent": _consent(record, words, endpoint),
         "copies": _copies(record, words),
         "multi": count > 1,
         "wandb": record.wandb,

@@ -9,6 +9,10 @@ dropped, so ``republish`` does not count it as published.
 The other repos of the namespace that learn from the same people (found in the records of the cards
 folder: every repo a record says it published there) are named; ``take_all`` (``--all``) takes them
 down in the same run.
+
+With a ``reply`` (``--reply``), each open take-down request (requests.py) of every repo taken down is
+answered with it and closed: after the repo is made private, or before it is deleted, since its
+discussions go with it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from hf_tweets.cards.recordfile import load_record, update_record
 from hf_tweets.errors import HfTweetsError
 from hf_tweets.folders import Folders
 from hf_tweets.hub import client as hub
+from hf_tweets.hub import requests
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
 
@@ -34,6 +39,7 @@ class Unpublished:
     optout: Path
     others: list[str] = field(default_factory=list)  # repos of the same people still up (not take_all)
     warnings: list[str] = field(default_factory=list)  # a DID that could not be learned
+    answered: list[requests.Request] = field(default_factory=list)  # take-down requests replied to and closed
 
     @property
     def repo_id(self) -> str:
@@ -69,35 +75,46 @@ def list_accounts(
     return done, warnings
 
 
+@dataclass(frozen=True)
+class UnpublishOptions:
+    """How to take a bot down: ``unpublish``'s flags."""
+
+    delete: bool = False  # delete the repo (default: make it private)
+    namespace: str | None = None  # the repo's user or org, when it is not the record's
+    reason: str = ""  # for the opt-out list (default: "unpublished NAMESPACE/NAME")
+    take_all: bool = False  # also the namespace's other repos of the same accounts
+    reply: str | None = None  # posted on each open take-down request of the repos taken down, which it closes
+
+
 def unpublish(
     record_path: Path,
     folders: Folders,
-    *,
-    delete: bool = False,
-    namespace: str | None = None,
-    reason: str = "",
-    take_all: bool = False,
+    options: UnpublishOptions = UnpublishOptions(),
     learn: Callable[[Account], str | None] = learn_did,
 ) -> Unpublished:
     """Make the record's repo private (or delete it) and put its accounts on the opt-out list; name the other repos
-    of the namespace that learn from the same people, and take them down too with ``take_all``."""
+    of the namespace that learn from the same people, and take them down too with ``take_all``; answer and close
+    their take-down requests with ``reply``."""
     record = load_record(record_path)
-    repo_id = f"{namespace or record.namespace}/{record.name}"
-    why = reason or f"{'deleted' if delete else 'unpublished'} {repo_id}"
+    repo_id = f"{options.namespace or record.namespace}/{record.name}"
+    requests.check_reply(options.reply, repo_id)
+    why = options.reason or f"{'deleted' if options.delete else 'unpublished'} {repo_id}"
     added, warnings = list_accounts(record.accounts, why, folders.optout, learn)
     listed = [str(a) for a, outcome in added if outcome == consent.ADDED]
     others = same_people(record.accounts, repo_id, folders)
-    targets = [(record_path, repo_id), *(others if take_all else [])]
+    targets = [(record_path, repo_id), *(others if options.take_all else [])]
     api = hub.client()
+    answered = []
     for path, target in targets:
-        _take_down(api, path, target, delete)
+        answered += _take_down(api, path, target, options)
     return Unpublished(
         [t for _, t in targets],
-        delete,
+        options.delete,
         listed,
         folders.optout,
-        [] if take_all else [t for _, t in others],
+        [] if options.take_all else [t for _, t in others],
         warnings,
+        answered,
     )
 
 
@@ -117,13 +134,20 @@ def same_people(accounts: list[Account], repo_id: str, folders: Folders) -> list
     return found
 
 
-def _take_down(api, record_path: Path, repo_id: str, delete: bool) -> None:
-    if delete:
+def _take_down(api, record_path: Path, repo_id: str, options: UnpublishOptions) -> list[requests.Request]:
+    """Take one repo down; the take-down requests answered (before a deletion, after making it private)."""
+    answered = []
+    if options.delete:
+        if options.reply is not None:  # a repo gone already has no requests left
+            answered = requests.answer(api, repo_id, options.reply)
         hub.call(lambda: api.delete_repo(repo_id, missing_ok=True), repo_id, "deleting the repo")
     else:
         hub.call(lambda: api.update_repo_settings(repo_id, private=True), repo_id, "making the repo private")
+        if options.reply is not None:
+            answered = requests.answer(api, repo_id, options.reply)
 
     def forget(current):
         current.publish = {k: v for k, v in current.publish.items() if k != repo_id}
 
     update_record(record_path, forget)
+    return answered
