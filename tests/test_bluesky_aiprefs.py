@@ -1,0 +1,140 @@
+"""A Bluesky fetch reads the account's AI preferences from its own PDS (found through the PLC directory) before it
+stores anything: the loopback PLC and PDS (tests/atproto_loopback.py) in the real services' shapes, the AppView
+replayed (tests/cassettes/bluesky, made up)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from test_bluesky_prefs import community, declaration
+
+from hf_tweets.sources.bluesky_prefs import COMMUNITY, DEMO_DECLARATION
+
+from bluesky_factory import ALICE
+from test_bluesky import SHORT, nothing_stored, replay, stored
+
+NO_DEMO = (
+    f"{SHORT} says no to synthetic content generation ({DEMO_DECLARATION}/self: syntheticContentGeneration.allow is"
+    " false); hf-tweets does not make a bot of an account that says no, nothing was stored"
+)
+NO_TRAINING = (
+    f"{SHORT} says no to AI training ({COMMUNITY}/self: preferences.training.allow is false); hf-tweets does not"
+    " make a bot of an account that says no, nothing was stored"
+)
+BROKEN = (
+    f"{SHORT}'s AI-preference record {COMMUNITY}/self cannot be read: preferences.training.allow is 'no', not true or"
+    " false; nothing was stored; hf-tweets does not guess what a preference it cannot read says"
+)
+
+
+def closed_port() -> str:
+    """The URL of a port nothing listens on (a service that cannot be reached)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    "records, error",
+    [
+        ({}, None),
+        ({DEMO_DECLARATION: declaration(syntheticContentGeneration=True)}, None),
+        ({COMMUNITY: community(training=True, syntheticContent=True, inference=False)}, None),
+        ({DEMO_DECLARATION: declaration(syntheticContentGeneration=False)}, NO_DEMO),
+        ({COMMUNITY: community(training=False)}, NO_TRAINING),
+        (
+            {
+                COMMUNITY: community()
+                | {"preferences": {"training": {"allow": "no", "updatedAt": "2025-01-01T00:00:00Z"}}}
+            },
+            BROKEN,
+        ),
+    ],
+    ids=["nothing", "yes", "community-yes", "no", "community-no", "broken"],
+)
+def test_the_account_s_own_records_decide_before_anything_is_stored(run, tmp_path, atproto, records, error):
+    for collection, value in records.items():
+        atproto.record(ALICE.did, collection, value)
+    with replay.use_cassette("pages.yaml"):
+        code, out, err = run("fetch", "alice.bsky.social")
+    asked = [path for path in atproto.requests if path.startswith("/xrpc/")]
+    assert atproto.requests[0] == f"/{ALICE.did}" and asked == ["/xrpc/com.atproto.repo.getRecord"] * 3
+    if error is None:
+        assert (code, out) == (0, f"{SHORT}: 9 new posts, 9 stored in data\n") and len(stored(tmp_path)) == 9
+    else:
+        assert (code, err) == (1, f"hf-tweets: error: {error}\n") and nothing_stored(tmp_path)
+        assert not (tmp_path / "data").exists()
+
+
+def test_a_refusal_is_a_consent_error(tmp_path, atproto):
+    from hf_tweets.errors import ConsentError
+    from hf_tweets.folders import Folders
+    from hf_tweets.sources import fetch
+
+    atproto.record(ALICE.did, DEMO_DECLARATION, declaration(syntheticContentGeneration=False))
+    with replay.use_cassette("pages.yaml"), pytest.raises(ConsentError) as caught:
+        fetch.fetch_account("bsky:alice.bsky.social", Folders.resolve(data=tmp_path / "data"))
+    assert caught.value.line() == NO_DEMO
+
+
+@pytest.mark.parametrize("which", ["plc", "pds"])
+def test_an_unreachable_plc_or_pds_stops_the_fetch(run, tmp_path, monkeypatch, atproto, which):
+    down = closed_port()
+    if which == "plc":
+        monkeypatch.setenv("HF_TWEETS_PLC_URL", down)
+        service = f"the PLC directory at {down} (ConnectError)"
+    else:
+        atproto.pds_at(ALICE.did, down)
+        service = f"the PDS at {down} (ConnectError)"
+    with replay.use_cassette("pages.yaml"):
+        code, _, err = run("fetch", "alice.bsky.social")
+    assert (code, err) == (
+        1,
+        f"hf-tweets: error: could not reach {service} to read {SHORT}'s AI preferences; nothing was stored; check"
+        " the network (or HF_TWEETS_PLC_URL) and run fetch again, or add --wait to retry\n",
+    )
+    assert nothing_stored(tmp_path)
+
+
+def test_a_failing_plc_with_wait_is_asked_again(run, tmp_path, monkeypatch, atproto):
+    slept = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    atproto.fail(2)  # the directory's first two answers are 503s
+    with replay.use_cassette("pages.yaml"):
+        code, out, err = run("fetch", "alice.bsky.social", "--wait")
+    assert (code, out) == (0, f"{SHORT}: 9 new posts, 9 stored in data\n")
+    assert slept == [1] * 15 and "waiting    5 s" in err and "waiting   10 s" in err  # 5 s, then 10 s, counted down
+
+
+def test_a_failing_plc_without_wait_says_so(run, tmp_path, atproto):
+    atproto.fail(1)
+    with replay.use_cassette("pages.yaml"):
+        code, _, err = run("fetch", "alice.bsky.social")
+    assert (code, err) == (
+        1,
+        f"hf-tweets: error: could not reach the PLC directory at {atproto.url} (503) to read {SHORT}'s AI"
+        " preferences; nothing was stored; check the network (or HF_TWEETS_PLC_URL) and run fetch again, or add"
+        " --wait to retry\n",
+    )
+
+
+def test_a_did_the_directory_does_not_know(run, tmp_path, atproto):
+    atproto.forget(ALICE.did)
+    with replay.use_cassette("pages.yaml"):
+        code, _, err = run("fetch", "alice.bsky.social")
+    assert (code, err) == (
+        1,
+        f"hf-tweets: error: the PLC directory at {atproto.url} does not know {ALICE.did}; nothing was stored;"
+        " hf-tweets reads an account's AI preferences before its posts; check HF_TWEETS_PLC_URL\n",
+    )
+    assert nothing_stored(tmp_path)
+
+
+def test_the_plc_directory_defaults_to_the_public_one(monkeypatch):
+    from hf_tweets import settings
+
+    monkeypatch.delenv("HF_TWEETS_PLC_URL")
+    assert settings.plc_url() == "https://plc.directory"
+    monkeypatch.setenv("HF_TWEETS_PLC_URL", "http://127.0.0.1:9/")
+    assert settings.plc_url() == "http://127.0.0.1:9"
