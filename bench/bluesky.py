@@ -53,12 +53,16 @@ def serve(folder: Path) -> None:
         protocol_version = "HTTP/1.1"  # keep-alive, as the real AppView
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            url = urlsplit(self.path)
+            url, status = urlsplit(self.path), 200
             if url.path.endswith("getProfile"):
                 body = profile
+            elif url.path.startswith("/did:"):  # the PLC directory: a DID document naming this server as the PDS
+                body = json.dumps(did_document(url.path[1:], self.server.server_address[1])).encode()
+            elif url.path.endswith("getRecord"):  # the PDS: no AI-preference records
+                status, body = 400, b'{"error": "RecordNotFound", "message": "Could not locate record"}'
             else:
                 body = pages.get(parse_qs(url.query).get("cursor", [""])[0], b'{"feed": []}')
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -70,6 +74,14 @@ def serve(folder: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), AppView)
     print(server.server_address[1], flush=True)
     server.serve_forever()
+
+
+def did_document(did: str, port: int) -> dict:
+    """A DID document as plc.directory serves one, its PDS on 127.0.0.1:``port``."""
+    key = {"id": f"{did}#atproto", "type": "Multikey", "controller": did, "publicKeyMultibase": "zQ3shXjHeiBuRCKm"}
+    pds = {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": f"http://127.0.0.1:{port}"}
+    context = ["https://www.w3.org/ns/did/v1"]
+    return {"@context": context, "id": did, "alsoKnownAs": [], "verificationMethod": [key], "service": [pds]}
 
 
 def child(case: str, folder: Path, url: str) -> dict:
@@ -98,6 +110,7 @@ def child(case: str, folder: Path, url: str) -> dict:
         from hf_tweets.sources import bluesky
 
         os.environ["HF_TWEETS_BLUESKY_APPVIEW"] = url
+        os.environ["HF_TWEETS_PLC_URL"] = url  # the same server answers as the PLC directory and the PDS
         posts = bluesky.fetch("alice.bsky.social", Folders.resolve(data=folder / "api-data", cards=folder / "cards"))[1]
     elif case == "get":  # the floor: the same requests, parsed as plain JSON
         import httpx
