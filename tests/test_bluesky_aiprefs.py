@@ -138,3 +138,52 @@ def test_the_plc_directory_defaults_to_the_public_one(monkeypatch):
     assert settings.plc_url() == "https://plc.directory"
     monkeypatch.setenv("HF_TWEETS_PLC_URL", "http://127.0.0.1:9/")
     assert settings.plc_url() == "http://127.0.0.1:9"
+
+
+# -- an export (.car): the account holder's own -------------------------------------------------------------------
+
+
+def export_with(tmp_path, records: dict) -> str:
+    """ALICE's repo export holding ``records`` too (collection -> the value of its ``self`` record)."""
+    from bluesky_factory import repo_records, write_car
+
+    extra = {f"{collection}/self": value for collection, value in records.items()}
+    return str(write_car(tmp_path / "repo.car", ALICE, records=repo_records(ALICE) | extra))
+
+
+@pytest.mark.parametrize(
+    "records, warning",
+    [
+        ({}, None),
+        ({DEMO_DECLARATION: declaration(syntheticContentGeneration=True)}, None),
+        (
+            {DEMO_DECLARATION: declaration(syntheticContentGeneration=False)},
+            f"{ALICE.did} says no to synthetic content generation ({DEMO_DECLARATION}/self:"
+            " syntheticContentGeneration.allow is false)",
+        ),
+        (
+            {COMMUNITY: community(syntheticContent=False)},
+            f"{ALICE.did} says no to synthetic content ({COMMUNITY}/self: preferences.syntheticContent.allow is false)",
+        ),
+    ],
+    ids=["nothing", "yes", "no", "community-no"],
+)
+def test_an_export_that_says_no_warns_and_goes_on(run, tmp_path, records, warning):
+    export = export_with(tmp_path, records)
+    code, out, err = run("fetch", "--archive", export, "--handle", "alice.bsky.social")
+    assert (code, out) == (0, f"{SHORT}: 9 new posts, 9 stored in data\n") and len(stored(tmp_path)) == 9
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    expected = [f"warning: {export}: {warning}; read anyway, as it is the account holder's own export"]
+    assert warnings == (expected if warning else [])
+
+
+def test_a_broken_record_in_an_export_is_an_error_naming_the_file_and_the_record(run, tmp_path):
+    export = export_with(tmp_path, {DEMO_DECLARATION: declaration() | {"syntheticContentGeneration": "no"}})
+    code, _, err = run("fetch", "--archive", export)
+    assert (code, err) == (
+        1,
+        f"hf-tweets: error: {export}: {ALICE.did}'s AI-preference record {DEMO_DECLARATION}/self cannot be read:"
+        " syntheticContentGeneration is 'no', not a map; nothing was stored; hf-tweets does not guess what a"
+        " preference it cannot read says\n",
+    )
+    assert not (tmp_path / "data").exists()
