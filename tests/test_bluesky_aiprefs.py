@@ -187,3 +187,50 @@ def test_a_broken_record_in_an_export_is_an_error_naming_the_file_and_the_record
         " preference it cannot read says\n",
     )
     assert not (tmp_path / "data").exists()
+
+
+# -- an export is named by the handle its DID document gives ------------------------------------------------------
+
+
+def test_an_export_is_named_by_the_handle_the_plc_directory_gives(run, tmp_path, atproto):
+    from bluesky_factory import write_car
+
+    atproto.person(ALICE.did, "alice.bsky.social")
+    export = str(write_car(tmp_path / "repo.car", ALICE))
+    code, out, err = run("fetch", "--archive", export)
+    assert (code, out, err) == (
+        0,
+        f"{SHORT}: 9 new posts, 9 stored in data\n",
+        "next: hf-tweets prepare alice-bsky-social\n",
+    )
+    assert atproto.requests == [f"/{ALICE.did}"] and len(stored(tmp_path)) == 9
+
+
+@pytest.mark.parametrize("plc", ["down", "no handle", "unknown DID"])
+def test_without_a_handle_from_the_directory_the_export_keeps_its_did_and_the_hint(
+    run, tmp_path, monkeypatch, atproto, plc
+):
+    from bluesky_factory import write_car
+
+    if plc == "down":
+        monkeypatch.setenv("HF_TWEETS_PLC_URL", closed_port())
+    elif plc == "unknown DID":
+        atproto.forget(ALICE.did)
+    export = str(write_car(tmp_path / "repo.car", ALICE))
+    code, out, err = run("fetch", "--archive", export)
+    assert (code, out) == (0, f"@{ALICE.did}: 9 new posts, 9 stored in data\n")
+    assert err.startswith("hint: a Bluesky export names its account by its DID; name it by its handle")
+
+
+def test_the_handle_the_directory_gives_is_checked_against_the_opt_out_list(run, tmp_path, atproto):
+    from bluesky_factory import write_car
+
+    (tmp_path / "optout.yaml").write_text(
+        "- account: bluesky:alice.bsky.social\n  date: '2026-11-24'\n  reason: asked\n"
+    )
+    atproto.person(ALICE.did, "alice.bsky.social")
+    code, _, err = run("fetch", "--archive", str(write_car(tmp_path / "repo.car", ALICE)))
+    assert code == 1 and err.startswith(
+        f"hf-tweets: error: {tmp_path / 'optout.yaml'}: {SHORT} is on the opt-out list since 2026-11-24: asked;"
+    )
+    assert not (tmp_path / "data").exists()

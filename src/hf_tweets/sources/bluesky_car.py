@@ -23,9 +23,10 @@ running hf-tweets on it their choice); a broken one is an error naming it. Likes
 apps' records are never read.
 
 Whose it is: the commit's DID. A repo holds no handle (a handle lives in the DID's document, on the
-network), so the account is the DID; ``named`` takes a Bluesky handle its holder gives with
-``fetch --handle`` as the account's name instead, on their word (the export is theirs), and refuses
-another platform's account or another DID.
+network): ``known_as`` asks the PLC directory for the document and names the account by the handle its
+``alsoKnownAs`` gives, and when the directory does not answer the account stays the DID; ``named`` takes
+a Bluesky handle its holder gives with ``fetch --handle`` as the account's name instead, on their word
+(the export is theirs), and refuses another platform's account or another DID.
 
 Consent: a repo is public by nature (the network serves every repo to whoever asks), so an export
 holds no private posts. A post its author hid from logged-out viewers (``!no-unauthenticated``) is
@@ -50,7 +51,7 @@ from hf_tweets import settings
 from hf_tweets.errors import SourceError
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
-from hf_tweets.sources import bluesky_prefs
+from hf_tweets.sources import bluesky_prefs, bluesky_repo
 from hf_tweets.sources.bluesky import POST, REPOST, post_of, repost_of
 from hf_tweets.sources.car_file import CarFile
 from hf_tweets.sources.exports import Archive, collector_paused, open_regular
@@ -119,6 +120,21 @@ def named(profile: Profile, given: Account) -> Profile | None:
     if given.platform != BLUESKY.name or is_did(given.handle) and given.handle != profile.handle:
         return None
     return profile if given.handle == profile.handle else replace(profile, handle=given.handle)
+
+
+def known_as(profile: Profile) -> Profile:
+    """The export's ``profile`` under the handle its DID document names (``alsoKnownAs``, asked of the PLC
+    directory: bluesky_repo.py), its display name too when it had none; as it is when the directory does not
+    answer or names none (the command line then says how to name it with ``--handle``). The handle is the one
+    the document claims, taken as ``--handle`` is: the export is its holder's own."""
+    try:
+        handle = bluesky_repo.identity(profile.handle).handle
+    except SourceError:
+        return profile
+    if not handle or BLUESKY.handle(handle) != handle or is_did(handle) or handle == "handle.invalid":
+        return profile
+    name = handle if profile.display_name == profile.handle else profile.display_name
+    return replace(profile, handle=handle, display_name=name)
 
 
 @contextmanager
