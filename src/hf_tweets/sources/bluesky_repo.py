@@ -110,7 +110,7 @@ def _record(api, ident: Identity, collection: str) -> dict | None:
         status = getattr(response, "status_code", None)
         if status is None or status >= 500:
             raise Unreachable(f"{where} ({status or type(error.__cause__ or error).__name__})") from None
-        content = response.content
+        content = getattr(response, "content", None)
         if status == 400 and isinstance(content, XrpcError) and content.error == "RecordNotFound":
             return None
         raise SourceError(f"{where} answered {status} for {collection}/self of {ident.did}", fix=_NOTHING) from None
@@ -129,7 +129,7 @@ def _patiently(call: Callable, on_wait: Wait | None, who: object):
         try:
             return call()
         except Unreachable as gone:
-            if seconds is None:
+            if seconds is None or on_wait is None:
                 tried = f" (tried {len(BACKOFF) + 1} times)" if on_wait else ""
                 raise SourceError(
                     f"could not reach {gone.what}{tried} to read {who}'s AI preferences",
