@@ -10,7 +10,8 @@ its own; made-up people only (tests/bluesky_factory.py).
   store as JSONL) and prepare (clean, count, split, write, fill the record); beside it the floor
   any reader pays, libipld.decode_car of the same file. Target: under 5 s and 500 MB peak RSS.
 * API: 3,200 posts, 32 pages of 100, from a loopback HTTP server (in a process of its own,
-  serving getProfile and getAuthorFeed with pages written in advance), fetched by
+  serving getProfile and getAuthorFeed with pages written in advance, and, as the PLC directory and
+  the PDS, a DID document and no AI-preference records: the export asks it too), fetched by
   ``sources.bluesky.fetch`` through the atproto client; beside it the floor of the same 33 GETs
   with httpx and json.loads. Target: under 5 s of client time.
 """
@@ -88,10 +89,13 @@ def child(case: str, folder: Path, url: str) -> dict:
     start = time.perf_counter()
     posts, split = 0, None
     if case == "export":
+        import os
+
         from hf_tweets.folders import Folders
         from hf_tweets.sources.fetch import fetch_archive
         from hf_tweets.training.prepare import PrepareConfig, prepare
 
+        os.environ["HF_TWEETS_PLC_URL"] = url  # the loopback server answers for the handle (the DID document)
         folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
         fetched = fetch_archive(folder / "export.car", folders)
         posts, split = fetched.new, time.perf_counter() - start
@@ -165,12 +169,12 @@ def main() -> int:
             check=True,
         )  # fmt: skip
         size = (folder / "export.car").stat().st_size
-        results = {"export": run("export", folder), "decode_car only": run("decode", folder)}
         server = subprocess.Popen(
             [sys.executable, __file__, "--child", "serve", "--folder", name], stdout=subprocess.PIPE, text=True
         )
         try:
             url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+            results = {"export": run("export", folder, url), "decode_car only": run("decode", folder)}
             results |= {"API pages": run("api", folder, url), "httpx + json only": run("get", folder, url)}
         finally:
             server.terminate()
