@@ -10,7 +10,8 @@ its own; made-up people only (tests/bluesky_factory.py).
   store as JSONL) and prepare (clean, count, split, write, fill the record); beside it the floor
   any reader pays, libipld.decode_car of the same file. Target: under 5 s and 500 MB peak RSS.
 * API: 3,200 posts, 32 pages of 100, from a loopback HTTP server (in a process of its own,
-  serving getProfile and getAuthorFeed with pages written in advance), fetched by
+  serving getProfile and getAuthorFeed with pages written in advance, and, as the PLC directory and
+  the PDS, a DID document and no AI-preference records: the export asks it too), fetched by
   ``sources.bluesky.fetch`` through the atproto client; beside it the floor of the same 33 GETs
   with httpx and json.loads. Target: under 5 s of client time.
 """
@@ -53,12 +54,16 @@ def serve(folder: Path) -> None:
         protocol_version = "HTTP/1.1"  # keep-alive, as the real AppView
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            url = urlsplit(self.path)
+            url, status = urlsplit(self.path), 200
             if url.path.endswith("getProfile"):
                 body = profile
+            elif url.path.startswith("/did:"):  # the PLC directory: a DID document naming this server as the PDS
+                body = json.dumps(did_document(url.path[1:], self.server.server_address[1])).encode()
+            elif url.path.endswith("getRecord"):  # the PDS: no AI-preference records
+                status, body = 400, b'{"error": "RecordNotFound", "message": "Could not locate record"}'
             else:
                 body = pages.get(parse_qs(url.query).get("cursor", [""])[0], b'{"feed": []}')
-            self.send_response(200)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -72,14 +77,25 @@ def serve(folder: Path) -> None:
     server.serve_forever()
 
 
+def did_document(did: str, port: int) -> dict:
+    """A DID document as plc.directory serves one, its PDS on 127.0.0.1:``port``."""
+    key = {"id": f"{did}#atproto", "type": "Multikey", "controller": did, "publicKeyMultibase": "zQ3shXjHeiBuRCKm"}
+    pds = {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": f"http://127.0.0.1:{port}"}
+    context = ["https://www.w3.org/ns/did/v1"]
+    return {"@context": context, "id": did, "alsoKnownAs": [], "verificationMethod": [key], "service": [pds]}
+
+
 def child(case: str, folder: Path, url: str) -> dict:
     start = time.perf_counter()
     posts, split = 0, None
     if case == "export":
+        import os
+
         from hf_tweets.folders import Folders
         from hf_tweets.sources.fetch import fetch_archive
         from hf_tweets.training.prepare import PrepareConfig, prepare
 
+        os.environ["HF_TWEETS_PLC_URL"] = url  # the loopback server answers for the handle (the DID document)
         folders = Folders.resolve(data=folder / "data", cards=folder / "cards")
         fetched = fetch_archive(folder / "export.car", folders)
         posts, split = fetched.new, time.perf_counter() - start
@@ -98,6 +114,7 @@ def child(case: str, folder: Path, url: str) -> dict:
         from hf_tweets.sources import bluesky
 
         os.environ["HF_TWEETS_BLUESKY_APPVIEW"] = url
+        os.environ["HF_TWEETS_PLC_URL"] = url  # the same server answers as the PLC directory and the PDS
         posts = bluesky.fetch("alice.bsky.social", Folders.resolve(data=folder / "api-data", cards=folder / "cards"))[1]
     elif case == "get":  # the floor: the same requests, parsed as plain JSON
         import httpx
@@ -152,12 +169,12 @@ def main() -> int:
             check=True,
         )  # fmt: skip
         size = (folder / "export.car").stat().st_size
-        results = {"export": run("export", folder), "decode_car only": run("decode", folder)}
         server = subprocess.Popen(
             [sys.executable, __file__, "--child", "serve", "--folder", name], stdout=subprocess.PIPE, text=True
         )
         try:
             url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+            results = {"export": run("export", folder, url), "decode_car only": run("decode", folder)}
             results |= {"API pages": run("api", folder, url), "httpx + json only": run("get", folder, url)}
         finally:
             server.terminate()

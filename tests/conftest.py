@@ -32,6 +32,9 @@ from hub import LoopbackHub  # noqa: E402
 
 HUB = LoopbackHub(os.path.join(_SESSION_HOME, "hub")).start()
 os.environ["HF_ENDPOINT"] = HUB.url
+from atproto_loopback import LoopbackAtproto  # noqa: E402
+
+ATPROTO = LoopbackAtproto().start()  # the PLC directory and PDS every Bluesky fetch asks (HF_TWEETS_PLC_URL)
 
 from huggingface_hub import HfApi  # noqa: E402
 
@@ -107,6 +110,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_TWEETS_RETRY_BASE", "0.01")
     monkeypatch.setenv("HF_TWEETS_ONNX", "0")  # an export costs 6-8 s: tests of the browser copy pass --onnx
+    ATPROTO.reset()
+    monkeypatch.setenv("HF_TWEETS_PLC_URL", ATPROTO.url)  # never plc.directory: every DID known, without records
     for name in (
         "HF_TWEETS_CARDS_DIR",
         "HF_TWEETS_TEMPLATES_DIR",
@@ -123,6 +128,12 @@ def isolated(tmp_path, monkeypatch):
     ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def atproto():
+    """The loopback PLC directory and PDS (tests/atproto_loopback.py), emptied: every DID known, no records."""
+    return ATPROTO
 
 
 @pytest.fixture

@@ -68,11 +68,13 @@ def query_subset(r1, r2) -> None:
 
 
 EXACT = ["method", "scheme", "host", "port", "path", "query"]
-replay = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none", match_on=EXACT)
+# ignore_localhost: the loopback PLC directory and PDS (tests/atproto_loopback.py) answer for themselves
+replay = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none", match_on=EXACT, ignore_localhost=True)
 replay_real = vcr.VCR(
     cassette_library_dir=str(CASSETTES),
     record_mode="none",
     match_on=["method", "scheme", "host", "path", "query_subset"],
+    ignore_localhost=True,  # the loopback PLC directory and PDS (tests/atproto_loopback.py)
 )
 replay_real.register_matcher("query_subset", query_subset)
 
@@ -408,7 +410,7 @@ HOSTILE = {
 def test_hostile_answers_are_one_line_errors(run, tmp_path, case):
     interactions, message = HOSTILE[case]
     (tmp_path / "case.yaml").write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
-    with vcr.VCR(record_mode="none", match_on=EXACT).use_cassette(str(tmp_path / "case.yaml")):
+    with vcr.VCR(record_mode="none", match_on=EXACT, ignore_localhost=True).use_cassette(str(tmp_path / "case.yaml")):
         code, out, err = run("fetch", interactions[0]["request"]["uri"].rsplit("actor=", 1)[1].replace("%3A", ":"))
     assert (code, out) == (1, "") and err.count("\n") == 1
     assert message in err, err
@@ -421,7 +423,7 @@ def _fetch_page(tmp_path, page: dict, profile: dict | None = None, lone: str = "
     for item in interactions if lone else ():
         item["response"]["body"]["string"] = item["response"]["body"]["string"].replace(lone, "\\ud800")
     (tmp_path / "case.yaml").write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
-    with vcr.VCR(record_mode="none", match_on=EXACT).use_cassette(str(tmp_path / "case.yaml")):
+    with vcr.VCR(record_mode="none", match_on=EXACT, ignore_localhost=True).use_cassette(str(tmp_path / "case.yaml")):
         from hf_tweets.sources import bluesky
 
         profile, new, total = bluesky.fetch(

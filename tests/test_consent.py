@@ -256,7 +256,8 @@ def no_requests(tmp_path, *interactions):
     """A cassette holding ``interactions`` only: any other request fails the command (record mode none)."""
     path = tmp_path / "cassette.yaml"
     path.write_text(dump(list(interactions)), encoding="utf-8")
-    return vcr.VCR(record_mode="none", match_on=["method", "scheme", "host", "port", "path", "query"]).use_cassette(
+    match = ["method", "scheme", "host", "port", "path", "query"]
+    return vcr.VCR(record_mode="none", match_on=match, ignore_localhost=True).use_cassette(
         str(path), allow_playback_repeats=False
     )
 

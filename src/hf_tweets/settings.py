@@ -23,6 +23,9 @@ X_BEARER_TOKEN_ENV = "X_BEARER_TOKEN"
 MASTODON_ACCESS_TOKEN_ENV, MASTODON_BASE_URL_ENV = "MASTODON_ACCESS_TOKEN", "HF_TWEETS_MASTODON_BASE_URL"
 #: Bluesky: the AppView to ask (tests, self-hosters), and the one asked by default (https://public.api.bsky.app).
 BLUESKY_APPVIEW_ENV, DEFAULT_BLUESKY_APPVIEW = "HF_TWEETS_BLUESKY_APPVIEW", "https://public.api.bsky.app"
+#: Bluesky: the PLC directory that resolves a did:plc to its PDS and handle (tests, self-hosters), and the one asked
+#: by default (https://plc.directory).
+PLC_URL_ENV, DEFAULT_PLC_URL = "HF_TWEETS_PLC_URL", "https://plc.directory"
 
 #: Hub calls: the first back-off in seconds (default 1, doubling each try), and how many tries (default 5).
 RETRY_BASE_ENV = "HF_TWEETS_RETRY_BASE"
@@ -194,3 +197,8 @@ def mastodon_access_token() -> str | None:
 def bluesky_appview() -> str:
     """The Bluesky AppView to ask: $HF_TWEETS_BLUESKY_APPVIEW (tests, self-hosters), else https://public.api.bsky.app."""
     return (os.environ.get(BLUESKY_APPVIEW_ENV) or DEFAULT_BLUESKY_APPVIEW).rstrip("/")
+
+
+def plc_url() -> str:
+    """The PLC directory to ask: $HF_TWEETS_PLC_URL (tests, self-hosters), else https://plc.directory."""
+    return (os.environ.get(PLC_URL_ENV) or DEFAULT_PLC_URL).rstrip("/")

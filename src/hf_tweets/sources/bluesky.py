@@ -4,8 +4,10 @@ The AppView is https://public.api.bsky.app, or $HF_TWEETS_BLUESKY_APPVIEW (tests
 account (a handle such as alice.bsky.social, or a DID, which then stays the account) is looked up
 first with app.bsky.actor.getProfile: its DID, display name, avatar and labels. An account that asks
 logged-out viewers not to see it (the self-label ``!no-unauthenticated``) is refused with
-errors.ConsentError before anything is stored. Its feed is then paged newest first with
-app.bsky.feed.getAuthorFeed, 100 items a page (``filter`` posts_no_replies when replies are left
+errors.ConsentError before anything is stored, and so is one whose own repo says no to AI training or
+synthetic content (its User Intents or community AI-preference records, read from its PDS: bluesky_prefs.py,
+bluesky_repo.py; a PDS or PLC directory that cannot be reached stops the fetch). Its feed is then paged
+newest first with app.bsky.feed.getAuthorFeed, 100 items a page (``filter`` posts_no_replies when replies are left
 out). What was fetched is saved after every page, and the cursor with it, so a run cut short
 resumes where it stopped; a later run stops after the first page that holds a post already stored.
 
@@ -51,7 +53,7 @@ from hf_tweets.errors import ConsentError, HfTweetsError, SourceError
 from hf_tweets.folders import Folders
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY
-from hf_tweets.sources import api_source
+from hf_tweets.sources import api_source, bluesky_repo
 from hf_tweets.sources.api_source import Page, RateLimit, Run, Wait
 from hf_tweets.sources.dates import parse_date
 from hf_tweets.sources.posts import (
@@ -141,8 +143,19 @@ def lookup(api: Client, account: Account, optout: Path, on_wait: Wait | None = N
     shown = shown if shown != "handle.invalid" else None
     # The opt-out list may name the account by its DID, or by the handle it has now, whichever was given here.
     consent.check([Account(BLUESKY.name, did), *([Account(BLUESKY.name, shown)] if shown else [])], optout)
+    refuse_if_it_says_no(did, account, on_wait)
     name = display_name(view.display_name, shown or account.handle)
     return did, Profile(account.handle, name, clean_url(view.avatar), "bluesky-api", platform=BLUESKY.name)
+
+
+def refuse_if_it_says_no(did: str, account: Account, on_wait: Wait | None) -> None:
+    """ConsentError when the account's own repo says no to AI training or synthetic content (bluesky_prefs.py), read
+    from its PDS (bluesky_repo.py); SourceError when that cannot be read."""
+    said = bluesky_repo.preferences(bluesky_repo.identity(did, account, on_wait), account, on_wait)
+    if said.verdict == "refused":
+        raise ConsentError(
+            said.line(account), fix="hf-tweets does not make a bot of an account that says no, nothing was stored"
+        )
 
 
 def did_of(account: Account) -> str:

@@ -16,13 +16,17 @@ lacks is refused.
 What is read: ``app.bsky.feed.post`` records (posts and replies, by the API's rules:
 ``bluesky.post_of``), ``app.bsky.feed.repost`` records (reposts, counted, without text: the
 reposted words are someone else's and not in the export) and ``app.bsky.actor.profile/self`` (the
-display name, and the avatar at the address Bluesky's CDN serves it from). Likes, follows, lists
-and other apps' records are never read.
+display name, and the avatar at the address Bluesky's CDN serves it from), and the account's
+AI-preference records at key ``self`` (bluesky_prefs.py): one that says no to AI training or synthetic
+content is one warning line naming the record, and the export is read anyway (it is its holder's own, and
+running hf-tweets on it their choice); a broken one is an error naming it. Likes, follows, lists and other
+apps' records are never read.
 
 Whose it is: the commit's DID. A repo holds no handle (a handle lives in the DID's document, on the
-network), so the account is the DID; ``named`` takes a Bluesky handle its holder gives with
-``fetch --handle`` as the account's name instead, on their word (the export is theirs), and refuses
-another platform's account or another DID.
+network): ``known_as`` asks the PLC directory for the document and names the account by the handle its
+``alsoKnownAs`` gives, and when the directory does not answer the account stays the DID; ``named`` takes
+a Bluesky handle its holder gives with ``fetch --handle`` as the account's name instead, on their word
+(the export is theirs), and refuses another platform's account or another DID.
 
 Consent: a repo is public by nature (the network serves every repo to whoever asks), so an export
 holds no private posts. A post its author hid from logged-out viewers (``!no-unauthenticated``) is
@@ -47,6 +51,7 @@ from hf_tweets import settings
 from hf_tweets.errors import SourceError
 from hf_tweets.platforms import Account
 from hf_tweets.platforms.bluesky import BLUESKY, is_did
+from hf_tweets.sources import bluesky_prefs, bluesky_repo
 from hf_tweets.sources.bluesky import POST, REPOST, post_of, repost_of
 from hf_tweets.sources.car_file import CarFile
 from hf_tweets.sources.exports import Archive, collector_paused, open_regular
@@ -54,7 +59,7 @@ from hf_tweets.sources.posts import Post, Profile, display_name
 from hf_tweets.text import clean_url, snippet
 
 PROFILE = "app.bsky.actor.profile"
-READ = {POST.encode(): POST, REPOST.encode(): REPOST, PROFILE.encode(): PROFILE}  # collections read, by key bytes
+READ = {c.encode(): c for c in (POST, REPOST, PROFILE, *bluesky_prefs.COLLECTIONS)}  # collections read, by key bytes
 CAR_START = re.compile(rb"[\x01-\x7f]|[\x80-\xff][\x01-\x7f]")  # the header's length: a varint of 1-2 bytes
 HEADER_MAP = (b"\xa2\x65roots", b"\xa1\x65roots")  # DAG-CBOR {"roots": ..., "version": 1}, keys sorted
 CID_RE = re.compile(r"b[a-z2-7]{20,120}")  # a CID as text (base32, CIDv1)
@@ -81,10 +86,13 @@ def read_export(path: Path, include_replies: bool = True) -> Archive:
     with _open(path) as (stream, size), collector_paused():  # decoded blocks hold no cycles for the collector
         blocks = CarFile(stream, size, path)
         did, tree = _commit(blocks, path)
-        posts, skipped, profile = [], 0, None
+        posts, skipped, profile, prefs = [], 0, None, {}
         for collection, rkey, cid in _records(blocks, tree, path):
             if collection == PROFILE:
                 profile = blocks.get(cid) if rkey == "self" else profile
+                continue
+            if collection in bluesky_prefs.COLLECTIONS:
+                prefs[collection] = _record(collection, rkey, blocks.get(cid), path) if rkey == "self" else None
                 continue
             post = _post(collection, rkey, blocks.get(cid), path)
             if post is None:
@@ -93,7 +101,16 @@ def read_export(path: Path, include_replies: bool = True) -> Archive:
                 skipped += 1
                 continue
             posts.append(post)
-    return Archive(_profile(did, profile), posts, skipped, [])
+    return Archive(_profile(did, profile), posts, skipped, _read_anyway(prefs, did, path))
+
+
+def _read_anyway(prefs: dict, did: str, path: Path) -> list[SourceError]:
+    """The warning for an export whose own AI-preference records say no (bluesky_prefs.py): it is read (it is its
+    holder's own, and their choice), and the line says which record said no; SourceError for a broken record."""
+    said = bluesky_prefs.decide(prefs, did, path)
+    if said.verdict != "refused":
+        return []
+    return [SourceError(said.line(did), where=path, fix="read anyway, as it is the account holder's own export")]
 
 
 def named(profile: Profile, given: Account) -> Profile | None:
@@ -103,6 +120,21 @@ def named(profile: Profile, given: Account) -> Profile | None:
     if given.platform != BLUESKY.name or is_did(given.handle) and given.handle != profile.handle:
         return None
     return profile if given.handle == profile.handle else replace(profile, handle=given.handle)
+
+
+def known_as(profile: Profile) -> Profile:
+    """The export's ``profile`` under the handle its DID document names (``alsoKnownAs``, asked of the PLC
+    directory: bluesky_repo.py), its display name too when it had none; as it is when the directory does not
+    answer or names none (the command line then says how to name it with ``--handle``). The handle is the one
+    the document claims, taken as ``--handle`` is: the export is its holder's own."""
+    try:
+        handle = bluesky_repo.identity(profile.handle).handle
+    except SourceError:
+        return profile
+    if not handle or BLUESKY.handle(handle) != handle or is_did(handle) or handle == "handle.invalid":
+        return profile
+    name = handle if profile.display_name == profile.handle else profile.display_name
+    return replace(profile, handle=handle, display_name=name)
 
 
 @contextmanager
@@ -210,12 +242,18 @@ def _rkey(key: bytes, path: Path) -> str:
     return rkey
 
 
-def _post(collection: str, rkey: str, record: object, path: Path) -> Post | None:
-    """A post or repost record as a stored post (None: not public); SourceError naming the record."""
+def _record(collection: str, rkey: str, record: object, path: Path) -> object:
+    """A record the tree names; SourceError when the file does not hold it."""
     if record is None:
         raise SourceError(
             f"{collection}/{rkey}: the record is not in the file", where=path, fix="is the export complete?"
         )
+    return record
+
+
+def _post(collection: str, rkey: str, record: object, path: Path) -> Post | None:
+    """A post or repost record as a stored post (None: not public); SourceError naming the record."""
+    record = _record(collection, rkey, record, path)
     try:
         return post_of(rkey, record) if collection == POST else repost_of(record)
     except ValueError as error:

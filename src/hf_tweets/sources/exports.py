@@ -23,7 +23,9 @@ class Archive(NamedTuple):
     profile: Profile | None  # None: it does not say whose it is (or what says so is in ``unread``)
     posts: list[Post]
     skipped: int  # replies left out
-    unread: list[SourceError]  # side files that could not be used; each fix says what was used instead (None: nothing)
+    # side files that could not be used, each fix saying what was used instead (None: nothing); and records read
+    # anyway (a Bluesky repo whose AI preferences say no), the fix saying so: each is one warning line
+    unread: list[SourceError]
 
 
 @contextmanager

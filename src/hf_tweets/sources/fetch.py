@@ -63,8 +63,9 @@ class Fetched:
 
 def fetch_archive(path: Path, folders: Folders, *, include_replies: bool = True, handle: str | None = None) -> Fetched:
     """Posts from an account's export (an X archive, a Bluesky repo .car, a Mastodon archive), known by its content;
-    whose they are comes from the export, else from ``handle`` (a bare tweets file). An export is its holder's own
-    download: the model's consent is "self".
+    whose they are comes from the export, else from ``handle`` (a bare tweets file); an export that names its
+    account by another id (a Bluesky DID) is named by the handle the network knows, when it answers. An export is its
+    holder's own download: the model's consent is "self".
 
     A side file that cannot be read (account.js, profile.js, user_details.js) does not stop the posts: ``handle``
     (or what else the archive says) is used instead, with a warning; with nothing instead, the error asks for
@@ -91,6 +92,9 @@ def fetch_archive(path: Path, folders: Folders, *, include_replies: bool = True,
             )
         consent.check([profile.account], folders.optout)  # the id the export gives (a DID), as well as the one given
         profile = renamed
+    elif given is None and isinstance(reader, registry.Renaming):
+        consent.check([profile.account], folders.optout)  # the id the export gives (a DID), as well as its handle
+        profile = reader.known_as(profile)
     consent.check([profile.account], folders.optout)
     profile.consent = "self"
     warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle {given} instead'}" for e in archive.unread)

@@ -66,6 +66,9 @@ class Renaming(ExportReader, Protocol):
     def named(self, profile: Profile, given: Account) -> Profile | None:
         """``profile`` under ``given`` (--handle) when that is the same account, else None."""
 
+    def known_as(self, profile: Profile) -> Profile:
+        """``profile`` under the name the network knows the account by (a Bluesky DID's handle), else as it is."""
+
 
 def api(platform: str) -> ApiSource:
     """The module that fetches ``platform``'s posts from its API."""
