@@ -9,7 +9,9 @@ import socket
 import pytest
 from test_bluesky_prefs import community, declaration
 
+from hf_tweets.platforms import parse_account
 from hf_tweets.sources.bluesky_prefs import COMMUNITY, DEMO_DECLARATION
+from hf_tweets.sources.posts import raw_path
 
 from bluesky_factory import ALICE
 from test_bluesky import SHORT, nothing_stored, replay, stored
@@ -234,3 +236,24 @@ def test_the_handle_the_directory_gives_is_checked_against_the_opt_out_list(run,
         f"hf-tweets: error: {tmp_path / 'optout.yaml'}: {SHORT} is on the opt-out list since 2026-11-24: asked;"
     )
     assert not (tmp_path / "data").exists()
+
+
+def test_an_export_fetched_before_under_its_did_keeps_that_name_once_the_directory_answers(run, tmp_path, monkeypatch,
+                                                                                          atproto):  # fmt: skip
+    """A bot made from an export while the PLC directory did not answer is named by its DID; fetching the same
+    export again once it answers goes on with that bot (its posts, its record), not a second bot under the
+    handle. ``--handle`` still names it by the handle."""
+    from bluesky_factory import write_car
+
+    export = str(write_car(tmp_path / "repo.car", ALICE))
+    monkeypatch.setenv("HF_TWEETS_PLC_URL", closed_port())
+    assert run("fetch", "--archive", export)[0] == 0
+    monkeypatch.setenv("HF_TWEETS_PLC_URL", atproto.url)
+    atproto.person(ALICE.did, "alice.bsky.social")
+    code, out, err = run("fetch", "--archive", export)
+    assert (code, out) == (0, f"@{ALICE.did}: 0 new posts, 9 stored in data\n")
+    assert err.startswith("hint: a Bluesky export names its account by its DID; name it by its handle")
+    by_did = raw_path(tmp_path / "data", parse_account(ALICE.did))
+    assert list((tmp_path / "data" / "raw").glob("*.jsonl")) == [by_did]
+    code, out, _ = run("fetch", "--archive", export, "--handle", "alice.bsky.social")
+    assert (code, out) == (0, f"{SHORT}: 9 new posts, 9 stored in data\n")

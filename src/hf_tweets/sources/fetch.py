@@ -19,7 +19,7 @@ from hf_tweets.fsutil import sweep_orphans
 from hf_tweets.platforms import Account
 from hf_tweets.sources import registry
 from hf_tweets.sources.api_source import LIMIT
-from hf_tweets.sources.posts import Profile, save_posts, save_profile
+from hf_tweets.sources.posts import Profile, raw_path, save_posts, save_profile
 from hf_tweets.sources.text_file import read_text_file
 
 
@@ -94,7 +94,8 @@ def fetch_archive(path: Path, folders: Folders, *, include_replies: bool = True,
         profile = renamed
     elif given is None and isinstance(reader, registry.Renaming):
         consent.check([profile.account], folders.optout)  # the id the export gives (a DID), as well as its handle
-        profile = reader.known_as(profile)
+        if not raw_path(folders.data, profile.account).exists():  # fetched before under its DID: that bot goes on
+            profile = reader.known_as(profile)  # (--handle names it by the handle), not a second bot beside it
     consent.check([profile.account], folders.optout)
     profile.consent = "self"
     warnings = tuple(f"{e.where}: {e.what}; {e.fix or f'used --handle {given} instead'}" for e in archive.unread)
