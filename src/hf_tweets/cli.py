@@ -380,7 +380,12 @@ def train_command(name, config, resume, out, onnx, wandb_mode, folders) -> None:
     "-n", "count", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many texts (1 to 1000)."
 )
 @click.option("--seed", type=ranged(SEED), help="Seed, for the same texts again.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per line: prompt, text, machine_generated (true) and bot (its repo id).",
+)
 @click.option(
     "--no-copies",
     is_flag=True,
