@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from hf_tweets.browser.manifest import Bot
 from hf_tweets.cards import labels
+from hf_tweets.cards.check import check_readme_text
 from hf_tweets.cards.importer import import_card
 from hf_tweets.cards.recordfile import save_record
 from hf_tweets.cards.render import render
@@ -134,3 +135,11 @@ def test_the_label_does_not_change_what_the_card_reads_back(tmp_path):
     """The label is derived from the repo id: the record the card imports to is the one it was rendered from."""
     record = make_record(SINGLE, samples=SAMPLES)
     assert import_card(render(record)) == record
+
+
+def test_the_label_is_escaped_where_it_is_shown(monkeypatch):
+    """The wording is ours, but the card escapes it as any text (the page sets it as text: test_browser_page.py)."""
+    monkeypatch.setattr(labels, "MACHINE_LABEL", "<img src=x onerror=alert(1)> *{bot}* | x")
+    text = render(make_record(SINGLE, samples=SAMPLES))
+    assert "\n&lt;img src=x onerror=alert(1)&gt; \\*huggingtweets/pixel\\_poet\\* \\| x\n\n| Sample |" in text
+    assert check_readme_text(text, "README.md") == []
