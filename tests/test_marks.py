@@ -86,17 +86,23 @@ def thumbnail_metadata(run, tmp_path):
     return image.text["Comment"]
 
 
-def thumbnail_drawn(run, tmp_path):
-    """The label's band of the thumbnail is exactly the label drawn alone (so it is drawn, whole, and nothing
-    else is in its band)."""
+def test_a_thumbnail_without_samples_shows_and_says_no_label(tmp_path):
+    image = Image.open(write_thumbnail(make_record(SINGLE), [], tmp_path / "predictions.png", avatars=[None]))
+    assert image.text == {}
+    assert thumbnail_drawn(None, tmp_path, samples=[]) == ""  # the band under the (absent) samples is blank
+
+
+def thumbnail_drawn(run, tmp_path, samples=SAMPLES):
+    """The label as drawn: the thumbnail's label band is exactly the label drawn alone (so it is drawn, whole, and
+    nothing else is in its band): the label; a blank band: ""; anything else: None."""
     band = (0, LABEL_AT[1] - 16, SIZE[0], LABEL_AT[1] + 6)
-    shown = draw(make_record(SINGLE), SAMPLES, avatars=[None]).crop(band)
-    for label in (labels.machine_label(REPO), "something else"):
-        alone = Image.new("RGB", SIZE, PAPER)
-        ImageDraw.Draw(alone).text(LABEL_AT, label, font=_font(LABEL_SIZE), fill=MUTED, anchor="ls")
-        if alone.crop(band).tobytes() == shown.tobytes():
-            return label
-    return None
+    shown = draw(make_record(SINGLE), samples, avatars=[None]).crop(band).tobytes()
+    alone = Image.new("RGB", SIZE, PAPER)
+    if shown == alone.crop(band).tobytes():
+        return ""
+    label = labels.machine_label(REPO)
+    ImageDraw.Draw(alone).text(LABEL_AT, label, font=_font(LABEL_SIZE), fill=MUTED, anchor="ls")
+    return label if shown == alone.crop(band).tobytes() else None
 
 
 def page_manifest(run, tmp_path):

@@ -384,7 +384,8 @@ def train_command(name, config, resume, out, onnx, wandb_mode, folders) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help="One JSON object per line: prompt, text, machine_generated (true) and bot (its repo id).",
+    help="One JSON object per line: prompt, text, machine_generated (true) and bot (its repo id; the folder when no"
+    " record names one).",
 )
 @click.option(
     "--no-copies",

@@ -435,10 +435,12 @@ _XMP = (
 )
 
 
-def png_info(record: CardRecord) -> PngInfo:
-    """The PNG's machine-readable mark: the digital source type and the label (no date: the same thumbnail gives
-    the same bytes, and is not committed again)."""
+def png_info(record: CardRecord, samples: list[str]) -> PngInfo:
+    """The PNG's machine-readable mark when it shows samples: the digital source type and the label (no date: the
+    same thumbnail gives the same bytes, and is not committed again)."""
     info = PngInfo()
+    if not samples:  # avatars and names only: nothing generated to mark
+        return info
     info.add_text("DigitalSourceType", labels.DIGITAL_SOURCE_TYPE)
     info.add_text("Comment", labels.machine_label(record.repo_id))
     info.add_itxt("XML:com.adobe.xmp", _XMP.format(type=labels.DIGITAL_SOURCE_TYPE))
@@ -448,6 +450,6 @@ def png_info(record: CardRecord) -> PngInfo:
 def write_thumbnail(record: CardRecord, samples: list[str], target: Path, avatars=None) -> Path:
     """Draw the thumbnail and write it atomically as PNG, marked as holding machine-generated text."""
     buffer = io.BytesIO()
-    draw(record, samples, avatars).save(buffer, format="PNG", optimize=True, pnginfo=png_info(record))
+    draw(record, samples, avatars).save(buffer, format="PNG", optimize=True, pnginfo=png_info(record, samples))
     atomic_write_bytes(target, buffer.getvalue())
     return target
