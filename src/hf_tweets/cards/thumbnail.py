@@ -4,9 +4,10 @@ The avatar(s) (downloaded when reachable, else a disc with initials), the
 display names and handles, "AI BOT" or "AI CYBORG", 2-3 sample
 generations with the prompt highlighted, and under them the label that says
 they are machine-generated (labels.MACHINE_LABEL); the PNG also says so to
-machines, in text chunks and XMP: IPTC's digital source type. Text is wrapped to its box and cut
-with an ellipsis rather than overflowing, between grapheme clusters (regex's
-``\\X``), so that no ZWJ sequence, flag or skin tone is cut in two.
+machines, in text chunks and XMP (IPTC's digital source type). Text is
+wrapped to its box and cut with an ellipsis rather than overflowing, between
+grapheme clusters (regex's ``\\X``), so that no ZWJ sequence, flag or skin
+tone is cut in two.
 
 Text is drawn in the bundled DejaVu Sans (Latin, Greek, Cyrillic, Hebrew,
 Arabic and many symbols; right-to-left text is shaped with libraqm when Pillow
