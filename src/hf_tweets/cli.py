@@ -27,7 +27,6 @@ from hf_tweets.cards.labels import TAKEDOWN_TITLE
 from hf_tweets.cards.record import DEFAULT_NAMESPACE, DEFAULT_PROMPT, MAX_USERS, TRY_SPACE
 from hf_tweets.errors import ERROR_LINE, one_line, redact
 from hf_tweets.fleet.base import DEFAULT_FLAVOR, DEFAULT_TIMEOUT, EXECUTORS
-from hf_tweets.fsutil import NAME_RE
 from hf_tweets.hub.republish import RepublishOptions
 from hf_tweets.limits import SEED
 from hf_tweets.options import (
@@ -382,7 +381,13 @@ def train_command(name, config, resume, out, onnx, wandb_mode, folders) -> None:
     "-n", "count", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many texts (1 to 1000)."
 )
 @click.option("--seed", type=ranged(SEED), help="Seed, for the same texts again.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per line: prompt, text, machine_generated (true) and bot (its repo id; the folder when no"
+    " record names one).",
+)
 @click.option(
     "--no-copies",
     is_flag=True,
@@ -395,8 +400,10 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, folders) ->
     """Write posts with a trained model (a folder, out/NAME, or a Hub repo id) and its saved settings."""
     import json
 
-    from hf_tweets.training.generate import Generator, generate_originals, resolve
+    from hf_tweets.cards.labels import machine_label
+    from hf_tweets.training.generate import Generator, bot_of, generate_originals, json_item, resolve
 
+    bot, has_record = bot_of(model, folders.cards)  # before loading the model: a broken record fails at once
     generator = Generator(model, seed)
     if no_copies:
         from hf_tweets.training.copies import training_posts
@@ -408,9 +415,12 @@ def generate_command(model, prompt, count, seed, as_json, no_copies, folders) ->
     else:
         texts = generator(prompt, count)
     for text in texts:
-        click.echo(json.dumps({"prompt": prompt, "text": text}, ensure_ascii=False) if as_json else text)
-    folder = Path(resolve(model))
-    if folder.is_dir() and NAME_RE.fullmatch(folder.name) and (folders.cards / f"{folder.name}.yaml").is_file():
+        click.echo(json.dumps(json_item(prompt, text, bot), ensure_ascii=False) if as_json else text)
+    if not as_json:  # JSON items carry the mark themselves
+        # On stderr, with the other notes: stdout stays the texts, one a line, for a script or a file to read.
+        click.echo(machine_label(bot), err=True)
+    if has_record:
+        folder = Path(resolve(model))
         _say_next(["publish", folder.name, "--model-dir", str(folder)])
 
 

@@ -108,8 +108,8 @@ def bot(name: str, folder: Path, cards_dir: Path) -> Bot:
     has_onnx = (folder / "onnx" / QUANTIZED).is_file()
     record = _record(cards_dir, name)
     if record is None:
-        return Bot(id=name, title=name, accounts=[], card="", consent="", onnx=has_onnx)
-    return Bot.of_record(record, name, card="", onnx=has_onnx)
+        return Bot.of_folder(name, onnx=has_onnx)
+    return Bot.of_record(record, name, card="", onnx=has_onnx, bot=record.repo_id)  # as generate labels its texts
 
 
 def _record(cards_dir: Path, name: str):

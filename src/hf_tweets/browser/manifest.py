@@ -29,10 +29,14 @@ class Bot:
     card: str  # the card's URL (the demo: "" when there is none)
     consent: str  # the card's consent statement, or "" for a record made before hf-tweets asked
     onnx: bool  # whether the repo (or folder) has the browser copy (onnx/model_quantized.onnx)
+    # The label the page shows with each text the bot writes (labels.MACHINE_LABEL): "" only in a manifest read back
+    # from a Space published before issue 24, whose page does not show it.
+    label: str = ""
 
     @classmethod
-    def of_record(cls, record, id: str, *, card: str, onnx: bool) -> Bot:
-        """The entry of a bot with a record: names, accounts and consent as its card shows them."""
+    def of_record(cls, record, id: str, *, card: str, onnx: bool, bot: str | None = None) -> Bot:
+        """The entry of a bot with a record: names, accounts and consent as its card shows them; its texts labelled
+        as written by ``bot`` (default: ``id``)."""
         from hf_tweets.cards import labels
 
         return cls(
@@ -42,7 +46,15 @@ class Bot:
             card=card,
             consent=labels.consent_of(record),
             onnx=onnx,
+            label=labels.machine_label(bot or id),
         )
+
+    @classmethod
+    def of_folder(cls, name: str, *, onnx: bool) -> Bot:
+        """The entry of a model folder without a record: its name, and its texts labelled with it."""
+        from hf_tweets.cards import labels
+
+        return cls(id=name, title=name, accounts=[], card="", consent="", onnx=onnx, label=labels.machine_label(name))
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,12 @@ def card_data(record: CardRecord, endpoint: str | None = None) -> ModelCardData:
 
 def widget_example(record: CardRecord) -> dict[str, Any]:
     """The widget's example: the prompt, and the first sample as its output (samples copy no training post:
-    pipeline.add_samples keeps originals only), which the Hub shows where no Inference Provider serves the model."""
+    pipeline.add_samples keeps originals only), which the Hub shows where no Inference Provider serves the model:
+    under it, on a line of its own, the label that says who wrote it (the importer reads the prompt only)."""
     example: dict[str, Any] = {"text": record.widget_prompt}
-    return example | ({"output": {"text": record.samples[0]}} if record.samples else {})
+    if not record.samples:
+        return example
+    return example | {"output": {"text": f"{record.samples[0]}\n\n{labels.machine_label(record.repo_id)}"}}
 
 
 # The eval data's ``type`` in the model-index. It is meant to be a Hub dataset id, but the posts are on no Hub
@@ -358,6 +361,7 @@ def context(record: CardRecord, endpoint: str | None = None) -> dict[str, Any]:
         "metrics": _metrics(record),
         "versions": [(_md(k), _md(v)) for k, v in training.versions.items()] if training else [],
         "samples": [_md(sample) for sample in record.samples],
+        "samples_label": _md(labels.machine_label(record.repo_id)),
         "dates": Safe(dates) if dates else None,  # ISO dates and our words: nothing to escape
         "posts_kept": _plain(sum(u.counts.kept for u in record.users)),
         "base_model_label": label,

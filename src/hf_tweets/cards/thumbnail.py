@@ -1,10 +1,13 @@
 """predictions.png: the card's thumbnail, a 1200x628 social card drawn with Pillow.
 
 The avatar(s) (downloaded when reachable, else a disc with initials), the
-display names and handles, "AI BOT" or "AI CYBORG", and 2-3 sample
-generations with the prompt highlighted. Text is wrapped to its box and cut
-with an ellipsis rather than overflowing, between grapheme clusters (regex's
-``\\X``), so that no ZWJ sequence, flag or skin tone is cut in two.
+display names and handles, "AI BOT" or "AI CYBORG", 2-3 sample
+generations with the prompt highlighted, and under them the label that says
+they are machine-generated (labels.MACHINE_LABEL); the PNG also says so to
+machines, in text chunks and XMP (IPTC's digital source type). Text is
+wrapped to its box and cut with an ellipsis rather than overflowing, between
+grapheme clusters (regex's ``\\X``), so that no ZWJ sequence, flag or skin
+tone is cut in two.
 
 Text is drawn in the bundled DejaVu Sans (Latin, Greek, Cyrillic, Hebrew,
 Arabic and many symbols; right-to-left text is shaped with libraqm when Pillow
@@ -28,7 +31,9 @@ from pathlib import Path
 
 import regex
 from PIL import Image, ImageDraw, ImageFont, features
+from PIL.PngImagePlugin import PngInfo
 
+from hf_tweets.cards import labels
 from hf_tweets.cards.record import CardRecord
 from hf_tweets.fsutil import atomic_write_bytes
 
@@ -38,6 +43,8 @@ INK, MUTED, ACCENT, PAPER, PANEL = (17, 24, 39), (75, 85, 99), (234, 88, 12), (2
 DISCS = [(99, 102, 241), (16, 185, 129), (236, 72, 153)]
 RAQM = features.check("raqm")  # libraqm: right-to-left text, and emoji sequences (ZWJ, flags) shaped as one glyph
 _LAYOUT = ImageFont.Layout.RAQM if RAQM else ImageFont.Layout.BASIC
+LABEL_AT = (60, SIZE[1] - 38)  # the label's baseline, left: under the sample boxes, above the emoji credit
+LABEL_SIZE = 15
 EMOJI_CREDIT = "All emojis designed by OpenMoji – the open-source emoji and icon project. License: CC BY-SA 4.0"
 
 
@@ -388,6 +395,8 @@ def draw(record: CardRecord, samples: list[str], avatars: list[Image.Image | Non
     handles = handle_face.prepare("  ".join(map(str, record.accounts)))
     handle_face.draw(canvas, (left, y + 4), wrap(handles, handle_face, width, 1)[0], MUTED)
     _samples(canvas, record.widget_prompt, samples[:3], sample_face, prompt_face, top=260)
+    if samples:
+        canvas.text(LABEL_AT, label_line(record), font=_font(LABEL_SIZE), fill=MUTED, anchor="ls")
     if any(face.drew_emoji for face in faces):
         canvas.text((SIZE[0] - 60, SIZE[1] - 14), EMOJI_CREDIT, font=_font(13), fill=MUTED, anchor="rs")
     return image
@@ -412,9 +421,36 @@ def _samples(canvas, prompt: str, samples: list[str], face: Face, prompt_face: F
             y += 34
 
 
+def label_line(record: CardRecord) -> str:
+    """The label as the thumbnail draws it: one line, cut with an ellipsis only for the longest repo ids."""
+    return wrap(labels.machine_label(record.repo_id), _font(LABEL_SIZE), SIZE[0] - 2 * LABEL_AT[0], 1)[0]
+
+
+# XMP is where image tools (exiftool, C2PA and IPTC readers) look for the digital source type; the tEXt chunks say
+# the same to a reader of PNG text (Pillow's Image.info, pngcheck -t).
+_XMP = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""'
+    ' xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="{type}"/>'
+    '</rdf:RDF></x:xmpmeta><?xpacket end="r"?>'
+)
+
+
+def png_info(record: CardRecord, samples: list[str]) -> PngInfo:
+    """The PNG's machine-readable mark when it shows samples: the digital source type and the label (no date: the
+    same thumbnail gives the same bytes, and is not committed again)."""
+    info = PngInfo()
+    if not samples:  # avatars and names only: nothing generated to mark
+        return info
+    info.add_text("DigitalSourceType", labels.DIGITAL_SOURCE_TYPE)
+    info.add_text("Comment", labels.machine_label(record.repo_id))
+    info.add_itxt("XML:com.adobe.xmp", _XMP.format(type=labels.DIGITAL_SOURCE_TYPE))
+    return info
+
+
 def write_thumbnail(record: CardRecord, samples: list[str], target: Path, avatars=None) -> Path:
-    """Draw the thumbnail and write it atomically as PNG."""
+    """Draw the thumbnail and write it atomically as PNG, marked as holding machine-generated text."""
     buffer = io.BytesIO()
-    draw(record, samples, avatars).save(buffer, format="PNG", optimize=True)
+    draw(record, samples, avatars).save(buffer, format="PNG", optimize=True, pnginfo=png_info(record, samples))
     atomic_write_bytes(target, buffer.getvalue())
     return target

@@ -8,6 +8,7 @@ from pathlib import Path
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from hf_tweets.errors import HfTweetsError
+from hf_tweets.fsutil import NAME_RE
 from hf_tweets.sources import bots
 
 
@@ -53,6 +54,25 @@ def _suggest(model: str, out_root: Path) -> str | None:
 
 def _model_folder(path: Path) -> bool:
     return (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
+
+
+def bot_of(model: str, cards_dir: Path) -> tuple[str, bool]:
+    """(the bot whose texts these are, as their label names it; whether it is a bot of this cards folder): the
+    record's repo id for a bot's folder (out/NAME with cards/NAME.yaml), the repo id given, else the folder."""
+    source = resolve(model)
+    folder = Path(source)
+    if not folder.is_dir():
+        return source, False  # a Hub repo id
+    if NAME_RE.fullmatch(folder.name) and (cards_dir / f"{folder.name}.yaml").is_file():
+        from hf_tweets.cards.recordfile import load_record, record_path
+
+        return load_record(record_path(cards_dir, folder.name)).repo_id, True
+    return source, False
+
+
+def json_item(prompt: str, text: str, bot: str) -> dict:
+    """One text as ``generate --json`` writes it: marked machine-generated, with the bot that wrote it."""
+    return {"prompt": prompt, "text": text, "machine_generated": True, "bot": bot}
 
 
 def generate(model: str, prompt: str, count: int = 5, seed: int | None = None) -> list[str]:

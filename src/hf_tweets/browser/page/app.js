@@ -71,7 +71,10 @@ function showBot(bot) {
   $("bot").hidden = false;
   $("bot-title").textContent = String(bot.title || bot.id);
   $("bot-accounts").textContent = (bot.accounts || []).map(String).join(" · ");
-  $("output-bot").textContent = String(bot.title || bot.id);
+  // The label of what the bot writes, in the manifest's words (cards/labels.py owns them); the article's
+  // data-machine-generated and data-bot say the same to a machine reading the page.
+  $("output-label").textContent = String(bot.label || "");
+  $("output").dataset.bot = String(bot.id);
   const card = bot.card ? safeLink(String(bot.card)) : null;
   if (card) {
     $("bot-card").setAttribute("href", card);
