@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import gc
 import hashlib
@@ -25,6 +26,7 @@ sys.dont_write_bytecode = False
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 _SESSION_HOME = tempfile.mkdtemp(prefix="hf-tweets-tests-")
+atexit.register(shutil.rmtree, _SESSION_HOME, True)  # its Hub's models and the HF home: ~1 MB a process, every run
 os.environ["HF_HOME"] = os.path.join(_SESSION_HOME, "hf-home")
 os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ["HF_TWEETS_ONNX"] = "0"  # the session's shared trainings too (isolated sets it for each test)

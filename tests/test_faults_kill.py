@@ -10,6 +10,7 @@ The runs that are killed are real processes, forked from one that has imported e
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -32,7 +33,9 @@ KILLER = Killer()
 BASE = "<the tiny_model fixture>"  # replaced by its folder: a 2-layer model that trains in a second
 # 200 made-up posts instead of the quickstart's 600: every training here runs some 30 times (a third less each),
 # and the write points are the same whatever the number of posts.
-EXAMPLE = write_archive(Path(tempfile.mkdtemp(prefix="hf-tweets-kill-")) / "archive.zip", made_up_tweets(200))
+_SCRATCH = tempfile.mkdtemp(prefix="hf-tweets-kill-")  # made as the module is collected, gone as the process ends
+atexit.register(shutil.rmtree, _SCRATCH, True)
+EXAMPLE = write_archive(Path(_SCRATCH) / "archive.zip", made_up_tweets(200))
 
 
 def child(n: int, log: Path, args: list[str], cwd: Path) -> tuple[int, str]:
