@@ -255,10 +255,18 @@ def test_lora_resumes_and_keeps_the_best_epoch(run, prepared, fast, interrupt_tr
     assert len(evals) >= 3 and record.training.eval_loss == round(min(evals), 4)
 
 
-def test_lora_in_bf16(run, prepared, fast):
+def test_lora_in_bf16_loads_back_with_the_adapters_generation_settings(run, prepared, fast):
     code, out, err = run("train", "pixel_poet", *fast, "--lora", "--precision", "bf16")
     assert code == 0, err
     assert load_record(prepared / "cards" / "pixel_poet.yaml").training.hyperparameters["precision"] == "bf16"
+    from hf_tweets.training.basemodel import load_trained
+
+    folder = prepared / "out" / "pixel_poet"
+    saved = json.loads((folder / "generation_config.json").read_text())
+    model, _, _ = load_trained(folder)  # not its base's settings (the tiny base's max_length is 24)
+    assert {key: getattr(model.generation_config, key) for key in saved if key != "transformers_version"} == {
+        key: value for key, value in saved.items() if key != "transformers_version"
+    }
 
 
 def test_lora_in_wandb_offline_has_its_settings_and_the_copy_rate(run, prepared, fast, monkeypatch):

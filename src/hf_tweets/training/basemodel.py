@@ -123,17 +123,16 @@ def load_trained(folder: Path):
         PeftConfig.from_pretrained(str(folder)).base_model_name_or_path,
     )
     try:
-        model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), folder)
+        underlying = AutoModelForCausalLM.from_pretrained(base)
     except OSError as error:
         raise TrainError(
             f"the base model {base!r} of this adapter cannot be loaded ({str(error).splitlines()[0][:120]})",
             where=folder,
             fix="connect once so it is in the Hugging Face cache, or train again",
         ) from None
-    if (folder / "generation_config.json").is_file():
-        # ignore: torch types Module.__setattr__ for tensors and modules, though it stores any value
-        model.generation_config = GenerationConfig.from_pretrained(folder)  # type: ignore[assignment]
-    return model, tokenizer, facts
+    if (folder / "generation_config.json").is_file():  # the adapter's settings, not its base's: set before wrapping
+        underlying.generation_config = GenerationConfig.from_pretrained(folder)
+    return PeftModel.from_pretrained(underlying, folder), tokenizer, facts
 
 
 def _facts(folder: Path) -> dict:
