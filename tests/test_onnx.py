@@ -120,6 +120,30 @@ def test_onnx_runtime_continues_as_pytorch_does(gpt2_copy):
         assert Session(fp32, Shape.of(model.config)).greedy(ids, 16) == torch_greedy(model, ids, 16)
 
 
+def test_the_export_and_the_comparison_name_the_cache_as_this_transformers_does(tiny_model, tmp_path):
+    """transformers renamed forward's past_key_values to cache (the old name goes in 5.40): no deprecated name."""
+    import warnings
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from hf_tweets.browser.onnx import _wrapper
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
+    shape = Shape.of(model.config)
+    past = [torch.zeros(1, shape.kv_heads, 2, shape.head_dim) for _ in range(2 * shape.layers)]
+    with warnings.catch_warnings(record=True) as caught, torch.no_grad():
+        warnings.simplefilter("always")
+        logits, *present = _wrapper(model, shape)(
+            torch.tensor([[5, 6]]), torch.ones(1, 4, dtype=torch.long), torch.tensor([[2, 3]]), *past
+        )
+        torch_greedy(model, [5, 6], 2)
+        torch_greedy(get_peft_model(model, LoraConfig(r=2, target_modules="all-linear")), [5, 6], 2)
+    assert logits.shape[:2] == (1, 2) and [t.shape[2] for t in present] == [4] * 2 * shape.layers
+    assert not [str(w.message) for w in caught if "past_key_values" in str(w.message)]
+
+
 @pytest.mark.slow
 def test_a_llama_adapter_is_exported_merged(llama_adapter_copy):
     from peft import PeftModel

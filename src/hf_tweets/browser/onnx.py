@@ -50,10 +50,22 @@ class Shape:
         return ["logits", *(f"present.{i}.{kind}" for i in range(self.layers) for kind in ("key", "value"))]
 
 
+def cache_keyword(model) -> str:
+    """The name of the KV cache in ``model``'s forward and outputs: ``cache`` since transformers 5.2x, which keeps
+    ``past_key_values`` as a deprecated alias until 5.40; older releases know only that. A peft model passes its
+    keywords on to the model it wraps, so that one's forward says."""
+    import inspect
+
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(inner.forward).parameters else "past_key_values"
+
+
 def _wrapper(model, shape: Shape):
     """A module taking the flat inputs above and returning the flat outputs, around ``model``."""
     import torch
     from transformers import DynamicCache
+
+    keyword = cache_keyword(model)
 
     class Flat(torch.nn.Module):
         def __init__(self):
@@ -68,10 +80,10 @@ def _wrapper(model, shape: Shape):
                 input_ids=input_ids,
                 attention_mask=attention_mask,
                 position_ids=position_ids,
-                past_key_values=cache,
                 use_cache=True,
+                **{keyword: cache},
             )
-            present = [t for layer in out.past_key_values.layers for t in (layer.keys, layer.values)]
+            present = [t for layer in getattr(out, keyword).layers for t in (layer.keys, layer.values)]
             return (out.logits, *present)
 
     return Flat()
@@ -99,7 +111,7 @@ def export(model, target: Path) -> Path:
     path = target / FP32
     with torch.no_grad():
         torch.onnx.export(
-            _wrapper(model.eval(), shape),
+            _wrapper(model.eval(), shape).eval(),  # the wrapper too: torch warns of a module in training mode
             (ids, mask, positions, *past),
             str(path),
             dynamo=True,
@@ -183,10 +195,11 @@ def torch_greedy(model, prompt: list[int], steps: int) -> list[int]:
     generation config whatever config is passed, and the copies are compared token for token."""
     import torch
 
+    keyword = cache_keyword(model)
     tokens: list[int] = []
     with torch.no_grad():
         out = model(input_ids=torch.tensor([prompt]), use_cache=True)
         for _ in range(steps):
             tokens.append(int(out.logits[0, -1].argmax()))
-            out = model(input_ids=torch.tensor([tokens[-1:]]), past_key_values=out.past_key_values, use_cache=True)
+            out = model(input_ids=torch.tensor([tokens[-1:]]), use_cache=True, **{keyword: getattr(out, keyword)})
     return tokens
