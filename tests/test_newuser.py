@@ -138,6 +138,27 @@ def test_generate_fails_at_once_for_what_looks_local(run, hub, local_model, mode
     assert hub.requests == []  # never asked the Hub
 
 
+@pytest.mark.parametrize(
+    "kind, missing",
+    [
+        ("full", "model.safetensors, pytorch_model.bin, model.safetensors.index.json, pytorch_model.bin.index.json"),
+        ("adapter", "adapter_model.safetensors, adapter_model.bin"),  # peft looked for them on the Hub
+    ],
+)
+def test_a_model_folder_without_its_weights_says_which_files_and_never_asks_the_hub(
+    run, hub, local_model, kind, missing
+):
+    (local_model / "model.safetensors").unlink()
+    if kind == "adapter":
+        (local_model / "adapter_config.json").write_text(
+            json.dumps({"peft_type": "LORA", "base_model_name_or_path": "x"})
+        )
+    code, _, err = run("generate", "pixel_poet")
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"the model's weights are missing (no {missing}); train again, or download the bot's repo whole" in err
+    assert hub.requests == []
+
+
 @pytest.mark.parametrize("count", ["0", "-1"])
 def test_generate_needs_at_least_one_text(run, local_model, count):
     code, _, err = run("generate", "pixel_poet", "-n", count)

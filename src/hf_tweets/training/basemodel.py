@@ -17,6 +17,15 @@ from hf_tweets.errors import TrainError
 EOS = "<|endoftext|>"
 TINY = "tiny"
 TINY_SHAPE = {"n_layer": 4, "n_embd": 128, "n_head": 4, "n_positions": 128}
+# The weight files a model folder may hold, one of each set: what train writes first, then what older releases of
+# transformers and peft wrote (legacy huggingtweets repos have pytorch_model.bin) and sharded checkpoints' indexes.
+FULL_WEIGHTS = (
+    "model.safetensors",
+    "pytorch_model.bin",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+)
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 
 
 def build_tiny(texts: list[str], folder: Path, seed: int = 0, vocab_size: int = 2000, **shape) -> Path:
@@ -111,9 +120,17 @@ def load_trained(folder: Path):
     base in base/, else the folder or Hub id it was trained on, from hf_tweets.json, else its adapter config's)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
+    adapter = (folder / "adapter_config.json").is_file()
+    expected = ADAPTER_WEIGHTS if adapter else FULL_WEIGHTS
+    if not any((folder / name).is_file() for name in expected):  # peft would look for an adapter's on the Hub
+        raise TrainError(
+            f"the model's weights are missing (no {', '.join(expected)})",
+            where=folder,
+            fix="train again, or download the bot's repo whole",
+        )
     facts = _facts(folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    if not (folder / "adapter_config.json").is_file():
+    if not adapter:
         full = AutoModelForCausalLM.from_pretrained(folder)
         return full, tokenizer, facts or getattr(full.config, "hf_tweets", None) or {}
     from peft import PeftConfig, PeftModel
@@ -132,7 +149,7 @@ def load_trained(folder: Path):
         ) from None
     if (folder / "generation_config.json").is_file():  # the adapter's settings, not its base's: set before wrapping
         underlying.generation_config = GenerationConfig.from_pretrained(folder)
-    return PeftModel.from_pretrained(underlying, folder), tokenizer, facts
+    return PeftModel.from_pretrained(underlying, str(folder)), tokenizer, facts
 
 
 def _facts(folder: Path) -> dict:
