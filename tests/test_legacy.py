@@ -236,24 +236,36 @@ def test_columns_are_paired_only_on_unambiguous_evidence(what, profiles, handles
         assert all(w.startswith(u) for w, u in zip(why, unresolved, strict=True)), why
 
 
-def test_card_import_resolve_handles_through_the_x_api(run, tmp_path, monkeypatch):
+def import_resolving(run, tmp_path, monkeypatch, cassette: str) -> tuple[int, str, str]:
+    """``card import --resolve-handles`` of a typed multi-user legacy card, the X API replaying ``cassette``."""
     from test_xapi import BEARER, replay
 
     monkeypatch.setenv("X_BEARER_TOKEN", BEARER)
     readme = tmp_path / "README.md"
     readme.write_text(card_cyborg(TYPED), encoding="utf-8")
-    with replay.use_cassette("legacy_accounts.yaml") as cassette:
+    with replay.use_cassette(f"{cassette}.yaml") as played:
         code, out, err = run("card", "import", "--resolve-handles", str(readme))
-    assert code == 0 and cassette.all_played, err
+    assert played.all_played and BEARER not in out + err
+    return code, out, err
+
+
+def test_card_import_resolve_handles_through_the_x_api(run, tmp_path, monkeypatch):
+    code, out, err = import_resolving(run, tmp_path, monkeypatch, "legacy_accounts")
+    assert code == 0, err
     assert "paired: Zeta = @zeta_z" in out and "paired: Alpha One = @alpha_one" in out
     from hf_tweets.cards.recordfile import load_record
 
     record = load_record(tmp_path / "cards" / "alpha_one-mid_1-zeta_z.yaml")
     assert record.paired and [u.handle for u in record.users] == ["zeta_z", "alpha_one", "mid_1"]
-    with replay.use_cassette("legacy_accounts_unknown.yaml"):
-        code, out, err = run("card", "import", "--resolve-handles", str(readme))
+    code, out, err = import_resolving(run, tmp_path, monkeypatch, "legacy_accounts_unknown")
     assert code == 0 and "not paired, column 'Zeta': no account's current name or picture matches it" in out
     assert not load_record(tmp_path / "cards" / "alpha_one-mid_1-zeta_z.yaml").paired  # imported, unpaired
+
+
+def test_resolve_handles_at_a_rate_limit_says_when_it_resets(run, tmp_path, monkeypatch):
+    code, out, err = import_resolving(run, tmp_path, monkeypatch, "legacy_accounts_rate_limited")
+    assert code == 0, err  # imported unpaired, saying why
+    assert "  not paired: the X API's rate limit is reached (429); it resets at 00:00:00 UTC; try again then\n" in out
 
 
 def test_resolve_handles_needs_the_token_before_anything_is_imported(run, tmp_path):

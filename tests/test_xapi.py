@@ -150,18 +150,29 @@ def test_rate_limit_stops_with_the_reset_time_and_keeps_what_was_fetched(run, be
     assert len(load_posts(tmp_path / "data", "pixel_poet")) == 3
 
 
-def test_rate_limit_with_wait_counts_down_and_goes_on(run, bearer, monkeypatch):
-    import hf_tweets.cli
-
+@pytest.mark.parametrize(
+    "cassette, early", [("rate_limited_then_ok", 3), ("lookup_rate_limited_then_ok", 2)], ids=["a page", "the lookup"]
+)
+def test_rate_limit_with_wait_counts_down_and_goes_on(run, bearer, monkeypatch, cassette, early):
     slept = []
     monkeypatch.setattr("time.sleep", slept.append)
-    monkeypatch.setattr("hf_tweets.sources.x_api.time.time", lambda: 1893456000 - 3)
-    with replay.use_cassette("rate_limited_then_ok.yaml") as cassette:
+    monkeypatch.setattr("hf_tweets.sources.x_api.time.time", lambda: 1893456000 - early)
+    with replay.use_cassette(f"{cassette}.yaml") as played:
         code, out, err = run("fetch", "pixel_poet", "--wait")
-    assert code == 0 and cassette.all_played
-    assert slept == [1, 1, 1] and "waiting    3 s" in err and "waiting    1 s" in err
+    assert code == 0 and played.all_played, err
+    assert slept == [1] * early and f"waiting    {early} s" in err and "waiting    1 s" in err
     assert out == "@pixel_poet: 8 new posts, 8 stored in data\n"
-    assert hf_tweets.cli
+
+
+def test_a_rate_limit_at_the_lookup_stops_saying_so_and_stores_nothing(run, bearer, tmp_path):
+    with replay.use_cassette("lookup_rate_limited.yaml") as cassette:
+        code, out, err = run("fetch", "pixel_poet")
+    assert code == 1 and out == "" and cassette.all_played
+    assert err == (
+        "hf-tweets: error: X API rate limit reached looking up @pixel_poet; it resets at 00:00:00 UTC,"
+        " run fetch again then, or add --wait\n"
+    )
+    assert not (tmp_path / "data").exists()
 
 
 def test_server_error_midway_keeps_posts_and_the_next_run_resumes(run, bearer, tmp_path):

@@ -102,7 +102,7 @@ def interaction(path: str, query: dict, body: dict, status: int = 200) -> dict:
 
 def lookup(user: dict | None = None, errors: list | None = None, status: int = 200) -> dict:
     name = (user or USER)["username"]
-    body = {"data": user or USER} if errors is None else {"errors": errors}
+    body = TOO_MANY if status == 429 else {"data": user or USER} if errors is None else {"errors": errors}
     return interaction(f"/users/by/username/{name}", USER_FIELDS, body, status)
 
 
@@ -147,9 +147,10 @@ LEGACY_USERS = [
 ]  # fmt: skip
 
 
-def users_by(names: list[str], users: list[dict], errors: list | None = None) -> dict:
-    body = {"data": users} | ({"errors": errors} if errors else {})
-    return interaction("/users/by", {"usernames": ",".join(names), "user.fields": "name,profile_image_url"}, body)
+def users_by(names: list[str], users: list[dict], errors: list | None = None, status: int = 200) -> dict:
+    body = TOO_MANY if status == 429 else {"data": users} | ({"errors": errors} if errors else {})
+    query = {"usernames": ",".join(names), "user.fields": "name,profile_image_url"}
+    return interaction("/users/by", query, body, status)
 
 
 CASSETTES = {
@@ -224,6 +225,15 @@ CASSETTES = {
         timeline(PAGE2, pagination_token="p2"),
         timeline(PAGE3, pagination_token="p3"),
     ],
+    "lookup_rate_limited": [lookup(status=429)],
+    "lookup_rate_limited_then_ok": [
+        lookup(status=429),
+        lookup(),
+        timeline(PAGE1),
+        timeline(PAGE2, pagination_token="p2"),
+        timeline(PAGE3, pagination_token="p3"),
+    ],
+    "legacy_accounts_rate_limited": [users_by(["alpha_one", "mid_1", "zeta_z"], [], status=429)],
     "server_error_midway": [lookup(), timeline(PAGE1), timeline(UNAVAILABLE, 503, pagination_token="p2")],
     "resume_after_error": [lookup(), timeline(PAGE2, pagination_token="p2"), timeline(PAGE3, pagination_token="p3")],
 }

@@ -179,13 +179,14 @@ def patiently(
                 raise explain(error) from None
             if on_wait is None:
                 raise SourceError(
-                    f"{api} rate limit reached {when}; it resets at {_clock(limit.reset)}, run fetch again then,"
+                    f"{api} rate limit reached {when}; it resets at {clock(limit.reset)}, run fetch again then,"
                     " or add --wait"
                 ) from None
             on_wait(limit.seconds)
 
 
-def _clock(reset: float | None) -> str:
+def clock(reset: float | None) -> str:
+    """When a rate limit resets, as the errors say it (HH:MM:SS UTC; "later" when the API did not say)."""
     return "later" if reset is None else datetime.fromtimestamp(reset, timezone.utc).strftime("%H:%M:%S UTC")
 
 

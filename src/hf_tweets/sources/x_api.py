@@ -48,12 +48,19 @@ def client() -> tweepy.Client:
     return tweepy.Client(bearer_token=token)
 
 
-def lookup(api: tweepy.Client, handle: str) -> tuple[str, Profile]:
-    """(user id, profile) for a handle; SourceError for unknown, suspended and protected accounts."""
+def lookup(api: tweepy.Client, handle: str, on_wait: Wait | None = None) -> tuple[str, Profile]:
+    """(user id, profile) for a handle; SourceError for unknown, suspended and protected accounts. A rate limit is
+    waited out with ``on_wait(seconds)`` (fetch --wait), as the timeline's is, or (None) stops saying when it resets."""
     if not HANDLE_RE.fullmatch(handle):
         raise SourceError(f"{handle!r} is not an X handle", fix="use 1-15 letters, digits or underscores (without @)")
-    response = _request(
-        lambda: api.get_user(username=handle, user_fields=["name", "profile_image_url", "protected"]), handle
+    response = api_source.patiently(
+        lambda: api.get_user(username=handle, user_fields=["name", "profile_image_url", "protected"]),
+        failures=_failures(),
+        limited=_rate_limit,
+        explain=lambda error: _explain(error, handle, ""),
+        on_wait=on_wait,
+        api="X API",
+        when=f"looking up @{handle}",
     )
     if response.data is None:
         detail = " ".join(str(e.get("detail", "")) for e in response.errors or [])
@@ -98,7 +105,7 @@ def fetch(handle: str, folders: Folders, **options) -> tuple[Profile, int, int]:
 
 def _timeline(handle: str, optout: Path, on_wait: Wait | None) -> AbstractContextManager[_Timeline]:
     api = client()
-    user_id, profile = lookup(api, handle)
+    user_id, profile = lookup(api, handle, on_wait)
     return nullcontext(_Timeline(api, user_id, profile, on_wait))
 
 
@@ -129,13 +136,10 @@ class _Timeline:
             yield Page(response.data or [], {"next_token": following} if following else {}, not following)
 
     def _next(self, iterator, new: int):
-        import requests
-        import tweepy
-
         progress = f"after {new} new posts (kept; run fetch again to resume)"
         return api_source.patiently(
             lambda: next(iterator, None),
-            failures=(tweepy.errors.TweepyException, requests.RequestException),
+            failures=_failures(),
             limited=_rate_limit,
             explain=lambda error: _explain(error, self.profile.handle, progress),
             on_wait=self.on_wait,
@@ -159,13 +163,18 @@ def _rate_limit(error: Exception) -> RateLimit | None:
     return RateLimit(max(1, reset - int(time.time())), reset or None)
 
 
-def _request(call, handle: str):
+def _failures() -> tuple[type[Exception], ...]:
+    """What tweepy raises for an answer it did not like and for one it did not get."""
     import requests
     import tweepy
 
+    return (tweepy.errors.TweepyException, requests.RequestException)
+
+
+def _request(call, handle: str):
     try:
         return call()
-    except (tweepy.errors.TweepyException, requests.RequestException) as error:
+    except _failures() as error:
         raise _explain(error, handle, "") from None
 
 
@@ -181,6 +190,11 @@ def _explain(error: Exception, handle: str, progress: str) -> SourceError:
         )
     if isinstance(error, tweepy.NotFound):
         return SourceError(f"@{handle} does not exist on X{suffix}", fix="check the spelling")
+    if limit := _rate_limit(error):  # where no --wait can wait (card import's one request)
+        return SourceError(
+            f"the X API's rate limit is reached (429){suffix}; it resets at {api_source.clock(limit.reset)}",
+            fix="try again then",
+        )
     if isinstance(error, tweepy.TwitterServerError):
         return SourceError(f"the X API failed ({error.response.status_code}){suffix}", fix="try again later")
     return SourceError(
