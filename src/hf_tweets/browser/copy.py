@@ -28,6 +28,7 @@ from hf_tweets.cards.recordfile import load_record, record_path, update_record
 from hf_tweets.errors import BrowserCopyError, HfTweetsError
 from hf_tweets.folders import Folders
 from hf_tweets.fsutil import atomic_write_text, sha256_of, staged_folder
+from hf_tweets.training.basemodel import weights_files  # the weight files a copy is made from
 from hf_tweets.training.prepare import EOS
 
 FOLDER = "onnx"
@@ -35,14 +36,6 @@ FACTS = "browser_copy.json"  # in onnx/: the copy's facts and the weights it was
 STEPS = 12  # greedy tokens compared per prompt
 MORE_PROMPTS = ("I think", "")  # besides the record's widget prompt: a second phrase, and no prompt at all
 MAX_TEXTS = 4  # eval posts read teacher-forced for the agreement
-LEGACY_WEIGHTS = "pytorch_model.bin"  # huggingtweets' repos (transformers loads it)
-
-
-def weights_files(names) -> list[str]:
-    """The weight files a copy is made from, of a folder's or repo's top-level file names: its .safetensors (what
-    transformers loads first), else a legacy pytorch_model.bin."""
-    names = [n for n in names if "/" not in n]
-    return sorted(n for n in names if n.endswith(".safetensors")) or [n for n in names if n == LEGACY_WEIGHTS]
 
 
 def weights_sha256(model_dir: Path) -> dict[str, str]:

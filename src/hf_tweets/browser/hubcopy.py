@@ -28,8 +28,9 @@ from hf_tweets.hub.pacing import CommitBucket
 from hf_tweets.hub.publish import MODEL_FILES
 from hf_tweets.hub.republish import DEFAULT_COMMITS_PER_HOUR
 from hf_tweets.sources import bots
+from hf_tweets.training.basemodel import weights_files
 
-# What a copy needs of a repo besides its weights (copy.weights_files): what publish sends, but the weights
+# What a copy needs of a repo besides its weights (basemodel.weights_files): what publish sends, but the weights
 # (named by the repo's listing) and the loss plot.
 NEEDED = tuple(name for name in MODEL_FILES if "*" not in name and name != "predictions.png")
 
@@ -107,7 +108,7 @@ def _repo_copy(api, repo_id: str, pacer: CommitBucket) -> Outcome:
     if found is None:
         raise PublishError(repo_id, "no such repo on the Hub", fix="check the repo id (namespace/name)")
     parent, remote = found
-    weights = {name: remote[name].sha256 for name in copy.weights_files(remote)}
+    weights = {name: remote[name].sha256 for name in weights_files(remote)}
     if not weights:
         raise PublishError(repo_id, "holds no weights (model.safetensors or pytorch_model.bin)", fix="publish a model")
     facts_path = f"{copy.FOLDER}/{copy.FACTS}"

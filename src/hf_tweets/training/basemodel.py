@@ -17,15 +17,17 @@ from hf_tweets.errors import TrainError
 EOS = "<|endoftext|>"
 TINY = "tiny"
 TINY_SHAPE = {"n_layer": 4, "n_embd": 128, "n_head": 4, "n_positions": 128}
-# The weight files a model folder may hold, one of each set: what train writes first, then what older releases of
-# transformers and peft wrote (legacy huggingtweets repos have pytorch_model.bin) and sharded checkpoints' indexes.
-FULL_WEIGHTS = (
-    "model.safetensors",
-    "pytorch_model.bin",
-    "model.safetensors.index.json",
-    "pytorch_model.bin.index.json",
-)
-ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
+LEGACY_WEIGHTS = "pytorch_model.bin"  # huggingtweets' repos (transformers loads it)
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")  # what peft saves (.bin: older releases)
+
+
+def weights_files(names) -> list[str]:
+    """The weights of a model, of a folder's or repo's top-level file names: its .safetensors (what transformers
+    loads first; an adapter's too), else a legacy pytorch_model.bin (or adapter_model.bin). Empty: no weights."""
+    names = [n for n in names if "/" not in n]
+    return sorted(n for n in names if n.endswith(".safetensors")) or [
+        n for n in names if n in (LEGACY_WEIGHTS, ADAPTER_WEIGHTS[1])
+    ]
 
 
 def build_tiny(texts: list[str], folder: Path, seed: int = 0, vocab_size: int = 2000, **shape) -> Path:
@@ -121,10 +123,10 @@ def load_trained(folder: Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
     adapter = (folder / "adapter_config.json").is_file()
-    expected = ADAPTER_WEIGHTS if adapter else FULL_WEIGHTS
-    if not any((folder / name).is_file() for name in expected):  # peft would look for an adapter's on the Hub
+    if not weights_files(p.name for p in folder.iterdir() if p.is_file()):  # else peft asks the Hub for them
+        expected = ADAPTER_WEIGHTS if adapter else ("model.safetensors", LEGACY_WEIGHTS)
         raise TrainError(
-            f"the model's weights are missing (no {', '.join(expected)})",
+            f"the model's weights are missing (no {' or '.join(expected)})",
             where=folder,
             fix="train again, or download the bot's repo whole",
         )

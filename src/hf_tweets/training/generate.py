@@ -147,7 +147,13 @@ class Generator:
 
 
 def _download(repo_id: str) -> str:
-    """The files of a Hub model a generation needs, in the Hugging Face cache."""
-    from huggingface_hub import snapshot_download
+    """The files of a Hub model a generation needs, in the Hugging Face cache: its settings and tokenizer, and its
+    weights: the .safetensors, else a legacy huggingtweets repo's pytorch_model.bin (never both)."""
+    from huggingface_hub import HfApi, snapshot_download
 
-    return snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "*.jinja"])
+    from hf_tweets.training.basemodel import weights_files
+
+    info = HfApi().model_info(repo_id)
+    weights = weights_files(sibling.rfilename for sibling in info.siblings or [])
+    patterns = ["*.json", "*.txt", "*.model", "*.jinja", *weights]  # no weights: load_trained says so
+    return snapshot_download(repo_id, revision=info.sha, allow_patterns=patterns)
