@@ -3,6 +3,9 @@
 ``tiny`` needs no network: a byte-level BPE tokenizer is trained on the
 training text and a small GPT-2 is initialised at random, for demos, tests
 and the offline quickstart. It learns the shape of posts, not English.
+
+It also loads a trained folder back (full weights, or an adapter on its base) and says which files are a
+model's weights (``weights_files``: the ``.safetensors``, else a legacy huggingtweets ``pytorch_model.bin``).
 """
 
 from __future__ import annotations
