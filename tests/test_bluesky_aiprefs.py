@@ -30,6 +30,12 @@ BROKEN = (
 )
 
 
+def fetch_alice(run, *args: str) -> tuple[int, str, str]:
+    """``hf-tweets fetch alice.bsky.social``, the AppView replaying her profile and pages."""
+    with replay.use_cassette("pages.yaml"):
+        return run("fetch", "alice.bsky.social", *args)
+
+
 def closed_port() -> str:
     """The URL of a port nothing listens on (a service that cannot be reached)."""
     with socket.socket() as sock:
@@ -58,8 +64,7 @@ def closed_port() -> str:
 def test_the_account_s_own_records_decide_before_anything_is_stored(run, tmp_path, atproto, records, error):
     for collection, value in records.items():
         atproto.record(ALICE.did, collection, value)
-    with replay.use_cassette("pages.yaml"):
-        code, out, err = run("fetch", "alice.bsky.social")
+    code, out, err = fetch_alice(run)
     asked = [path for path in atproto.requests if path.startswith("/xrpc/")]
     assert atproto.requests[0] == f"/{ALICE.did}" and asked == ["/xrpc/com.atproto.repo.getRecord"] * 3
     if error is None:
@@ -89,8 +94,7 @@ def test_an_unreachable_plc_or_pds_stops_the_fetch(run, tmp_path, monkeypatch, a
     else:
         atproto.pds_at(ALICE.did, down)
         service = f"the PDS at {down} (ConnectError)"
-    with replay.use_cassette("pages.yaml"):
-        code, _, err = run("fetch", "alice.bsky.social")
+    code, _, err = fetch_alice(run)
     assert (code, err) == (
         1,
         f"hf-tweets: error: could not reach {service} to read {SHORT}'s AI preferences; nothing was stored; check"
@@ -103,16 +107,14 @@ def test_a_failing_plc_with_wait_is_asked_again(run, tmp_path, monkeypatch, atpr
     slept = []
     monkeypatch.setattr("time.sleep", slept.append)
     atproto.fail(2)  # the directory's first two answers are 503s
-    with replay.use_cassette("pages.yaml"):
-        code, out, err = run("fetch", "alice.bsky.social", "--wait")
+    code, out, err = fetch_alice(run, "--wait")
     assert (code, out) == (0, f"{SHORT}: 9 new posts, 9 stored in data\n")
     assert slept == [1] * 15 and "waiting    5 s" in err and "waiting   10 s" in err  # 5 s, then 10 s, counted down
 
 
 def test_a_failing_plc_without_wait_says_so(run, tmp_path, atproto):
     atproto.fail(1)
-    with replay.use_cassette("pages.yaml"):
-        code, _, err = run("fetch", "alice.bsky.social")
+    code, _, err = fetch_alice(run)
     assert (code, err) == (
         1,
         f"hf-tweets: error: could not reach the PLC directory at {atproto.url} (503) to read {SHORT}'s AI"
@@ -123,8 +125,7 @@ def test_a_failing_plc_without_wait_says_so(run, tmp_path, atproto):
 
 def test_a_did_the_directory_does_not_know(run, tmp_path, atproto):
     atproto.forget(ALICE.did)
-    with replay.use_cassette("pages.yaml"):
-        code, _, err = run("fetch", "alice.bsky.social")
+    code, _, err = fetch_alice(run)
     assert (code, err) == (
         1,
         f"hf-tweets: error: the PLC directory at {atproto.url} does not know {ALICE.did}; nothing was stored;"

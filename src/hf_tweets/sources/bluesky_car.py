@@ -91,8 +91,9 @@ def read_export(path: Path, include_replies: bool = True) -> Archive:
             if collection == PROFILE:
                 profile = blocks.get(cid) if rkey == "self" else profile
                 continue
-            if collection in bluesky_prefs.COLLECTIONS:
-                prefs[collection] = _record(collection, rkey, blocks.get(cid), path) if rkey == "self" else None
+            if collection in bluesky_prefs.COLLECTIONS:  # the account-wide record only (bluesky_prefs.py says why)
+                if rkey == bluesky_prefs.RKEY:
+                    prefs[collection] = _record(collection, rkey, blocks.get(cid), path)
                 continue
             post = _post(collection, rkey, blocks.get(cid), path)
             if post is None:

@@ -125,10 +125,12 @@ def _record(api, ident: Identity, collection: str) -> dict | None:
 
 def _patiently(call: Callable, on_wait: Wait | None, who: object):
     """``call()``'s answer; an Unreachable service is waited for (``on_wait``, BACKOFF) or one SourceError."""
-    for seconds in (*BACKOFF, None) if on_wait else (None,):
+    waits = iter(BACKOFF if on_wait else ())
+    while True:
         try:
             return call()
         except Unreachable as gone:
+            seconds = next(waits, None)
             if seconds is None or on_wait is None:
                 tried = f" (tried {len(BACKOFF) + 1} times)" if on_wait else ""
                 raise SourceError(
@@ -137,7 +139,6 @@ def _patiently(call: Callable, on_wait: Wait | None, who: object):
                     + ("" if on_wait else ", or add --wait to retry"),
                 ) from None
             on_wait(seconds)
-    raise AssertionError("unreachable")  # the loop ends by returning or raising
 
 
 def _line(error: Exception) -> str:

@@ -63,11 +63,12 @@ def bot_of(model: str, cards_dir: Path) -> tuple[str, bool]:
     folder = Path(source)
     if not folder.is_dir():
         return source, False  # a Hub repo id
-    if NAME_RE.fullmatch(folder.name) and (cards_dir / f"{folder.name}.yaml").is_file():
-        from hf_tweets.cards.recordfile import load_record, record_path
+    if not NAME_RE.fullmatch(folder.name):
+        return source, False
+    from hf_tweets.cards.recordfile import load_record, record_path
 
-        return load_record(record_path(cards_dir, folder.name)).repo_id, True
-    return source, False
+    record = record_path(cards_dir, folder.name)
+    return (load_record(record).repo_id, True) if record.is_file() else (source, False)
 
 
 def json_item(prompt: str, text: str, bot: str) -> dict:
